@@ -1,0 +1,175 @@
+//! What we know about Jitsi Meet on Debian: its packages, the files admins customise, the templates
+//! that postinst scripts copy into `/etc`, and which service reads which file.
+//!
+//! Everything else in the crate is generic; this is the one module that speaks Jitsi.
+
+/// The guide's hold set: the packages upgraded together in a maintenance window.
+pub const JITSI_PACKAGES: &[&str] = &[
+    "coturn",
+    "jicofo",
+    "prosody",
+    "jitsi-meet",
+    "jitsi-meet-web",
+    "jitsi-meet-web-config",
+    "jitsi-meet-prosody",
+    "jitsi-meet-turnserver",
+    "jitsi-videobridge2",
+];
+
+/// The placeholder domain in jitsi-meet-web-config's templates.
+pub const WEB_PLACEHOLDER_DOMAIN: &str = "jitsi-meet.example.com";
+/// The placeholder domain in jitsi-meet-prosody's template.
+pub const PROSODY_PLACEHOLDER_DOMAIN: &str = "jitmeet.example.com";
+
+/// A file admins customise. `{domain}` in a path stands for the server's Jitsi domain.
+#[derive(Clone, Copy, Debug)]
+pub struct KnownFile {
+    pub path: &'static str,
+    /// A file that a postinst generated once from this template (with placeholders replaced),
+    /// rather than one a package ships.
+    pub template: Option<Template>,
+}
+
+/// A template in a package and the placeholders a postinst replaces when copying it.
+#[derive(Clone, Copy, Debug)]
+pub struct Template {
+    pub path: &'static str,
+    /// The placeholder that stands for the domain.
+    pub domain_placeholder: &'static str,
+    /// Placeholders whose per-install value is learnt from the live file (secrets, user names).
+    pub learnt_placeholders: &'static [&'static str],
+}
+
+pub const KNOWN_FILES: &[KnownFile] = &[
+    KnownFile {
+        path: "/usr/share/jitsi-meet/interface_config.js",
+        template: None,
+    },
+    KnownFile {
+        path: "/usr/share/jitsi-meet/static/welcomePageAdditionalCard.html",
+        template: None,
+    },
+    KnownFile {
+        path: "/usr/share/jitsi-meet/lang/main-de.json",
+        template: None,
+    },
+    KnownFile {
+        path: "/usr/share/jitsi-meet/css/all.css",
+        template: None,
+    },
+    KnownFile {
+        path: "/usr/share/jitsi-meet/images/watermark.svg",
+        template: None,
+    },
+    KnownFile {
+        path: "/usr/share/jitsi-meet/images/favicon.ico",
+        template: None,
+    },
+    KnownFile {
+        path: "/etc/jitsi/meet/{domain}-config.js",
+        template: Some(Template {
+            path: "/usr/share/jitsi-meet-web-config/config.js",
+            domain_placeholder: WEB_PLACEHOLDER_DOMAIN,
+            learnt_placeholders: &[],
+        }),
+    },
+    KnownFile {
+        path: "/etc/prosody/conf.avail/{domain}.cfg.lua",
+        template: Some(Template {
+            path: "/usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example",
+            domain_placeholder: PROSODY_PLACEHOLDER_DOMAIN,
+            learnt_placeholders: &["focusUser", "__turnSecret__"],
+        }),
+    },
+    KnownFile {
+        path: "/etc/jitsi/jicofo/sip-communicator.properties",
+        template: None,
+    },
+    KnownFile {
+        path: "/etc/jitsi/videobridge/logging.properties",
+        template: None,
+    },
+    KnownFile {
+        path: "/etc/nginx/sites-available/{domain}.conf",
+        template: Some(Template {
+            path: "/usr/share/jitsi-meet-web-config/jitsi-meet.example",
+            domain_placeholder: WEB_PLACEHOLDER_DOMAIN,
+            learnt_placeholders: &[],
+        }),
+    },
+];
+
+impl KnownFile {
+    /// The path with `{domain}` filled in; `None` when the path needs a domain and none is known.
+    pub fn path_for(&self, domain: Option<&str>) -> Option<String> {
+        if self.path.contains("{domain}") {
+            domain.map(|d| self.path.replace("{domain}", d))
+        } else {
+            Some(self.path.to_string())
+        }
+    }
+}
+
+/// The template behind a generated file, matched on its path shape.
+pub fn template_for(install_path: &str, domain: Option<&str>) -> Option<Template> {
+    KNOWN_FILES
+        .iter()
+        .find(|f| f.template.is_some() && f.path_for(domain).as_deref() == Some(install_path))
+        .and_then(|f| f.template)
+}
+
+/// Services that read a file; restarted (nginx: reloaded) when it changes. Files under
+/// `/usr/share/jitsi-meet` are served as they are and need no restart.
+pub fn services_for(install_path: &str) -> &'static [&'static str] {
+    const TABLE: &[(&str, &[&str])] = &[
+        ("/etc/prosody/", &["prosody"]),
+        ("/etc/jitsi/jicofo/", &["jicofo"]),
+        ("/etc/jitsi/videobridge/", &["jitsi-videobridge2"]),
+        ("/etc/turnserver.conf", &["coturn"]),
+        ("/etc/nginx/", &["nginx"]),
+    ];
+    TABLE
+        .iter()
+        .find(|(prefix, _)| install_path.starts_with(prefix))
+        .map(|(_, services)| *services)
+        .unwrap_or(&[])
+}
+
+/// The Jitsi domain, read from the name of `/etc/jitsi/meet/<domain>-config.js` under `root`.
+pub fn detect_domain(root: &std::path::Path) -> Option<String> {
+    let dir = root.join("etc/jitsi/meet");
+    let mut domains: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter_map(|name| name.strip_suffix("-config.js").map(str::to_string))
+        .filter(|d| !d.is_empty() && d.contains('.'))
+        .collect();
+    domains.sort();
+    domains.into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_files_know_their_template() {
+        let t = template_for("/etc/jitsi/meet/tele.praxis.de-config.js", Some("tele.praxis.de")).unwrap();
+        assert_eq!(t.path, "/usr/share/jitsi-meet-web-config/config.js");
+        assert!(template_for("/usr/share/jitsi-meet/interface_config.js", Some("x.de")).is_none());
+    }
+
+    #[test]
+    fn services_follow_the_directory() {
+        assert_eq!(services_for("/etc/prosody/conf.avail/x.cfg.lua"), &["prosody"]);
+        assert!(services_for("/usr/share/jitsi-meet/interface_config.js").is_empty());
+    }
+
+    #[test]
+    fn domain_comes_from_the_meet_config_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/jitsi/meet")).unwrap();
+        std::fs::write(dir.path().join("etc/jitsi/meet/tele.praxis.de-config.js"), "").unwrap();
+        assert_eq!(detect_domain(dir.path()).as_deref(), Some("tele.praxis.de"));
+    }
+}

@@ -1,0 +1,1 @@
+//! The state repository: the only code that uses git2 for storage.

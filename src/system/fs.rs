@@ -1,0 +1,286 @@
+//! Reading and writing live files under the root without ever following a symlink, and replacing
+//! them atomically (temp file in the same directory, fsync, rename) with mode, owner and group kept.
+//!
+//! As root, following a symlink planted in a Jitsi directory could overwrite any file on the
+//! system; every directory on the way is therefore opened with `O_NOFOLLOW` from the root down.
+
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+
+use crate::InstallPath;
+
+/// Ownership and permissions of a live file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileMeta {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl Default for FileMeta {
+    fn default() -> Self {
+        FileMeta {
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+        }
+    }
+}
+
+/// What `stat` says about a live file: enough to tell whether it changed since last seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+    pub ino: u64,
+    pub dev: u64,
+}
+
+/// Why a live path cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PathProblem {
+    #[error("is a symbolic link (or lies below one); jitsi-custom never follows links under the root")]
+    Symlink,
+    #[error("is not a regular file")]
+    NotAFile,
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+fn open_dir_nofollow(dir: &OwnedFd, name: &str) -> Result<OwnedFd, PathProblem> {
+    rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| match e {
+        rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => PathProblem::Symlink,
+        other => PathProblem::Io(other.into()),
+    })
+}
+
+/// Opens the directory holding `path`, walking down from `root` without following links. With
+/// `create`, missing directories are made (mode 0755).
+fn open_parent(root: &Path, path: &InstallPath, create: bool) -> Result<(OwnedFd, String), PathProblem> {
+    let mut dir = rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(io::Error::from)?;
+    let mut parts: Vec<&str> = path.as_rel().split('/').collect();
+    let name = parts.pop().unwrap_or_default().to_string();
+    for part in parts {
+        dir = match open_dir_nofollow(&dir, part) {
+            Err(PathProblem::Io(e)) if create && e.kind() == io::ErrorKind::NotFound => {
+                rustix::fs::mkdirat(&dir, part, Mode::from_raw_mode(0o755)).map_err(io::Error::from)?;
+                open_dir_nofollow(&dir, part)?
+            }
+            other => other?,
+        };
+    }
+    Ok((dir, name))
+}
+
+/// Stat of a live file without following links; `None` when it does not exist.
+pub fn stamp(root: &Path, path: &InstallPath) -> Result<Option<(Stamp, FileMeta)>, PathProblem> {
+    let md = match std::fs::symlink_metadata(path.under(root)) {
+        Ok(md) => md,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if md.file_type().is_symlink() {
+        return Err(PathProblem::Symlink);
+    }
+    if !md.is_file() {
+        return Err(PathProblem::NotAFile);
+    }
+    Ok(Some((
+        Stamp {
+            size: md.size(),
+            mtime_ns: md.mtime() as i128 * 1_000_000_000 + md.mtime_nsec() as i128,
+            ctime_ns: md.ctime() as i128 * 1_000_000_000 + md.ctime_nsec() as i128,
+            ino: md.ino(),
+            dev: md.dev(),
+        },
+        FileMeta {
+            mode: md.mode() & 0o7777,
+            uid: md.uid(),
+            gid: md.gid(),
+        },
+    )))
+}
+
+/// Reads a live file without following links anywhere on its way; `None` when it does not exist.
+pub fn read(root: &Path, path: &InstallPath) -> Result<Option<Vec<u8>>, PathProblem> {
+    let (dir, name) = match open_parent(root, path, false) {
+        Ok(found) => found,
+        Err(PathProblem::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let fd = match rustix::fs::openat(
+        &dir,
+        name.as_str(),
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(None),
+        Err(rustix::io::Errno::LOOP) => return Err(PathProblem::Symlink),
+        Err(e) => return Err(PathProblem::Io(e.into())),
+    };
+    let mut file = std::fs::File::from(fd);
+    if !file.metadata()?.is_file() {
+        return Err(PathProblem::NotAFile);
+    }
+    let mut content = Vec::new();
+    file.read_to_end(&mut content)?;
+    Ok(Some(content))
+}
+
+/// Replaces (or creates) a live file atomically. `meta` is applied to the new file; pass the old
+/// file's to keep its mode, owner and group. Refuses to replace a symlink.
+pub fn write_atomic(
+    root: &Path,
+    path: &InstallPath,
+    content: &[u8],
+    meta: FileMeta,
+) -> Result<(), PathProblem> {
+    let (dir, name) = open_parent(root, path, true)?;
+    match rustix::fs::statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink => {
+            return Err(PathProblem::Symlink);
+        }
+        Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile => {
+            return Err(PathProblem::NotAFile);
+        }
+        _ => {}
+    }
+    let temp = format!(".{name}.jitsi-custom-{}.tmp", std::process::id());
+    let fd = rustix::fs::openat(
+        &dir,
+        temp.as_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )
+    .or_else(|e| {
+        // A temp file left by a killed run of the same pid number: take it over.
+        if e == rustix::io::Errno::EXIST {
+            rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty())?;
+            rustix::fs::openat(
+                &dir,
+                temp.as_str(),
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            )
+        } else {
+            Err(e)
+        }
+    })
+    .map_err(io::Error::from)?;
+    let result = (|| -> io::Result<()> {
+        let mut file = std::fs::File::from(fd);
+        file.write_all(content)?;
+        if rustix::process::geteuid().is_root() {
+            rustix::fs::fchown(
+                &file,
+                Some(rustix::fs::Uid::from_raw(meta.uid)),
+                Some(rustix::fs::Gid::from_raw(meta.gid)),
+            )?;
+        }
+        rustix::fs::fchmod(&file, Mode::from_raw_mode(meta.mode & 0o7777))?;
+        file.sync_all()?;
+        rustix::fs::renameat(&dir, temp.as_str(), &dir, name.as_str())?;
+        rustix::fs::fsync(&dir)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Removes a live file (not following links). Missing is fine.
+pub fn remove(root: &Path, path: &InstallPath) -> Result<(), PathProblem> {
+    let (dir, name) = match open_parent(root, path, false) {
+        Ok(found) => found,
+        Err(PathProblem::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    match rustix::fs::unlinkat(&dir, name.as_str(), AtFlags::empty()) {
+        Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
+        Err(e) => Err(PathProblem::Io(e.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn p(s: &str) -> InstallPath {
+        InstallPath::parse(s).unwrap()
+    }
+
+    #[test]
+    fn write_keeps_the_given_mode_and_replaces_content() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("etc/x")).unwrap();
+        std::fs::write(root.path().join("etc/x/a.conf"), "old").unwrap();
+        let meta = FileMeta {
+            mode: 0o640,
+            uid: 0,
+            gid: 0,
+        };
+        write_atomic(root.path(), &p("/etc/x/a.conf"), b"new", meta).unwrap();
+        assert_eq!(std::fs::read(root.path().join("etc/x/a.conf")).unwrap(), b"new");
+        let mode = std::fs::metadata(root.path().join("etc/x/a.conf"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
+        let leftovers: Vec<_> = std::fs::read_dir(root.path().join("etc/x")).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn symlinks_are_never_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("shadow"), "secret").unwrap();
+        std::fs::create_dir_all(root.path().join("etc")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("shadow"), root.path().join("etc/link")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join("etc/dirlink")).unwrap();
+        assert!(matches!(
+            read(root.path(), &p("/etc/link")),
+            Err(PathProblem::Symlink)
+        ));
+        assert!(matches!(
+            read(root.path(), &p("/etc/dirlink/shadow")),
+            Err(PathProblem::Symlink)
+        ));
+        assert!(matches!(
+            write_atomic(root.path(), &p("/etc/link"), b"x", FileMeta::default()),
+            Err(PathProblem::Symlink)
+        ));
+        assert!(matches!(
+            write_atomic(root.path(), &p("/etc/dirlink/shadow"), b"x", FileMeta::default()),
+            Err(PathProblem::Symlink)
+        ));
+        assert_eq!(std::fs::read(outside.path().join("shadow")).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn missing_files_read_as_none() {
+        let root = tempfile::tempdir().unwrap();
+        assert!(read(root.path(), &p("/etc/none/here")).unwrap().is_none());
+        assert!(stamp(root.path(), &p("/etc/none")).unwrap().is_none());
+    }
+}

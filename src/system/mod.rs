@@ -1,0 +1,12 @@
+//! The outside world: the dpkg database, `.deb` archives, apt-mark, systemctl and file writes
+//! that must be atomic and must not follow symlinks.
+
+pub mod deb;
+pub mod dpkg;
+pub mod fs;
+
+/// Hex MD5 of some bytes, the form dpkg records.
+pub fn md5_hex(content: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(content))
+}
