@@ -14,8 +14,11 @@
 pub mod cli;
 pub mod error;
 pub mod install_path;
+pub mod intake;
+pub mod live;
 pub mod merge;
 pub mod profile;
+pub mod status;
 pub mod store;
 pub mod system;
 pub mod ui;

@@ -1,11 +1,83 @@
-//! The command line: global flags, one file per verb, and the resolved context every verb gets.
+//! The command line: global flags, one file per verb (`<Verb>Args` + `run`), and the resolved
+//! context [`Ctx`] every verb gets. The only module that prints.
 
-use clap::Parser;
+mod diff;
+mod init;
+mod log;
+mod record;
+mod status;
+mod track;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+use crate::store::Store;
+use crate::ui::ColorChoice;
+use crate::ui::prompt::{self, Prompt};
 
 /// Keep the customisations of a self-hosted Jitsi Meet server safe across Debian upgrades.
+///
+/// Every change you make to a file the Jitsi packages own is kept as a named customisation in a
+/// local git repository (the state directory). After an upgrade, `jitsi-custom rebase` carries the
+/// customisations onto the new files with a 3-way merge and asks you when a conflict needs a person.
+///
+/// Start with `jitsi-custom init`, edit files as the admin guide says, then
+/// `jitsi-custom record -m "German welcome texts"` and `jitsi-custom status`.
 #[derive(Debug, Parser)]
-#[command(name = "jitsi-custom", version)]
-pub struct Cli {}
+#[command(name = "jitsi-custom", version, max_term_width = 100)]
+pub struct Cli {
+    /// Directory the live files are under; every path is resolved inside it.
+    #[arg(long, global = true, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+
+    /// Where the customisations are kept (a git repository, mode 0700).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "JITSI_CUSTOM_STATE",
+        default_value = "/var/lib/jitsi-custom"
+    )]
+    pub state_dir: PathBuf,
+
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Never ask; conflicts are parked for later. Implied when stdin is not a terminal.
+    #[arg(long, global = true, visible_alias = "yes")]
+    pub non_interactive: bool,
+
+    /// Show what would change, change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Say more about what is done (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::InitArgs),
+    Track(track::TrackArgs),
+    Untrack(track::UntrackArgs),
+    Record(record::RecordArgs),
+    Status(status::StatusArgs),
+    Diff(diff::DiffArgs),
+    Log(log::LogArgs),
+}
 
 /// What a command wants the process to exit with when it did not fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +88,103 @@ pub enum Outcome {
     Attention,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<Outcome> {
-    Ok(Outcome::Ok)
+/// The parsed options, resolved once: the rest of the code sees only this.
+pub struct Ctx {
+    pub root: PathBuf,
+    pub state_dir: PathBuf,
+    pub json: bool,
+    pub dry_run: bool,
+    pub verbose: u8,
+    /// Colour on stdout.
+    pub color: bool,
+    pub cwd: PathBuf,
+    pub prompt: Box<dyn Prompt>,
+}
+
+impl Ctx {
+    fn from_cli(cli: &Cli) -> Result<Ctx> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let root = if cli.root.is_absolute() {
+            cli.root.clone()
+        } else {
+            cwd.join(&cli.root)
+        };
+        if !root.is_dir() {
+            return Err(Error::Usage(format!(
+                "root {} is not a directory\nhint: --root names the directory the live files are under (default /)",
+                root.display()
+            ))
+            .into());
+        }
+        let state_dir = if cli.state_dir.is_absolute() {
+            cli.state_dir.clone()
+        } else {
+            cwd.join(&cli.state_dir)
+        };
+        Ok(Ctx {
+            root,
+            state_dir,
+            json: cli.json,
+            dry_run: cli.dry_run,
+            verbose: cli.verbose,
+            color: cli.color.enabled(std::io::stdout().is_terminal()),
+            cwd,
+            prompt: prompt::for_run(!cli.non_interactive),
+        })
+    }
+
+    /// A message for the person (stderr), never data.
+    pub fn say(&self, message: impl std::fmt::Display) {
+        eprintln!("{message}");
+    }
+
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        eprintln!("warning: {message}");
+    }
+
+    /// Details shown with `-v`.
+    pub fn detail(&self, message: impl std::fmt::Display) {
+        if self.verbose > 0 {
+            eprintln!("{message}");
+        }
+    }
+
+    /// Data on stdout.
+    pub fn out(&self) -> std::io::StdoutLock<'static> {
+        std::io::stdout().lock()
+    }
+
+    /// Prints a value as pretty JSON on stdout.
+    pub fn print_json(&self, value: &impl serde::Serialize) -> Result<()> {
+        let mut out = self.out();
+        serde_json::to_writer_pretty(&mut out, value).context("cannot write JSON")?;
+        writeln!(out)?;
+        Ok(())
+    }
+
+    pub fn open_store(&self) -> Result<Store> {
+        Store::open(&self.state_dir)
+    }
+
+    pub fn open_store_for_writing(&self) -> Result<Store> {
+        Store::open_for_writing(&self.state_dir)
+    }
+
+    /// The dpkg database under the root.
+    pub fn dpkg(&self) -> Result<crate::system::dpkg::Dpkg> {
+        crate::system::dpkg::Dpkg::read(&self.root)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    let ctx = Ctx::from_cli(&cli)?;
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Track(args) => track::run_track(&ctx, args),
+        Command::Untrack(args) => track::run_untrack(&ctx, args),
+        Command::Record(args) => record::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::Diff(args) => diff::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
+    }
 }

@@ -1,1 +1,374 @@
-//! The state repository: the only code that uses git2 for storage.
+//! The state directory and its git repository: the only code that uses git2 for storage.
+//!
+//! Layout of the state dir (mode 0700):
+//! - `jitsi-custom.toml`: the manifest, hand-editable;
+//! - `repo/`: a bare git repository with
+//!   - `refs/heads/upstream`: pristine vendor content, one commit per observed upstream version,
+//!     with `.jitsi-custom/upstream.toml` saying where each file came from and the package versions;
+//!   - `refs/heads/custom`: the patch stack, one commit per named customisation on top of upstream;
+//!   - `refs/jitsi-custom/oplog`: the operation log (see [`oplog`]);
+//! - `lock`: held (flock) by the one writer;
+//! - `stat-cache.json`: what `status` saw last time, to avoid re-hashing unchanged files.
+//!
+//! Trees hold files at their root-relative path (`usr/share/jitsi-meet/...`), so a diff between
+//! two commits is directly a `patch -p1` for the root.
+
+pub mod manifest;
+pub mod oplog;
+pub mod stack;
+pub mod statcache;
+pub mod upstream;
+
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use git2::{Oid, Repository, Signature};
+
+use crate::InstallPath;
+use crate::error::Error;
+pub use manifest::{Manifest, TrackedFile};
+pub use oplog::Refs;
+
+pub const UPSTREAM_REF: &str = "refs/heads/upstream";
+pub const CUSTOM_REF: &str = "refs/heads/custom";
+pub const OPLOG_REF: &str = "refs/jitsi-custom/oplog";
+
+/// A content change to a tree: `Some(content)` sets the file, `None` removes it.
+pub type Change<'a> = (&'a InstallPath, Option<&'a [u8]>);
+
+pub struct Store {
+    dir: PathBuf,
+    repo: Repository,
+    /// Held for the lifetime of a writing store; the kernel releases it if the process dies.
+    _lock: Option<File>,
+}
+
+impl Store {
+    /// Creates the state dir and its repository. An existing state is refused unless `force`, in
+    /// which case it is moved aside to `<dir>.backup-<time>` first, never deleted.
+    pub fn create(dir: &Path, force: bool) -> Result<Store> {
+        if dir.join("repo").exists() || dir.join(manifest::FILE_NAME).exists() {
+            if !force {
+                return Err(Error::AlreadyInitialised(dir.to_path_buf()).into());
+            }
+            let lock = lock_state_dir(dir)?;
+            let backup = PathBuf::from(format!("{}.backup-{}", dir.display(), now_secs()));
+            drop(lock);
+            std::fs::rename(dir, &backup)
+                .with_context(|| format!("cannot move the old state {} aside", dir.display()))?;
+        }
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {} to mode 0700", dir.display()))?;
+        let lock = lock_state_dir(dir)?;
+        let repo = Repository::init_bare(dir.join("repo"))
+            .with_context(|| format!("cannot create the repository in {}", dir.display()))?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            repo,
+            _lock: Some(lock),
+        })
+    }
+
+    /// Opens an initialised state dir for reading. Readers take no lock: refs move atomically.
+    pub fn open(dir: &Path) -> Result<Store> {
+        let repo_dir = dir.join("repo");
+        if !repo_dir.is_dir() {
+            return Err(Error::NotInitialised(dir.to_path_buf()).into());
+        }
+        let repo = Repository::open_bare(&repo_dir)
+            .with_context(|| format!("cannot open the repository {}", repo_dir.display()))?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            repo,
+            _lock: None,
+        })
+    }
+
+    /// Opens the state dir as its one writer.
+    pub fn open_for_writing(dir: &Path) -> Result<Store> {
+        if !dir.join("repo").is_dir() {
+            return Err(Error::NotInitialised(dir.to_path_buf()).into());
+        }
+        let lock = lock_state_dir(dir)?;
+        let mut store = Store::open(dir)?;
+        store._lock = Some(lock);
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.dir.join(manifest::FILE_NAME)
+    }
+
+    pub fn load_manifest(&self) -> Result<Manifest> {
+        let path = self.manifest_path();
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::BadManifest {
+                path: path.clone(),
+                reason: "not valid UTF-8".into(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Ok(Manifest::parse(&text, &path)?)
+    }
+
+    pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
+        self.write_state_file(manifest::FILE_NAME, manifest.to_toml().as_bytes())
+    }
+
+    /// Writes a file in the state dir atomically (temp file, fsync, rename).
+    pub fn write_state_file(&self, name: &str, content: &[u8]) -> Result<()> {
+        let path = self.dir.join(name);
+        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)
+            .with_context(|| format!("cannot write in {}", self.dir.display()))?;
+        temp.write_all(content)?;
+        temp.as_file().sync_all()?;
+        temp.persist(&path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+        Ok(())
+    }
+
+    pub fn repo(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The commit a ref points at, if the ref exists.
+    pub fn ref_target(&self, name: &str) -> Result<Option<Oid>> {
+        match self.repo.refname_to_id(name) {
+            Ok(oid) => Ok(Some(oid)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {name}")),
+        }
+    }
+
+    /// Points a ref at a commit, or deletes it for `None`.
+    pub fn set_ref(&self, name: &str, target: Option<Oid>, why: &str) -> Result<()> {
+        match target {
+            Some(oid) => {
+                self.repo
+                    .reference(name, oid, true, why)
+                    .with_context(|| format!("cannot update {name}"))?;
+            }
+            None => {
+                if let Ok(mut r) = self.repo.find_reference(name) {
+                    r.delete().with_context(|| format!("cannot delete {name}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn upstream_tip(&self) -> Result<Option<Oid>> {
+        self.ref_target(UPSTREAM_REF)
+    }
+
+    pub fn custom_tip(&self) -> Result<Option<Oid>> {
+        self.ref_target(CUSTOM_REF)
+    }
+
+    /// The blob id of a path in a commit's tree.
+    pub fn blob_id(&self, commit: Oid, path: &str) -> Result<Option<Oid>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) if entry.kind() == Some(git2::ObjectType::Blob) => Ok(Some(entry.id())),
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
+        Ok(self.repo.find_blob(id)?.content().to_vec())
+    }
+
+    /// The content of a path in a commit, if present.
+    pub fn content_at(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        self.blob_id(commit, path)?
+            .map(|id| self.read_blob(id))
+            .transpose()
+    }
+
+    /// A new tree: `base` (or the empty tree) with the changes applied.
+    pub fn tree_with(&self, base: Option<Oid>, changes: &[(&str, Option<&[u8]>)]) -> Result<Oid> {
+        let base_tree = match base {
+            Some(commit) => self.repo.find_commit(commit)?.tree()?,
+            None => {
+                let empty = self.repo.treebuilder(None)?.write()?;
+                self.repo.find_tree(empty)?
+            }
+        };
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, content) in changes {
+            match content {
+                Some(bytes) => {
+                    let blob = self.repo.blob(bytes)?;
+                    update.upsert(*path, blob, git2::FileMode::Blob);
+                }
+                None => {
+                    if base_tree.get_path(Path::new(path)).is_ok() {
+                        update.remove(*path);
+                    }
+                }
+            }
+        }
+        Ok(update.create_updated(&self.repo, &base_tree)?)
+    }
+
+    /// Writes a commit with the given tree and parents; no ref moves.
+    pub fn commit(&self, tree: Oid, parents: &[Oid], message: &str) -> Result<Oid> {
+        let sig = signature()?;
+        let tree = self.repo.find_tree(tree)?;
+        let parents: Vec<git2::Commit> = parents
+            .iter()
+            .map(|p| self.repo.find_commit(*p))
+            .collect::<Result<_, _>>()?;
+        let parent_refs: Vec<&git2::Commit> = parents.iter().collect();
+        Ok(self.repo.commit(None, &sig, &sig, message, &tree, &parent_refs)?)
+    }
+
+    pub fn tree_of(&self, commit: Oid) -> Result<Oid> {
+        Ok(self.repo.find_commit(commit)?.tree_id())
+    }
+
+    pub fn message_of(&self, commit: Oid) -> Result<String> {
+        Ok(self.repo.find_commit(commit)?.message().unwrap_or("").to_string())
+    }
+
+    pub fn parent_of(&self, commit: Oid) -> Result<Option<Oid>> {
+        Ok(self.repo.find_commit(commit)?.parent_ids().next())
+    }
+
+    /// Paths whose blobs differ between two commits (either may be absent: the empty tree).
+    pub fn changed_paths(&self, old: Option<Oid>, new: Option<Oid>) -> Result<Vec<String>> {
+        let tree = |c: Option<Oid>| -> Result<Option<git2::Tree>> {
+            c.map(|c| Ok(self.repo.find_commit(c)?.tree()?)).transpose()
+        };
+        let (old, new) = (tree(old)?, tree(new)?);
+        let diff = self.repo.diff_tree_to_tree(old.as_ref(), new.as_ref(), None)?;
+        let mut paths: Vec<String> = diff
+            .deltas()
+            .filter_map(|d| d.new_file().path().or_else(|| d.old_file().path()))
+            .filter_map(|p| p.to_str().map(str::to_string))
+            .filter(|p| !p.starts_with(upstream::META_DIR))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+}
+
+/// Takes the state dir's lock without waiting: a second writer gets a clear error at once.
+fn lock_state_dir(dir: &Path) -> Result<File> {
+    let path = dir.join("lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path)
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            return Err(Error::Locked {
+                path: dir.to_path_buf(),
+                holder,
+            }
+            .into());
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    file.set_len(0)?;
+    write!(file, "pid {}", std::process::id())?;
+    Ok(file)
+}
+
+/// Commits are signed by the tool; `SOURCE_DATE_EPOCH` fixes their time so output repeats.
+fn signature() -> Result<Signature<'static>> {
+    let time = git2::Time::new(now_secs(), 0);
+    Ok(Signature::new("jitsi-custom", "jitsi-custom@localhost", &time)?)
+}
+
+/// Seconds since the epoch; `SOURCE_DATE_EPOCH` overrides the clock (reproducible tests).
+pub fn now_secs() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let first = Store::create(&state, false).unwrap();
+        let err = Store::open_for_writing(&state).err().unwrap();
+        assert!(
+            matches!(err.downcast_ref::<Error>(), Some(Error::Locked { .. })),
+            "{err:#}"
+        );
+        drop(first);
+        Store::open_for_writing(&state).unwrap();
+    }
+
+    #[test]
+    fn state_dir_is_private_and_reinit_needs_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        drop(Store::create(&state, false).unwrap());
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        let err = Store::create(&state, false).err().unwrap();
+        assert!(matches!(
+            err.downcast_ref::<Error>(),
+            Some(Error::AlreadyInitialised(_))
+        ));
+        drop(Store::create(&state, true).unwrap());
+        let backups = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(backups, 2, "the old state is kept beside the new one");
+    }
+
+    #[test]
+    fn trees_and_commits_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), false).unwrap();
+        let p = InstallPath::parse("/etc/a/b.conf").unwrap();
+        let tree = store.tree_with(None, &[(p.as_rel(), Some(b"x"))]).unwrap();
+        let c1 = store.commit(tree, &[], "one").unwrap();
+        assert_eq!(store.content_at(c1, p.as_rel()).unwrap().unwrap(), b"x");
+        let tree = store.tree_with(Some(c1), &[(p.as_rel(), None)]).unwrap();
+        let c2 = store.commit(tree, &[c1], "two").unwrap();
+        assert_eq!(store.content_at(c2, p.as_rel()).unwrap(), None);
+        assert_eq!(
+            store.changed_paths(Some(c1), Some(c2)).unwrap(),
+            vec!["etc/a/b.conf"]
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Talking to the person at the terminal: colour choice, diff rendering, prompts.
 
 pub mod diff;
+pub mod prompt;
 
 /// Whether output is coloured, decided once from `--color`, `NO_COLOR` and the terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]

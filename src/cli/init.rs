@@ -1,0 +1,220 @@
+//! `jitsi-custom init`: create the state, track the Jitsi files that exist, establish their
+//! pristine upstream content, and record whatever differs from it as the first customisations.
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::InstallPath;
+use crate::intake::{self, Pristine};
+use crate::live;
+use crate::store::upstream::{Origin, Source, UpstreamMeta};
+use crate::store::{CUSTOM_REF, Manifest, Refs, Store, TrackedFile};
+use crate::system::dpkg::Dpkg;
+
+/// Start keeping customisations: detect the Jitsi packages, versions and domain, track the
+/// files admins customise, and take their pristine upstream content from dpkg, the guide's
+/// `*.BKP` copies or apt's package cache. Edits already made become the first customisations.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Jitsi domain (default: found from /etc/jitsi/meet/<domain>-config.js).
+    #[arg(long, value_name = "DOMAIN")]
+    domain: Option<String>,
+
+    /// Take pristine copies from the guide's `<file>.BKP` backups when dpkg's md5 confirms them
+    /// (the default when such copies exist).
+    #[arg(long, overrides_with = "no_adopt_bkp")]
+    adopt_bkp: bool,
+
+    /// Ignore `<file>.BKP` backups.
+    #[arg(long)]
+    no_adopt_bkp: bool,
+
+    /// Start over when the state dir is already initialised (the old state is moved aside).
+    #[arg(long)]
+    force: bool,
+}
+
+/// What init found for one file, for the report.
+#[derive(serde::Serialize)]
+struct Adopted {
+    path: InstallPath,
+    source: Source,
+    customised: bool,
+}
+
+pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
+    let dpkg = ctx.dpkg()?;
+    let domain = args
+        .domain
+        .clone()
+        .or_else(|| crate::profile::detect_domain(&ctx.root));
+    if let Some(domain) = &domain {
+        crate::InstallPath::parse(domain)
+            .map_err(|_| crate::Error::Usage(format!("invalid domain {domain:?}")))?;
+    }
+    let mut files = Vec::new();
+    for known in crate::profile::KNOWN_FILES {
+        let Some(path) = known.path_for(domain.as_deref()) else {
+            continue;
+        };
+        let path = InstallPath::parse(&path)?;
+        if let Some(content) = live::read(&ctx.root, &path)? {
+            let mut file = intake::describe(path, &dpkg, domain.as_deref())?;
+            if let (Some(template), Some(t)) = (known.template, &file.template)
+                && let Some(template_content) = live::read(&ctx.root, t)?
+            {
+                intake::learn_placeholders(
+                    &mut file,
+                    &template_content,
+                    &content,
+                    template.learnt_placeholders,
+                );
+            }
+            files.push((file, content));
+        }
+    }
+    if ctx.dry_run {
+        for (file, _) in &files {
+            ctx.say(format_args!("would track {}", file.path));
+        }
+        return Ok(Outcome::Ok);
+    }
+    let store = Store::create(&ctx.state_dir, args.force)?;
+    let adopt_bkp = !args.no_adopt_bkp;
+    let mut manifest = Manifest {
+        domain: domain.clone(),
+        ..Manifest::default()
+    };
+    let mut meta = UpstreamMeta::default();
+    let mut upstream: Vec<(InstallPath, Vec<u8>)> = Vec::new();
+    let mut report = Vec::new();
+    for (file, content) in &files {
+        let (pristine, origin) = establish_upstream(ctx, &dpkg, file, content, adopt_bkp)?;
+        report.push(Adopted {
+            path: file.path.clone(),
+            source: origin.source,
+            customised: pristine.as_deref() != Some(content.as_slice()),
+        });
+        meta.files.insert(file.path.to_string(), origin);
+        if let Some(pristine) = pristine {
+            upstream.push((file.path.clone(), pristine));
+        }
+        manifest.track(file.clone());
+    }
+    meta.packages = installed_versions(&dpkg, &manifest);
+    let changes: Vec<(&str, Option<&[u8]>)> = upstream
+        .iter()
+        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
+        .collect();
+    let base = store.commit_upstream(&changes, &meta)?;
+    store.set_ref(CUSTOM_REF, Some(base), "init")?;
+    store.save_manifest(&manifest)?;
+    for (file, content) in &files {
+        if report.iter().any(|r| r.path == file.path && r.customised) {
+            let name = format!("found at init: {}", file.path.file_name());
+            store.record_patch(&name, &[(file.path.as_rel(), Some(content))])?;
+        }
+    }
+    let snapshot = live::snapshot(&ctx.root, &manifest)?;
+    let description = format!("{} files tracked", files.len());
+    store.log_operation("init", &description, Refs::default(), &snapshot)?;
+
+    if ctx.json {
+        ctx.print_json(&serde_json::json!({ "domain": domain, "files": report }))?;
+    } else {
+        ctx.say(format_args!(
+            "initialised {} for {} ({} files)",
+            ctx.state_dir.display(),
+            domain.as_deref().unwrap_or("no domain found"),
+            files.len()
+        ));
+        for r in &report {
+            let what = if r.customised { "customised" } else { "clean" };
+            ctx.say(format_args!(
+                "  {:<11} {}  (upstream from {})",
+                what,
+                r.path,
+                source_name(r.source)
+            ));
+        }
+        if files.is_empty() {
+            ctx.say("hint: no Jitsi files found under the root; add files with `jitsi-custom track PATH`");
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The pristine content of a file at init (`None`: upstream does not ship it).
+fn establish_upstream(
+    ctx: &Ctx,
+    dpkg: &Dpkg,
+    file: &TrackedFile,
+    live: &[u8],
+    adopt_bkp: bool,
+) -> Result<(Option<Vec<u8>>, Origin)> {
+    Ok(
+        match intake::find_pristine(&ctx.root, dpkg, file, Some(live), adopt_bkp)? {
+            Pristine::Found { content, origin } => (Some(content), origin),
+            Pristine::NotShipped => (
+                None,
+                Origin {
+                    source: Source::Absent,
+                    package: None,
+                    dpkg_md5: None,
+                },
+            ),
+            Pristine::Unknown { package, dpkg_md5 } => {
+                let question = format!(
+                    "{} differs from what {package} installed and no pristine copy was found. Take the live file as upstream?",
+                    file.path
+                );
+                let take_live = match ctx.prompt.confirm(&question, true) {
+                    Ok(answer) => answer,
+                    Err(_) => {
+                        ctx.warn(format_args!(
+                        "{}: no pristine copy found (no matching .BKP, no cached .deb); taking the live file as upstream, so edits made before init are not a customisation",
+                        file.path
+                    ));
+                        true
+                    }
+                };
+                let origin = Origin {
+                    source: Source::Live,
+                    package: Some(package),
+                    dpkg_md5,
+                };
+                if take_live {
+                    (Some(live.to_vec()), origin)
+                } else {
+                    return Err(crate::Error::Aborted.into());
+                }
+            }
+        },
+    )
+}
+
+/// Versions of the installed packages that own tracked files or belong to the Jitsi set.
+pub(super) fn installed_versions(
+    dpkg: &Dpkg,
+    manifest: &Manifest,
+) -> std::collections::BTreeMap<String, String> {
+    let mut names: Vec<String> = manifest.package_set();
+    names.extend(manifest.files.iter().filter_map(|f| f.package.clone()));
+    names
+        .into_iter()
+        .filter_map(|name| dpkg.package(&name).map(|p| (name, p.version.clone())))
+        .collect()
+}
+
+pub(super) fn source_name(source: Source) -> &'static str {
+    match source {
+        Source::Dpkg => "the live file, matching dpkg",
+        Source::Bkp => "the .BKP copy, matching dpkg",
+        Source::DebCache => "the cached .deb",
+        Source::DpkgDist => "dpkg's .dpkg-dist",
+        Source::Template => "the package template",
+        Source::Live => "the live file, unverified",
+        Source::Absent => "nowhere: not shipped by a package",
+    }
+}

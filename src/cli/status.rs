@@ -1,0 +1,94 @@
+//! `jitsi-custom status`: the state of every tracked file and of the Jitsi packages.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::status::{self, FileState};
+
+/// Show each tracked file's state — clean, customised, unrecorded (edited, not recorded),
+/// overwritten (a package replaced a customised file), upstream-changed (new upstream content to
+/// take in with `rebase`), conflict (parked), missing — and the Jitsi packages' recorded and
+/// installed versions and holds.
+///
+/// Exit status: 0 all good, 1 something needs attention, 2 usage or input error, 3 failure.
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
+    let store = ctx.open_store()?;
+    let manifest = store.load_manifest()?;
+    let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
+    if ctx.json {
+        ctx.print_json(&survey)?;
+    } else {
+        let mut out = ctx.out();
+        let width = survey
+            .files
+            .iter()
+            .map(|f| f.path.to_string().len())
+            .max()
+            .unwrap_or(0);
+        for file in &survey.files {
+            let state = paint(ctx.color, file.state);
+            let extra = if file.customisations.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", file.customisations.join(", "))
+            };
+            writeln!(out, "{:<width$}  {state}{extra}", file.path.to_string())?;
+        }
+        if !survey.packages.is_empty() {
+            writeln!(out)?;
+            for pkg in &survey.packages {
+                let installed = pkg.installed.as_deref().unwrap_or("not installed");
+                let recorded = match &pkg.recorded {
+                    Some(v) if Some(v) != pkg.installed.as_ref() => format!("  (recorded {v})"),
+                    Some(_) => String::new(),
+                    None => "  (not recorded)".into(),
+                };
+                let held = if pkg.held { "  held" } else { "" };
+                writeln!(out, "{:<24} {installed}{recorded}{held}", pkg.name)?;
+            }
+        }
+        for hint in hints(&survey) {
+            ctx.say(format_args!("hint: {hint}"));
+        }
+    }
+    Ok(if survey.needs_attention() {
+        Outcome::Attention
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn paint(color: bool, state: FileState) -> String {
+    let code = match state {
+        FileState::Clean => "",
+        FileState::Customised => "\x1b[32m",
+        FileState::UpstreamChanged => "\x1b[36m",
+        _ => "\x1b[1;31m",
+    };
+    if color && !code.is_empty() {
+        format!("{code}{}\x1b[0m", state.name())
+    } else {
+        state.name().to_string()
+    }
+}
+
+fn hints(survey: &status::Survey) -> Vec<&'static str> {
+    let has = |s: FileState| survey.files.iter().any(|f| f.state == s);
+    let mut hints = Vec::new();
+    if has(FileState::Unrecorded) {
+        hints.push("record edits with `jitsi-custom record -m \"what it is\"`");
+    }
+    if has(FileState::Overwritten) || has(FileState::UpstreamChanged) {
+        hints.push("carry the customisations onto the new upstream files with `jitsi-custom rebase`");
+    }
+    if has(FileState::Conflict) || !survey.parked.is_empty() {
+        hints.push("work through parked conflicts with `jitsi-custom resolve`");
+    }
+    hints
+}

@@ -1,0 +1,168 @@
+//! `jitsi-custom track` / `untrack`: add files to, or remove them from, what is kept.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::InstallPath;
+use crate::error::Error;
+use crate::intake::{self, Pristine};
+use crate::live;
+use crate::store::upstream::{Origin, Source};
+
+/// Keep customisations of more files: any regular file under the root, text or binary, also one
+/// that no package ships (a new logo). Its pristine content is taken from dpkg where a package
+/// owns it; edits already in it show as `unrecorded` until you `record` them.
+#[derive(Debug, Args)]
+pub struct TrackArgs {
+    /// Files to track (absolute install paths like /usr/share/jitsi-meet/interface_config.js).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+/// Stop keeping customisations of files. Their recorded customisations are dropped from the
+/// stack (the operation log still has them); the live files are left as they are.
+#[derive(Debug, Args)]
+pub struct UntrackArgs {
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
+    let store = ctx.open_store_for_writing()?;
+    let mut manifest = store.load_manifest()?;
+    let dpkg = ctx.dpkg()?;
+    let mut new_files = Vec::new();
+    for arg in &args.paths {
+        let path = InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?;
+        if manifest.is_tracked(&path)
+            || new_files
+                .iter()
+                .any(|(f, _): &(crate::store::TrackedFile, _)| f.path == path)
+        {
+            ctx.say(format_args!("{path}: already tracked"));
+            continue;
+        }
+        let Some(content) = live::read(&ctx.root, &path)? else {
+            return Err(Error::BadPath {
+                path: path.to_string(),
+                reason: "does not exist".into(),
+            }
+            .into());
+        };
+        let file = intake::describe(path, &dpkg, manifest.domain.as_deref())?;
+        new_files.push((file, content));
+    }
+    if new_files.is_empty() || ctx.dry_run {
+        for (file, _) in &new_files {
+            ctx.say(format_args!("would track {}", file.path));
+        }
+        return Ok(Outcome::Ok);
+    }
+    let before = store.refs_now()?;
+    let mut meta = store.upstream_meta(None)?;
+    let mut upstream_changes: Vec<(InstallPath, Vec<u8>)> = Vec::new();
+    let mut unrecorded = Vec::new();
+    for (file, content) in &new_files {
+        let (pristine, origin) = match intake::find_pristine(&ctx.root, &dpkg, file, Some(content), true)? {
+            Pristine::Found { content, origin } => (Some(content), origin),
+            Pristine::NotShipped => (
+                None,
+                Origin {
+                    source: Source::Absent,
+                    package: None,
+                    dpkg_md5: None,
+                },
+            ),
+            Pristine::Unknown { package, dpkg_md5 } => {
+                ctx.warn(format_args!(
+                    "{}: differs from what {package} installed and no pristine copy was found; taking the live file as upstream",
+                    file.path
+                ));
+                (
+                    Some(content.clone()),
+                    Origin {
+                        source: Source::Live,
+                        package: Some(package),
+                        dpkg_md5,
+                    },
+                )
+            }
+        };
+        if pristine.as_deref() != Some(content.as_slice()) {
+            unrecorded.push(file.path.clone());
+        }
+        meta.files.insert(file.path.to_string(), origin);
+        if let Some(pristine) = pristine {
+            upstream_changes.push((file.path.clone(), pristine));
+        }
+        manifest.track(file.clone());
+    }
+    meta.packages
+        .extend(super::init::installed_versions(&dpkg, &manifest));
+    let changes: Vec<(&str, Option<&[u8]>)> = upstream_changes
+        .iter()
+        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
+        .collect();
+    let patches = store.patches()?;
+    let new_upstream = store.commit_upstream(&changes, &meta)?;
+    store.restack(&patches, new_upstream, &changes)?;
+    store.save_manifest(&manifest)?;
+    let names: Vec<String> = new_files.iter().map(|(f, _)| f.path.to_string()).collect();
+    store.log_operation(
+        "track",
+        &names.join(" "),
+        before,
+        &live::snapshot(&ctx.root, &manifest)?,
+    )?;
+    for (file, _) in &new_files {
+        ctx.say(format_args!("tracking {}", file.path));
+    }
+    for path in &unrecorded {
+        ctx.say(format_args!("{path}: has edits not recorded yet\nhint: record them with `jitsi-custom record -m \"what it is\" {path}`"));
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
+    let store = ctx.open_store_for_writing()?;
+    let mut manifest = store.load_manifest()?;
+    let mut paths = Vec::new();
+    for arg in &args.paths {
+        let path = InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?;
+        if !manifest.is_tracked(&path) {
+            return Err(Error::NotTracked(path.to_string()).into());
+        }
+        paths.push(path);
+    }
+    if ctx.dry_run {
+        for path in &paths {
+            ctx.say(format_args!("would untrack {path}"));
+        }
+        return Ok(Outcome::Ok);
+    }
+    let before = store.refs_now()?;
+    let mut meta = store.upstream_meta(None)?;
+    for path in &paths {
+        manifest.untrack(path);
+        meta.files.remove(&path.to_string());
+    }
+    let removals: Vec<(&str, Option<&[u8]>)> = paths.iter().map(|p| (p.as_rel(), None)).collect();
+    let patches = store.patches()?;
+    let new_upstream = store.commit_upstream(&removals, &meta)?;
+    store.restack(&patches, new_upstream, &removals)?;
+    store.save_manifest(&manifest)?;
+    let names: Vec<String> = paths.iter().map(ToString::to_string).collect();
+    store.log_operation(
+        "untrack",
+        &names.join(" "),
+        before,
+        &live::snapshot(&ctx.root, &manifest)?,
+    )?;
+    for path in &paths {
+        ctx.say(format_args!("no longer tracking {path}"));
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,220 @@
+//! The state of every tracked file and of the Jitsi packages: what `status` shows, what `record`
+//! and the apt hook act on.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::Result;
+use git2::Oid;
+use serde::Serialize;
+
+use crate::InstallPath;
+use crate::live::{self, Seen};
+use crate::store::statcache::StatCache;
+use crate::store::upstream::UpstreamMeta;
+use crate::store::{Manifest, Store, TrackedFile};
+use crate::system::dpkg::Dpkg;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileState {
+    /// Live is upstream's content and no customisation touches it.
+    Clean,
+    /// Live is upstream with the recorded customisations.
+    Customised,
+    /// Live holds edits that no customisation records yet.
+    Unrecorded,
+    /// A package put its own content over a customised file: the customisation is not live.
+    Overwritten,
+    /// A package brought new upstream content that is not taken in yet (`rebase`).
+    UpstreamChanged,
+    /// A customisation is parked for this file, waiting for a person (`resolve`).
+    Conflict,
+    /// The live file does not exist.
+    Missing,
+}
+
+impl FileState {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileState::Clean => "clean",
+            FileState::Customised => "customised",
+            FileState::Unrecorded => "unrecorded",
+            FileState::Overwritten => "overwritten",
+            FileState::UpstreamChanged => "upstream-changed",
+            FileState::Conflict => "conflict",
+            FileState::Missing => "missing",
+        }
+    }
+
+    /// Whether a person should look (exit code 1).
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            FileState::Unrecorded | FileState::Overwritten | FileState::Conflict | FileState::Missing
+        )
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileStatus {
+    pub path: InstallPath,
+    pub state: FileState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Names of the customisations that change this file, oldest first.
+    pub customisations: Vec<String>,
+    #[serde(skip)]
+    pub live: Option<Seen>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PackageStatus {
+    pub name: String,
+    pub installed: Option<String>,
+    pub recorded: Option<String>,
+    pub held: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Survey {
+    pub files: Vec<FileStatus>,
+    pub packages: Vec<PackageStatus>,
+    pub parked: Vec<String>,
+}
+
+impl Survey {
+    pub fn needs_attention(&self) -> bool {
+        !self.parked.is_empty() || self.files.iter().any(|f| f.state.needs_attention())
+    }
+
+    pub fn file(&self, path: &InstallPath) -> Option<&FileStatus> {
+        self.files.iter().find(|f| &f.path == path)
+    }
+}
+
+/// Looks at every tracked file and every Jitsi package.
+pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> Result<Survey> {
+    let upstream = store.upstream_tip()?;
+    let custom = store.custom_tip()?;
+    let meta = store.upstream_meta(upstream)?;
+    let patches = store.patches()?;
+    let mut cache = StatCache::load(store.dir());
+    let mut files = Vec::new();
+    for file in &manifest.files {
+        let rel = file.path.as_rel();
+        let upstream_oid = upstream.map(|c| store.blob_id(c, rel)).transpose()?.flatten();
+        let custom_oid = custom.map(|c| store.blob_id(c, rel)).transpose()?.flatten();
+        let seen = live::see(root, &file.path, &mut cache)?;
+        let state = classify(root, dpkg, file, &meta, upstream_oid, custom_oid, seen.as_ref())?;
+        files.push(FileStatus {
+            path: file.path.clone(),
+            state,
+            package: file.package.clone(),
+            customisations: patches
+                .iter()
+                .filter(|p| p.paths.iter().any(|pp| pp == rel))
+                .map(|p| p.name.clone())
+                .collect(),
+            live: seen,
+        });
+    }
+    cache.save(store.dir());
+    Ok(Survey {
+        files,
+        packages: package_status(manifest, &meta, dpkg),
+        parked: Vec::new(),
+    })
+}
+
+fn classify(
+    root: &Path,
+    dpkg: &Dpkg,
+    file: &TrackedFile,
+    meta: &UpstreamMeta,
+    upstream_oid: Option<Oid>,
+    custom_oid: Option<Oid>,
+    seen: Option<&Seen>,
+) -> Result<FileState> {
+    let Some(seen) = seen else {
+        return Ok(FileState::Missing);
+    };
+    let customised = custom_oid != upstream_oid;
+    if Some(seen.oid) == custom_oid {
+        return Ok(if new_upstream_available(root, dpkg, file, meta)? {
+            FileState::UpstreamChanged
+        } else if customised {
+            FileState::Customised
+        } else {
+            FileState::Clean
+        });
+    }
+    if is_package_content(root, dpkg, file, seen)? || Some(seen.oid) == upstream_oid {
+        return Ok(if customised {
+            FileState::Overwritten
+        } else {
+            FileState::UpstreamChanged
+        });
+    }
+    Ok(FileState::Unrecorded)
+}
+
+/// Whether the live content is exactly what the installed package (or its template) provides.
+fn is_package_content(root: &Path, dpkg: &Dpkg, file: &TrackedFile, seen: &Seen) -> Result<bool> {
+    let Some(package) = &file.package else {
+        return Ok(false);
+    };
+    if let Some(template) = &file.template {
+        let Some(content) = live::read(root, template)? else {
+            return Ok(false);
+        };
+        return Ok(live::blob_oid(&file.render_template(&content)) == seen.oid);
+    }
+    Ok(dpkg.expected_md5(package, &file.path.to_string())?.as_deref() == Some(seen.md5.as_str()))
+}
+
+/// Whether dpkg now records different content for the file (or its template) than when its
+/// upstream was taken in, or left a `.dpkg-dist`/`.dpkg-new` beside a conffile.
+pub fn new_upstream_available(
+    root: &Path,
+    dpkg: &Dpkg,
+    file: &TrackedFile,
+    meta: &UpstreamMeta,
+) -> Result<bool> {
+    for suffix in [".dpkg-dist", ".dpkg-new"] {
+        if file.path.with_suffix(suffix).under(root).is_file() {
+            return Ok(true);
+        }
+    }
+    let Some(package) = &file.package else {
+        return Ok(false);
+    };
+    let source_path = file.template.as_ref().unwrap_or(&file.path).to_string();
+    let now = dpkg.expected_md5(package, &source_path)?;
+    let recorded = meta
+        .files
+        .get(&file.path.to_string())
+        .and_then(|o| o.dpkg_md5.clone());
+    Ok(now.is_some() && now != recorded)
+}
+
+fn package_status(manifest: &Manifest, meta: &UpstreamMeta, dpkg: &Dpkg) -> Vec<PackageStatus> {
+    let mut names: BTreeSet<String> = manifest.package_set().into_iter().collect();
+    names.extend(meta.packages.keys().cloned());
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let installed = dpkg.package(&name);
+            let recorded = meta.packages.get(&name).cloned();
+            if installed.is_none() && recorded.is_none() {
+                return None;
+            }
+            Some(PackageStatus {
+                installed: installed.map(|p| p.version.clone()),
+                held: installed.is_some_and(|p| p.is_held()),
+                recorded,
+                name,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,191 @@
+//! The manifest `jitsi-custom.toml`: which files are tracked and how. A plain file at the state
+//! dir's root that an admin may edit by hand; every operation snapshots it in the operation log.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::InstallPath;
+use crate::error::Error;
+use crate::merge::Strategy;
+
+pub const FILE_NAME: &str = "jitsi-custom.toml";
+
+const HEADER: &str = "\
+# jitsi-custom manifest: the files whose customisations are kept across upgrades.
+# Safe to edit by hand; `jitsi-custom track` / `untrack` edit it too.
+#
+# Per file: `package` owns it (its pristine content comes from dpkg), or `template` names the
+# file a package script generated it from, with `placeholders` replaced. `strategy` overrides
+# how it is merged (text, text-ignore-space, json, js-config, minified, binary); `services`
+# overrides what is restarted when it changes.
+
+";
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The Jitsi domain (`tele.praxis.de`), as found at init.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Packages held outside maintenance windows; the profile's list when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<String>>,
+    #[serde(default, rename = "file")]
+    pub files: Vec<TrackedFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackedFile {
+    pub path: InstallPath,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<InstallPath>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub placeholders: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
+}
+
+impl TrackedFile {
+    pub fn new(path: InstallPath) -> TrackedFile {
+        TrackedFile {
+            path,
+            package: None,
+            template: None,
+            placeholders: BTreeMap::new(),
+            strategy: None,
+            services: None,
+        }
+    }
+
+    /// The merge strategy: the manifest's choice, else the one the file kind suggests.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+            .unwrap_or_else(|| Strategy::for_path(self.path.as_rel()))
+    }
+
+    /// The template's content with this file's placeholders replaced: the file as the package
+    /// script would generate it.
+    pub fn render_template(&self, template: &[u8]) -> Vec<u8> {
+        let Ok(text) = std::str::from_utf8(template) else {
+            return template.to_vec();
+        };
+        let mut text = text.to_string();
+        // Longest placeholder first, so one that contains another is replaced whole.
+        let mut placeholders: Vec<_> = self.placeholders.iter().collect();
+        placeholders.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+        for (from, to) in placeholders {
+            text = text.replace(from.as_str(), to);
+        }
+        text.into_bytes()
+    }
+}
+
+impl Manifest {
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, Error> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| Error::BadManifest {
+            path: path.to_path_buf(),
+            reason: one_line(&e.to_string()),
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        for file in &manifest.files {
+            if !seen.insert(&file.path) {
+                return Err(Error::BadManifest {
+                    path: path.to_path_buf(),
+                    reason: format!("{} is listed twice", file.path),
+                });
+            }
+        }
+        Ok(manifest)
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string_pretty(self).unwrap_or_default();
+        format!("{HEADER}{body}")
+    }
+
+    pub fn file(&self, path: &InstallPath) -> Option<&TrackedFile> {
+        self.files.iter().find(|f| &f.path == path)
+    }
+
+    pub fn is_tracked(&self, path: &InstallPath) -> bool {
+        self.file(path).is_some()
+    }
+
+    /// Adds or replaces a file's entry, keeping the list sorted by path.
+    pub fn track(&mut self, file: TrackedFile) {
+        self.files.retain(|f| f.path != file.path);
+        self.files.push(file);
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    pub fn untrack(&mut self, path: &InstallPath) -> bool {
+        let before = self.files.len();
+        self.files.retain(|f| &f.path != path);
+        before != self.files.len()
+    }
+
+    /// The packages held outside maintenance windows.
+    pub fn package_set(&self) -> Vec<String> {
+        self.packages.clone().unwrap_or_else(|| {
+            crate::profile::JITSI_PACKAGES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        })
+    }
+}
+
+/// toml's parse errors span several lines with a source excerpt; the contract is one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_toml() {
+        let mut m = Manifest {
+            domain: Some("tele.praxis.de".into()),
+            ..Manifest::default()
+        };
+        let mut f = TrackedFile::new(InstallPath::parse("/etc/jitsi/meet/tele.praxis.de-config.js").unwrap());
+        f.template = Some(InstallPath::parse("/usr/share/jitsi-meet-web-config/config.js").unwrap());
+        f.placeholders
+            .insert("jitsi-meet.example.com".into(), "tele.praxis.de".into());
+        m.track(f);
+        let text = m.to_toml();
+        assert_eq!(Manifest::parse(&text, Path::new("m")).unwrap(), m);
+    }
+
+    #[test]
+    fn broken_manifest_is_one_clear_line() {
+        let err = Manifest::parse("[[file]]\npath = 3\n", Path::new("/s/jitsi-custom.toml")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("/s/jitsi-custom.toml: "), "{text}");
+        assert_eq!(text.lines().count(), 2, "one error line and a hint: {text}");
+        let err = Manifest::parse("[[file]]\npath = \"../etc/shadow\"\n", Path::new("m")).unwrap_err();
+        assert!(err.to_string().contains("leaves the root"), "{err}");
+    }
+
+    #[test]
+    fn placeholders_are_replaced_longest_first() {
+        let mut f = TrackedFile::new(InstallPath::parse("/etc/x").unwrap());
+        f.placeholders.insert("example.com".into(), "A".into());
+        f.placeholders.insert("meet.example.com".into(), "B".into());
+        assert_eq!(f.render_template(b"meet.example.com example.com"), b"B A");
+    }
+}

@@ -1,0 +1,70 @@
+//! Questions to the person at the terminal, behind a trait so that code asking them does not care
+//! whether a terminal exists: without one, every question is an error the caller turns into
+//! "park and report".
+
+use std::io::IsTerminal;
+
+use crate::error::Error;
+
+pub trait Prompt {
+    /// Picks one of `choices`; returns its index.
+    fn select(&self, question: &str, choices: &[&str], default: usize) -> Result<usize, Error>;
+    fn confirm(&self, question: &str, default: bool) -> Result<bool, Error>;
+    fn is_interactive(&self) -> bool;
+}
+
+/// dialoguer on the terminal.
+pub struct TerminalPrompt;
+
+impl Prompt for TerminalPrompt {
+    fn select(&self, question: &str, choices: &[&str], default: usize) -> Result<usize, Error> {
+        dialoguer::Select::new()
+            .with_prompt(question)
+            .items(choices)
+            .default(default)
+            .interact()
+            .map_err(|_| Error::Aborted)
+    }
+
+    fn confirm(&self, question: &str, default: bool) -> Result<bool, Error> {
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(default)
+            .interact()
+            .map_err(|_| Error::Aborted)
+    }
+
+    fn is_interactive(&self) -> bool {
+        true
+    }
+}
+
+/// No terminal, or `--non-interactive`: nobody to ask.
+pub struct NoPrompt;
+
+impl Prompt for NoPrompt {
+    fn select(&self, question: &str, _: &[&str], _: usize) -> Result<usize, Error> {
+        Err(Error::NotInteractive(format!(
+            "cannot ask without a terminal: {question}"
+        )))
+    }
+
+    fn confirm(&self, question: &str, _: bool) -> Result<bool, Error> {
+        Err(Error::NotInteractive(format!(
+            "cannot ask without a terminal: {question}"
+        )))
+    }
+
+    fn is_interactive(&self) -> bool {
+        false
+    }
+}
+
+/// The prompt for this run: the terminal when stdin and stderr are terminals and the run may ask.
+pub fn for_run(allow_questions: bool) -> Box<dyn Prompt> {
+    if allow_questions && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        Box::new(TerminalPrompt)
+    } else {
+        Box::new(NoPrompt)
+    }
+}
