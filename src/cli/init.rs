@@ -156,14 +156,22 @@ fn establish_upstream(
     Ok(
         match intake::find_pristine(&ctx.root, dpkg, file, Some(live), adopt_bkp)? {
             Pristine::Found { content, origin } => (Some(content), origin),
-            Pristine::NotShipped => (
-                None,
-                Origin {
-                    source: Source::Absent,
-                    package: None,
-                    dpkg_md5: None,
-                },
-            ),
+            // A Jitsi file no package owns was made by a package script (or by hand) before
+            // init; what is there now is the best upstream there is.
+            Pristine::NotShipped => {
+                ctx.detail(format_args!(
+                    "{}: no package owns it; taking the live file as upstream",
+                    file.path
+                ));
+                (
+                    Some(live.to_vec()),
+                    Origin {
+                        source: Source::Live,
+                        package: None,
+                        dpkg_md5: None,
+                    },
+                )
+            }
             Pristine::Unknown { package, dpkg_md5 } => {
                 let question = format!(
                     "{} differs from what {package} installed and no pristine copy was found. Take the live file as upstream?",

@@ -127,7 +127,7 @@ pub fn read(root: &Path, path: &InstallPath) -> Result<Option<Vec<u8>>, PathProb
     let fd = match rustix::fs::openat(
         &dir,
         name.as_str(),
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
         Mode::empty(),
     ) {
         Ok(fd) => fd,

@@ -1,0 +1,278 @@
+//! The command-line contract on sandbox roots without a dpkg database: exit codes, JSON shape,
+//! and bad input getting one clear error with nothing written.
+
+mod common;
+
+use common::{World, stderr, stdout};
+use predicates::prelude::*;
+
+const CARD: &str = "/usr/share/jitsi-meet/static/welcomePageAdditionalCard.html";
+
+fn initialised() -> World {
+    let w = World::new();
+    w.write(CARD, "<div class=\"card\">\n<p>Jitsi</p>\n</div>\n");
+    w.cmd(&["init"]).assert().success();
+    w
+}
+
+/// The first line of stderr that says `error:`, and that there is exactly one.
+fn one_error_line(output: &std::process::Output) -> String {
+    let err = stderr(output);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "exactly one error line in {err:?}");
+    errors[0].to_string()
+}
+
+#[test]
+fn help_teaches_the_commands() {
+    let w = World::new();
+    w.cmd(&["--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("record").and(predicate::str::contains("--state-dir")));
+}
+
+#[test]
+fn a_missing_root_is_a_usage_error() {
+    let w = World::new();
+    std::fs::remove_dir(&w.root).unwrap();
+    let out = w.cmd(&["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains(&w.root.display().to_string()));
+}
+
+#[test]
+fn status_before_init_says_how_to_start() {
+    let w = World::new();
+    let out = w.cmd(&["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("not initialised"));
+    assert!(stderr(&out).contains("hint: run `jitsi-custom init`"));
+}
+
+#[test]
+fn reinit_is_refused_without_force_and_keeps_the_old_state_with_it() {
+    let w = initialised();
+    let before = World::snapshot(&w.state);
+    let out = w.cmd(&["init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("already initialised"));
+    assert_eq!(World::snapshot(&w.state), before, "nothing written");
+    w.cmd(&["init", "--force"]).assert().success();
+    let backups: Vec<_> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("state.backup-"))
+        .collect();
+    assert_eq!(backups.len(), 1, "the old state is moved aside, not deleted");
+}
+
+#[test]
+fn unrecorded_edit_is_attention_then_recorded_as_named_customisation() {
+    let w = initialised();
+    w.cmd(&["status"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("clean"));
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis Sonnenschein</p>\n</div>\n");
+    w.cmd(&["status"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("unrecorded"));
+    w.cmd(&["diff", "--live"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+<p>Praxis Sonnenschein</p>"));
+    w.cmd(&["record", "-m", "practice card"]).assert().success();
+    let out = w.cmd(&["status", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["files"][0]["path"], CARD);
+    assert_eq!(json["files"][0]["state"], "customised");
+    assert_eq!(json["files"][0]["customisations"][0], "practice card");
+    w.cmd(&["diff"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+<p>Praxis Sonnenschein</p>"));
+    w.cmd(&["log"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("record").and(predicate::str::contains("init")));
+}
+
+#[test]
+fn missing_file_is_attention() {
+    let w = initialised();
+    std::fs::remove_file(w.live(CARD)).unwrap();
+    w.cmd(&["status"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("missing"));
+}
+
+#[test]
+fn record_into_amends_an_existing_customisation() {
+    let w = initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>A</p>\n</div>\n");
+    w.cmd(&["record", "-m", "card"]).assert().success();
+    w.write(CARD, "<div class=\"card\">\n<p>B</p>\n</div>\n");
+    w.cmd(&["record", "--into", "card"]).assert().success();
+    let out = w.cmd(&["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["files"][0]["customisations"], serde_json::json!(["card"]));
+    let out = w.cmd(&["record", "--into", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "nothing to record is not an error");
+    w.write(CARD, "<p>C</p>\n");
+    let out = w.cmd(&["record", "--into", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the customisations are: card"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_new_file_upstream_does_not_ship_is_tracked_whole() {
+    let w = initialised();
+    w.write(
+        "/usr/share/jitsi-meet/images/praxis-logo.png",
+        b"\x89PNG\r\n\x1a\n\x00\x00logo",
+    );
+    w.cmd(&["track", "/usr/share/jitsi-meet/images/praxis-logo.png"])
+        .assert()
+        .success();
+    w.cmd(&["status"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("unrecorded"));
+    w.cmd(&["record", "-m", "practice logo"]).assert().success();
+    w.cmd(&["diff", "/usr/share/jitsi-meet/images/praxis-logo.png"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Binary files"));
+    w.cmd(&["untrack", "/usr/share/jitsi-meet/images/praxis-logo.png"])
+        .assert()
+        .success();
+    let out = w.cmd(&["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 1);
+    assert!(
+        w.live("/usr/share/jitsi-meet/images/praxis-logo.png").exists(),
+        "untrack leaves the file"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_text_file_is_kept_as_bytes_and_shown_as_binary() {
+    let w = initialised();
+    w.write(CARD, b"<p>Gr\xfc\xdfe</p>\n");
+    w.cmd(&["record", "-m", "latin-1 card"]).assert().success();
+    w.cmd(&["diff"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Binary files"));
+    w.cmd(&["status"]).assert().code(0);
+    assert_eq!(w.read(CARD), b"<p>Gr\xfc\xdfe</p>\n");
+}
+
+#[test]
+fn a_path_outside_the_root_is_refused_and_nothing_written() {
+    let w = initialised();
+    let before = World::snapshot(&w.state);
+    for path in ["../etc/shadow", "/../../etc/shadow"] {
+        let out = w.cmd(&["track", path]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        let line = one_error_line(&out);
+        assert!(
+            line.contains("outside the root") || line.contains("leaves the root"),
+            "{line}"
+        );
+    }
+    assert_eq!(World::snapshot(&w.state), before);
+}
+
+#[test]
+fn a_symlink_is_refused_with_a_hint() {
+    let w = initialised();
+    let outside = w.dir.path().join("outside");
+    std::fs::write(&outside, "secret").unwrap();
+    std::os::unix::fs::symlink(&outside, w.live("/usr/share/jitsi-meet/static/link.html")).unwrap();
+    let before = World::snapshot(&w.state);
+    let out = w
+        .cmd(&["track", "/usr/share/jitsi-meet/static/link.html"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("symbolic link"));
+    assert!(stderr(&out).contains("hint:"));
+    assert_eq!(World::snapshot(&w.state), before);
+}
+
+#[test]
+fn a_file_that_cannot_be_read_is_refused() {
+    let w = initialised();
+    let fifo = w.live("/usr/share/jitsi-meet/static/pipe");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let before = World::snapshot(&w.state);
+    let out = w
+        .cmd(&["track", "/usr/share/jitsi-meet/static/pipe"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("not a regular file"));
+    assert_eq!(World::snapshot(&w.state), before);
+}
+
+#[test]
+fn a_corrupt_manifest_is_one_clear_error() {
+    let w = initialised();
+    std::fs::write(w.state.join("jitsi-custom.toml"), "[[file]\npath = \n").unwrap();
+    let out = w.cmd(&["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("jitsi-custom.toml"));
+    std::fs::write(
+        w.state.join("jitsi-custom.toml"),
+        "[[file]]\npath = \"/../../etc/shadow\"\n",
+    )
+    .unwrap();
+    let out = w.cmd(&["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("leaves the root"));
+}
+
+#[test]
+fn a_locked_state_dir_is_refused_while_another_run_writes() {
+    let w = initialised();
+    w.write(CARD, "<p>edit</p>\n");
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(w.state.join("lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let out = w.cmd(&["record", "-m", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(one_error_line(&out).contains("locked"));
+    // Readers do not wait for the writer.
+    w.cmd(&["status"]).assert().code(1);
+    drop(lock);
+    w.cmd(&["record", "-m", "x"]).assert().success();
+}
+
+#[test]
+fn status_json_has_the_documented_shape() {
+    let w = initialised();
+    let out = w.cmd(&["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let obj = json.as_object().unwrap();
+    assert_eq!(obj.keys().collect::<Vec<_>>(), ["files", "packages", "parked"]);
+    assert!(json["files"].is_array() && json["packages"].is_array() && json["parked"].is_array());
+    assert!(stderr(&out).is_empty(), "data on stdout, nothing on stderr");
+}
