@@ -275,6 +275,11 @@ if (typeof module === 'object') {
     }
 
     #[test]
+    fn byte_order_mark_is_accepted() {
+        assert_eq!(check_javascript("\u{feff}var config = {};\n"), Ok(()));
+    }
+
+    #[test]
     fn long_binary_chains_are_not_refused() {
         let text = format!("var s = a{};\n", " - b".repeat(5000));
         assert_eq!(check_javascript(&text), Ok(()));
