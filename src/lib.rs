@@ -16,6 +16,7 @@ pub mod error;
 pub mod install_path;
 pub mod merge;
 pub mod profile;
+pub mod sandbox;
 pub mod store;
 pub mod system;
 pub mod ui;
