@@ -392,3 +392,60 @@ fn build_repo_script_builds_the_same_packages_as_the_library() {
         fs::read(lib).unwrap()
     );
 }
+
+/// Checks one bundled file's syntax by its kind; `Err` names the problem.
+fn check_syntax(path: &Path) -> Result<(), String> {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let text = || fs::read_to_string(path).map_err(|e| e.to_string());
+    if name.ends_with(".js") {
+        let text = text()?;
+        let allocator = oxc_allocator::Allocator::default();
+        let parsed = oxc_parser::Parser::new(&allocator, &text, oxc_span::SourceType::cjs()).parse();
+        match parsed.diagnostics.first() {
+            Some(error) => Err(error.to_string()),
+            None => Ok(()),
+        }
+    } else if name.ends_with(".json") {
+        serde_json::from_str::<serde_json::Value>(&text()?)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    } else if name.ends_with(".lua") || name.ends_with(".lua-jvb.example") {
+        full_moon::parse(&text()?)
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    } else if name.ends_with(".svg") {
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        roxmltree::Document::parse_with_options(&text()?, options)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    } else if name.ends_with(".css") {
+        let text = text()?;
+        let balanced = text.matches('{').count() == text.matches('}').count();
+        if text.lines().count() == 1 && balanced {
+            Ok(())
+        } else {
+            Err("not one line of balanced rules".into())
+        }
+    } else {
+        Ok(())
+    }
+}
+
+#[test]
+fn bundled_files_parse() {
+    let examples = sandbox::examples_dir();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&examples) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            if let Err(e) = check_syntax(entry.path()) {
+                panic!("{}: {e}", entry.path().display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "only {checked} files");
+}
