@@ -72,14 +72,17 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
         Ok(result) => {
             let content = result.content().to_vec();
             if result.is_automergeable() {
-                Merged::clean(content)
-            } else {
-                let conflicts = describe_conflicts(&content);
-                Merged {
-                    content,
-                    conflicts,
-                    notes: Vec::new(),
-                }
+                return Merged::clean(content);
+            }
+            let content = resolve_subsumed_blocks(&content, ws);
+            if conflict_blocks(&content).is_empty() {
+                return Merged::clean(content);
+            }
+            let conflicts = describe_conflicts(&content);
+            Merged {
+                content,
+                conflicts,
+                notes: Vec::new(),
             }
         }
         // libgit2 refuses some inputs (binary-looking content); a person decides then.
@@ -165,6 +168,8 @@ fn follow_upstream_reindent(base: &[u8], upstream: &[u8], merged: &[u8]) -> Vec<
 pub(crate) struct ConflictBlock<'a> {
     /// 1-based line of the `<<<<<<<` marker in the merged content.
     pub line: usize,
+    /// 1-based line of the `>>>>>>>` marker.
+    pub end_line: usize,
     pub local: Vec<&'a [u8]>,
     pub base: Vec<&'a [u8]>,
     pub upstream: Vec<&'a [u8]>,
@@ -195,6 +200,7 @@ pub(crate) fn conflict_blocks(content: &[u8]) -> Vec<ConflictBlock<'_>> {
         } else if marker == b"=======" && (side == Side::Local || side == Side::Base) {
             side = Side::Upstream;
         } else if marker.starts_with(b">>>>>>> ") && side == Side::Upstream {
+            block.end_line = i + 1;
             blocks.push(std::mem::take(&mut block));
             side = Side::Outside;
         } else {
@@ -207,6 +213,44 @@ pub(crate) fn conflict_blocks(content: &[u8]) -> Vec<ConflictBlock<'_>> {
         }
     }
     blocks
+}
+
+/// Settles the conflict blocks where one side's change is part of the other's: each line of the
+/// smaller change is either the base line or the other side's line at the same place (both sides
+/// made the same edit to a setting, and upstream also edited the comment above it). The bigger
+/// change then holds both, so it is taken. libgit2 reports these as conflicts because the changed
+/// regions overlap; blocks whose sides differ in length are left alone.
+fn resolve_subsumed_blocks(content: &[u8], ws: Whitespace) -> Vec<u8> {
+    let blocks = conflict_blocks(content);
+    let lines: Vec<&[u8]> = content.split(|&b| b == b'\n').collect();
+    let same = |a: &[u8], b: &[u8]| match ws {
+        Whitespace::Exact => a == b,
+        Whitespace::Ignore => a
+            .split(u8::is_ascii_whitespace)
+            .filter(|w| !w.is_empty())
+            .eq(b.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty())),
+    };
+    let contained = |small: &[&[u8]], base: &[&[u8]], big: &[&[u8]]| {
+        small.len() == base.len()
+            && big.len() == base.len()
+            && (0..base.len()).all(|i| same(small[i], base[i]) || same(small[i], big[i]))
+    };
+    let mut out: Vec<&[u8]> = Vec::with_capacity(lines.len());
+    let mut next = 0;
+    for block in &blocks {
+        let taken = if contained(&block.local, &block.base, &block.upstream) {
+            &block.upstream
+        } else if contained(&block.upstream, &block.base, &block.local) {
+            &block.local
+        } else {
+            continue;
+        };
+        out.extend_from_slice(&lines[next..block.line - 1]);
+        out.extend_from_slice(taken);
+        next = block.end_line;
+    }
+    out.extend_from_slice(&lines[next..]);
+    out.join(&b'\n')
 }
 
 /// One [`Conflict`] per marker block, naming the settings both sides changed there when the lines
@@ -421,5 +465,31 @@ mod tests {
             conflicting_setting_names(&local, &upstream),
             vec!["authentication"]
         );
+    }
+
+    #[test]
+    fn a_change_contained_in_the_other_sides_change_is_no_conflict() {
+        let base = b"# guideline v5.4\nssl_protocols TLSv1 TLSv1.2;\nx;\n";
+        let local = b"# guideline v5.4\nssl_protocols TLSv1.2 TLSv1.3;\nx;\n";
+        let upstream = b"# guideline v5.7\nssl_protocols TLSv1.2 TLSv1.3;\nx;\n";
+        for ws in [Whitespace::Exact, Whitespace::Ignore] {
+            let m = merge_text(base, local, upstream, &labels(), ws);
+            assert!(m.is_clean(), "{}", String::from_utf8_lossy(&m.content));
+            assert_eq!(m.content, upstream);
+            let m = merge_text(base, upstream, local, &labels(), ws);
+            assert!(m.is_clean());
+            assert_eq!(m.content, upstream);
+        }
+    }
+
+    #[test]
+    fn only_contained_blocks_are_settled() {
+        let base = b"a\nb\nc\nd\ne\nf\ng\n";
+        let local = b"A\nB\nc\nd\ne\nF\ng\n";
+        let upstream = b"A\nb\nc\nd\ne\nf2\ng\n";
+        let m = merge_text(base, local, upstream, &labels(), Whitespace::Exact);
+        assert_eq!(m.conflicts.len(), 1);
+        let text = String::from_utf8_lossy(&m.content);
+        assert!(text.starts_with("A\nB\nc\nd\ne\n<<<<<<< local\nF\n"), "{text}");
     }
 }
