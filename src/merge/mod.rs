@@ -4,11 +4,15 @@
 //! upstream content. Only this module translates them to libgit2's ancestor/ours/theirs.
 
 mod binary;
+mod json;
+mod minified;
 mod text;
 
 use serde::{Deserialize, Serialize};
 
 pub use binary::merge_binary;
+pub use json::{merge_json, parse_json};
+pub use minified::{MinifiedKind, merge_minified};
 pub use text::{Whitespace, merge_text};
 
 /// How a file is merged. Chosen from the file's kind ([`Strategy::for_path`]); the manifest can
@@ -117,10 +121,10 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
         Strategy::Text => merge_text(base, local, upstream, labels, Whitespace::Exact),
         Strategy::TextIgnoreSpace => merge_text(base, local, upstream, labels, Whitespace::Ignore),
         Strategy::Binary => merge_binary(base, local, upstream),
+        Strategy::Json => merge_json(base, local, upstream, labels),
+        Strategy::Minified => merge_minified(base, local, upstream, labels),
         // Structure-aware strategies join here as they land; until then the line merge serves.
-        Strategy::Json | Strategy::JsConfig | Strategy::Minified => {
-            merge_text(base, local, upstream, labels, Whitespace::Exact)
-        }
+        Strategy::JsConfig => merge_text(base, local, upstream, labels, Whitespace::Exact),
     }
 }
 

@@ -23,6 +23,9 @@ fn init_libgit2() {
     });
 }
 
+/// Merges line by line. With [`Whitespace::Ignore`], lines the admin did not change take
+/// upstream's indentation, and the admin's changed lines follow upstream's re-indent where it is
+/// unambiguous.
 pub fn merge_text(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, ws: Whitespace) -> Merged {
     if local == upstream || local == base {
         return Merged::clean(upstream.to_vec());
@@ -30,6 +33,26 @@ pub fn merge_text(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
     if upstream == base {
         return Merged::clean(local.to_vec());
     }
+    if ws == Whitespace::Ignore {
+        // libgit2 copies the lines neither side changed from "ours", so with whitespace ignored a
+        // re-indented upstream would lose its new indentation. Upstream goes in as "ours" here to
+        // keep it. Conflict markers must list local first like every other merge, so a
+        // conflicting result is merged again in the usual order below.
+        let swapped_labels = Labels {
+            base: labels.base.clone(),
+            local: labels.upstream.clone(),
+            upstream: labels.local.clone(),
+        };
+        let swapped = run_merge_file(base, upstream, local, &swapped_labels, ws);
+        if swapped.is_clean() {
+            return Merged::clean(follow_upstream_reindent(base, upstream, &swapped.content));
+        }
+    }
+    run_merge_file(base, local, upstream, labels, ws)
+}
+
+/// One call of libgit2's `merge_file` with `ours` = local and `theirs` = upstream.
+fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, ws: Whitespace) -> Merged {
     init_libgit2();
     let mut ancestor = git2::MergeFileInput::new();
     ancestor.content(base);
@@ -49,14 +72,17 @@ pub fn merge_text(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
         Ok(result) => {
             let content = result.content().to_vec();
             if result.is_automergeable() {
-                Merged::clean(content)
-            } else {
-                let conflicts = conflict_regions(&content);
-                Merged {
-                    content,
-                    conflicts,
-                    notes: Vec::new(),
-                }
+                return Merged::clean(content);
+            }
+            let content = resolve_subsumed_blocks(&content, ws);
+            if conflict_blocks(&content).is_empty() {
+                return Merged::clean(content);
+            }
+            let conflicts = describe_conflicts(&content);
+            Merged {
+                content,
+                conflicts,
+                notes: Vec::new(),
             }
         }
         // libgit2 refuses some inputs (binary-looking content); a person decides then.
@@ -71,26 +97,261 @@ pub fn merge_text(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
     }
 }
 
-/// One [`Conflict`] per marker block, naming the line it starts on.
-fn conflict_regions(content: &[u8]) -> Vec<Conflict> {
-    let mut conflicts = Vec::new();
-    let mut out_line = 0usize;
-    for line in content.split(|&b| b == b'\n') {
-        out_line += 1;
-        if line.starts_with(b"<<<<<<< ") {
-            conflicts.push(Conflict {
-                what: format!("conflicting changes at line {out_line}"),
-                hint: None,
-            });
+fn split_lead(line: &[u8]) -> (&[u8], &[u8]) {
+    let n = line.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    line.split_at(n)
+}
+
+/// Gives the merged lines that upstream does not have (the admin's) the indentation upstream now
+/// uses for the same base indentation, when upstream re-indented consistently (every base line with
+/// that indentation that upstream kept got the same new one). Only for whitespace-insensitive files.
+fn follow_upstream_reindent(base: &[u8], upstream: &[u8], merged: &[u8]) -> Vec<u8> {
+    use std::collections::{HashMap, HashSet};
+
+    let base_lines: Vec<&[u8]> = base.split(|&b| b == b'\n').collect();
+    let upstream_lines: Vec<&[u8]> = upstream.split(|&b| b == b'\n').collect();
+    let trimmed =
+        |lines: &[&'_ [u8]]| -> Vec<Vec<u8>> { lines.iter().map(|l| split_lead(l).1.to_vec()).collect() };
+    let ops = similar::capture_diff_slices(
+        similar::Algorithm::Myers,
+        &trimmed(&base_lines),
+        &trimmed(&upstream_lines),
+    );
+    // base indentation -> upstream indentation; None once two kept lines disagree.
+    let mut reindent: HashMap<&[u8], Option<&[u8]>> = HashMap::new();
+    for op in ops {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for i in 0..len {
+                let (from, rest) = split_lead(base_lines[old_index + i]);
+                if rest.is_empty() {
+                    continue;
+                }
+                let to = split_lead(upstream_lines[new_index + i]).0;
+                let entry = reindent.entry(from).or_insert(Some(to));
+                if *entry != Some(to) {
+                    *entry = None;
+                }
+            }
         }
     }
+    if reindent
+        .iter()
+        .all(|(from, to)| *to == Some(*from) || to.is_none())
+    {
+        return merged.to_vec();
+    }
+    let upstream_set: HashSet<&[u8]> = upstream_lines.iter().copied().collect();
+    let mut out = Vec::with_capacity(merged.len());
+    for (i, line) in merged.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        let (lead, rest) = split_lead(line);
+        match reindent.get(lead) {
+            Some(Some(to)) if !upstream_set.contains(line) && !rest.is_empty() => {
+                out.extend_from_slice(to);
+                out.extend_from_slice(rest);
+            }
+            _ => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
+/// One conflict marker block of a diff3-style merge result, split into its three sides.
+#[derive(Debug, Default)]
+pub(crate) struct ConflictBlock<'a> {
+    /// 1-based line of the `<<<<<<<` marker in the merged content.
+    pub line: usize,
+    /// 1-based line of the `>>>>>>>` marker.
+    pub end_line: usize,
+    pub local: Vec<&'a [u8]>,
+    pub base: Vec<&'a [u8]>,
+    pub upstream: Vec<&'a [u8]>,
+}
+
+/// Reads the conflict marker blocks back out of a merge result.
+pub(crate) fn conflict_blocks(content: &[u8]) -> Vec<ConflictBlock<'_>> {
+    #[derive(PartialEq)]
+    enum Side {
+        Outside,
+        Local,
+        Base,
+        Upstream,
+    }
+    let mut blocks = Vec::new();
+    let mut side = Side::Outside;
+    let mut block = ConflictBlock::default();
+    for (i, line) in content.split(|&b| b == b'\n').enumerate() {
+        let marker = line.strip_suffix(b"\r").unwrap_or(line);
+        if marker.starts_with(b"<<<<<<< ") && side == Side::Outside {
+            block = ConflictBlock {
+                line: i + 1,
+                ..ConflictBlock::default()
+            };
+            side = Side::Local;
+        } else if marker.starts_with(b"||||||| ") && side == Side::Local {
+            side = Side::Base;
+        } else if marker == b"=======" && (side == Side::Local || side == Side::Base) {
+            side = Side::Upstream;
+        } else if marker.starts_with(b">>>>>>> ") && side == Side::Upstream {
+            block.end_line = i + 1;
+            blocks.push(std::mem::take(&mut block));
+            side = Side::Outside;
+        } else {
+            match side {
+                Side::Outside => {}
+                Side::Local => block.local.push(line),
+                Side::Base => block.base.push(line),
+                Side::Upstream => block.upstream.push(line),
+            }
+        }
+    }
+    blocks
+}
+
+/// Settles the conflict blocks where one side's change is part of the other's: each line of the
+/// smaller change is either the base line or the other side's line at the same place (both sides
+/// made the same edit to a setting, and upstream also edited the comment above it). The bigger
+/// change then holds both, so it is taken. libgit2 reports these as conflicts because the changed
+/// regions overlap; blocks whose sides differ in length are left alone.
+fn resolve_subsumed_blocks(content: &[u8], ws: Whitespace) -> Vec<u8> {
+    let blocks = conflict_blocks(content);
+    let lines: Vec<&[u8]> = content.split(|&b| b == b'\n').collect();
+    let same = |a: &[u8], b: &[u8]| match ws {
+        Whitespace::Exact => a == b,
+        Whitespace::Ignore => a
+            .split(u8::is_ascii_whitespace)
+            .filter(|w| !w.is_empty())
+            .eq(b.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty())),
+    };
+    let contained = |small: &[&[u8]], base: &[&[u8]], big: &[&[u8]]| {
+        small.len() == base.len()
+            && big.len() == base.len()
+            && (0..base.len()).all(|i| same(small[i], base[i]) || same(small[i], big[i]))
+    };
+    let mut out: Vec<&[u8]> = Vec::with_capacity(lines.len());
+    let mut next = 0;
+    for block in &blocks {
+        let taken = if contained(&block.local, &block.base, &block.upstream) {
+            &block.upstream
+        } else if contained(&block.upstream, &block.base, &block.local) {
+            &block.local
+        } else {
+            continue;
+        };
+        out.extend_from_slice(&lines[next..block.line - 1]);
+        out.extend_from_slice(taken);
+        next = block.end_line;
+    }
+    out.extend_from_slice(&lines[next..]);
+    out.join(&b'\n')
+}
+
+/// One [`Conflict`] per marker block, naming the settings both sides changed there when the lines
+/// read as settings, else the line the block starts on.
+fn describe_conflicts(content: &[u8]) -> Vec<Conflict> {
+    let conflicts: Vec<Conflict> = conflict_blocks(content)
+        .iter()
+        .map(|block| Conflict {
+            what: describe_conflict_block(block),
+            hint: None,
+        })
+        .collect();
     if conflicts.is_empty() {
-        conflicts.push(Conflict {
+        return vec![Conflict {
             what: "conflicting changes".into(),
             hint: None,
-        });
+        }];
     }
     conflicts
+}
+
+/// `both changed setting authentication (line 12)`, or `conflicting changes at line 12` when the
+/// block's lines name no setting.
+pub(crate) fn describe_conflict_block(block: &ConflictBlock<'_>) -> String {
+    let names = conflicting_setting_names(&block.local, &block.upstream);
+    match names.as_slice() {
+        [] => format!("conflicting changes at line {}", block.line),
+        [one] => format!("both changed setting {one} (line {})", block.line),
+        many => format!("both changed settings {} (line {})", many.join(", "), block.line),
+    }
+}
+
+/// The settings named by the lines that differ between the two sides of a conflict: those named on
+/// both sides when there are any (the same setting changed twice), else all of them.
+pub fn conflicting_setting_names(local: &[&[u8]], upstream: &[&[u8]]) -> Vec<String> {
+    let trim = |l: &&[u8]| String::from_utf8_lossy(l).trim().to_string();
+    let local: Vec<String> = local.iter().map(trim).collect();
+    let upstream: Vec<String> = upstream.iter().map(trim).collect();
+    let names_of = |lines: &[String], other: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| !other.contains(l))
+            .filter_map(|l| setting_name(l))
+            .collect()
+    };
+    let from_local = names_of(&local, &upstream);
+    let from_upstream = names_of(&upstream, &local);
+    let mut names: Vec<String> = from_local
+        .iter()
+        .filter(|n| from_upstream.contains(n))
+        .cloned()
+        .collect();
+    if names.is_empty() {
+        names = from_local.into_iter().chain(from_upstream).collect();
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+/// The setting a configuration line sets: `authentication = "x"` (Lua), `local x = 1` (Lua),
+/// `.level=WARNING` / `a.b: c` (properties), `ssl_protocols TLSv1.2;` (nginx). None for comments,
+/// block openers and anything else.
+pub fn setting_name(line: &str) -> Option<String> {
+    let line = line.trim();
+    if line.is_empty() || ["--", "#", "//", "!", ";"].iter().any(|c| line.starts_with(c)) {
+        return None;
+    }
+    let line = line.strip_prefix("local ").unwrap_or(line);
+    let is_key_char = |c: char| c.is_ascii_alphanumeric() || "_.-".contains(c);
+    let is_key = |k: &str| {
+        !k.is_empty()
+            && k.chars().all(is_key_char)
+            && k.chars().any(|c| c.is_ascii_alphabetic())
+            && !k.starts_with('-')
+    };
+    if let Some(eq) = line.find('=') {
+        let key = line[..eq].trim_end();
+        let after = &line[eq + 1..];
+        let comparison = key.ends_with(['=', '~', '<', '>', '!']) || after.starts_with('=');
+        if !comparison && is_key(key) {
+            return Some(key.to_string());
+        }
+    }
+    if let Some(colon) = line.find(':') {
+        let key = &line[..colon];
+        if is_key(key) && key.contains('.') {
+            return Some(key.to_string());
+        }
+    }
+    if line.ends_with(';') {
+        let directive = line.split_whitespace().next()?;
+        let directive = directive.trim_end_matches(';');
+        if !directive.is_empty()
+            && directive.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && directive.starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            return Some(directive.to_string());
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -134,5 +395,101 @@ mod tests {
         let m = merge_text(base, local, upstream, &labels(), Whitespace::Ignore);
         assert!(m.is_clean(), "{}", String::from_utf8_lossy(&m.content));
         assert!(String::from_utf8_lossy(&m.content).contains("internal_hashed"));
+    }
+
+    #[test]
+    fn reindented_upstream_gives_its_indentation_to_every_line() {
+        let base = b"VirtualHost \"x\"\n    authentication = \"anonymous\"\n    c2s = true\n    d = 1\n";
+        let local =
+            b"VirtualHost \"x\"\n    authentication = \"internal_hashed\"\n    c2s = true\n    d = 1\n";
+        let upstream = b"VirtualHost \"x\"\n\tauthentication = \"anonymous\"\n\tc2s = true\n\td = 2\n";
+        let m = merge_text(base, local, upstream, &labels(), Whitespace::Ignore);
+        assert!(m.is_clean());
+        assert_eq!(
+            String::from_utf8_lossy(&m.content),
+            "VirtualHost \"x\"\n\tauthentication = \"internal_hashed\"\n\tc2s = true\n\td = 2\n"
+        );
+    }
+
+    #[test]
+    fn inconsistent_reindent_leaves_the_admins_lines_alone() {
+        let base = b"a {\n  x = 1\n  y = 2\n  z = 3\n}\n";
+        let local = b"a {\n  x = 9\n  y = 2\n  z = 3\n}\n";
+        let upstream = b"a {\n\tx = 1\n    y = 2\n  z = 4\n}\n";
+        let m = merge_text(base, local, upstream, &labels(), Whitespace::Ignore);
+        assert!(m.is_clean());
+        assert_eq!(
+            String::from_utf8_lossy(&m.content),
+            "a {\n  x = 9\n    y = 2\n  z = 4\n}\n"
+        );
+    }
+
+    #[test]
+    fn conflicts_in_ignore_space_merges_list_local_first() {
+        let base = b"a = 1\n";
+        let m = merge_text(base, b"a = 2\n", b"a = 3\n", &labels(), Whitespace::Ignore);
+        let text = String::from_utf8_lossy(&m.content);
+        assert!(text.starts_with("<<<<<<< local\na = 2\n"), "{text}");
+        assert_eq!(m.conflicts[0].what, "both changed setting a (line 1)");
+    }
+
+    #[test]
+    fn settings_are_named_in_lua_nginx_and_properties() {
+        assert_eq!(
+            setting_name("    authentication = \"internal_hashed\""),
+            Some("authentication".into())
+        );
+        assert_eq!(
+            setting_name("ssl_protocols TLSv1.2 TLSv1.3;"),
+            Some("ssl_protocols".into())
+        );
+        assert_eq!(setting_name(".level=WARNING"), Some(".level".into()));
+        assert_eq!(
+            setting_name("org.jitsi.jicofo.auth.URL=XMPP:tele.praxis.de"),
+            Some("org.jitsi.jicofo.auth.URL".into())
+        );
+        assert_eq!(setting_name("local x = 1"), Some("x".into()));
+        assert_eq!(setting_name("-- authentication = \"x\""), None);
+        assert_eq!(setting_name("# ssl_protocols TLSv1;"), None);
+        assert_eq!(setting_name("\"bosh\";"), None);
+        assert_eq!(setting_name("if a == b then"), None);
+        assert_eq!(setting_name("VirtualHost \"x\""), None);
+        assert_eq!(setting_name("location / {"), None);
+    }
+
+    #[test]
+    fn the_setting_changed_on_both_sides_is_named_not_its_neighbours() {
+        let local: Vec<&[u8]> = vec![b"  a = 1", b"  authentication = \"internal_hashed\""];
+        let upstream: Vec<&[u8]> = vec![b"  a = 1", b"  authentication = \"jitsi-anonymous\"", b"  b = 2"];
+        assert_eq!(
+            conflicting_setting_names(&local, &upstream),
+            vec!["authentication"]
+        );
+    }
+
+    #[test]
+    fn a_change_contained_in_the_other_sides_change_is_no_conflict() {
+        let base = b"# guideline v5.4\nssl_protocols TLSv1 TLSv1.2;\nx;\n";
+        let local = b"# guideline v5.4\nssl_protocols TLSv1.2 TLSv1.3;\nx;\n";
+        let upstream = b"# guideline v5.7\nssl_protocols TLSv1.2 TLSv1.3;\nx;\n";
+        for ws in [Whitespace::Exact, Whitespace::Ignore] {
+            let m = merge_text(base, local, upstream, &labels(), ws);
+            assert!(m.is_clean(), "{}", String::from_utf8_lossy(&m.content));
+            assert_eq!(m.content, upstream);
+            let m = merge_text(base, upstream, local, &labels(), ws);
+            assert!(m.is_clean());
+            assert_eq!(m.content, upstream);
+        }
+    }
+
+    #[test]
+    fn only_contained_blocks_are_settled() {
+        let base = b"a\nb\nc\nd\ne\nf\ng\n";
+        let local = b"A\nB\nc\nd\ne\nF\ng\n";
+        let upstream = b"A\nb\nc\nd\ne\nf2\ng\n";
+        let m = merge_text(base, local, upstream, &labels(), Whitespace::Exact);
+        assert_eq!(m.conflicts.len(), 1);
+        let text = String::from_utf8_lossy(&m.content);
+        assert!(text.starts_with("A\nB\nc\nd\ne\n<<<<<<< local\nF\n"), "{text}");
     }
 }
