@@ -4,11 +4,15 @@
 //! upstream content. Only this module translates them to libgit2's ancestor/ours/theirs.
 
 mod binary;
+mod jsconfig;
 mod text;
 
 use serde::{Deserialize, Serialize};
 
 pub use binary::merge_binary;
+pub use jsconfig::{
+    JsConfigError, Op, active_value, apply_ops, carry_setting, customisation_ops, merge_js_config,
+};
 pub use text::{Whitespace, merge_text};
 
 /// How a file is merged. Chosen from the file's kind ([`Strategy::for_path`]); the manifest can
@@ -41,6 +45,12 @@ impl Strategy {
             "css" if name.ends_with(".min.css") || name == "all.css" => Strategy::Minified,
             "png" | "ico" | "jpg" | "jpeg" | "gif" | "webp" | "woff" | "woff2" | "ttf" | "wasm" => {
                 Strategy::Binary
+            }
+            "js" if crate::profile::moves::config_file_kind(name).is_some()
+                && (!name.ends_with("-config.js")
+                    || path.trim_start_matches('/').starts_with("etc/jitsi/meet/")) =>
+            {
+                Strategy::JsConfig
             }
             _ if path.starts_with("etc/nginx/") => Strategy::TextIgnoreSpace,
             _ => Strategy::Text,
@@ -117,10 +127,9 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
         Strategy::Text => merge_text(base, local, upstream, labels, Whitespace::Exact),
         Strategy::TextIgnoreSpace => merge_text(base, local, upstream, labels, Whitespace::Ignore),
         Strategy::Binary => merge_binary(base, local, upstream),
+        Strategy::JsConfig => merge_js_config(base, local, upstream, labels),
         // Structure-aware strategies join here as they land; until then the line merge serves.
-        Strategy::Json | Strategy::JsConfig | Strategy::Minified => {
-            merge_text(base, local, upstream, labels, Whitespace::Exact)
-        }
+        Strategy::Json | Strategy::Minified => merge_text(base, local, upstream, labels, Whitespace::Exact),
     }
 }
 
@@ -163,6 +172,22 @@ mod tests {
         );
         assert_eq!(
             Strategy::for_path("usr/share/jitsi-meet/static/card.html"),
+            Strategy::Text
+        );
+        assert_eq!(
+            Strategy::for_path("etc/jitsi/meet/tele.praxis.de-config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            Strategy::for_path("/usr/share/jitsi-meet/interface_config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            Strategy::for_path("usr/share/jitsi-meet-web-config/config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            Strategy::for_path("usr/share/jitsi-meet/libs/lib-config.js"),
             Strategy::Text
         );
     }
