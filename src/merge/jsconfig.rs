@@ -945,6 +945,11 @@ fn key_src_for(key: &str) -> String {
     }
 }
 
+/// The file's own line break, for the lines an edit adds.
+fn newline(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
 fn line_start(text: &str, pos: usize) -> usize {
     text.get(..pos).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1)
 }
@@ -1001,7 +1006,10 @@ fn rest_of_line_end(doc: &Doc, end: usize) -> Option<usize> {
         pos = skip_blank(doc, pos + 1, false);
     }
     match doc.text.as_bytes().get(pos) {
-        None | Some(b'\n') => Some(pos),
+        None => Some(pos),
+        // In a CRLF file the line ends before the `\r`.
+        Some(b'\n') if pos > end && doc.text.as_bytes().get(pos - 1) == Some(&b'\r') => Some(pos - 1),
+        Some(b'\n') => Some(pos),
         _ => None,
     }
 }
@@ -1060,7 +1068,8 @@ fn insert_property(
                 ""
             };
             let indent = indent_of_line(&doc.text, anchor_range.start);
-            edits.push(insert(eol, format!("\n{indent}{property}{comma}")));
+            let newline = newline(&doc.text);
+            edits.push(insert(eol, format!("{newline}{indent}{property}{comma}")));
         }
         // Several members on one line (`hosts: { domain: 'x', muc: 'y' }`): stay on it. Right
         // after the member, `, key: value` is correct whether its own comma follows or not.
@@ -1079,7 +1088,11 @@ fn insert_into_empty(doc: &Doc, obj: &Obj, property: &str, comma: bool) -> Vec<E
         }];
     }
     let indent = indent_of_line(&doc.text, obj.span.start);
-    vec![insert(inner.start, format!("\n{indent}    {property}{comma}"))]
+    let newline = newline(&doc.text);
+    vec![insert(
+        inner.start,
+        format!("{newline}{indent}    {property}{comma}"),
+    )]
 }
 
 /// Replaces a commented-out option by the active property, keeping the indentation and the
@@ -1124,12 +1137,19 @@ fn disable(doc: &Doc, entry: &Entry) -> Vec<Edit> {
         .filter(|&c| !slice(text, entry.span.end..c).contains('\n'))
         .map_or(entry.span.end, |c| c + 1);
     if on_own_lines(doc, &entry.span) {
+        // Every line gets `// ` in the property's own column, so the inner indentation survives
+        // behind the slashes and the block reads back as one commented-out option.
+        let column = entry.span.start - line_start(text, entry.span.start);
         let mut edits = vec![insert(entry.span.start, "// ")];
         let mut pos = line_end(text, entry.span.start);
         while pos < end {
             let next_line = pos + 1;
-            let first = next_line + indent_of_line(text, next_line).len();
-            if first < end && line_end(text, next_line) > first {
+            let indent = indent_of_line(text, next_line).len();
+            let first = next_line + indent.min(column);
+            let blank = slice(text, next_line..line_end(text, next_line))
+                .trim()
+                .is_empty();
+            if next_line + indent < end && !blank {
                 edits.push(insert(first, "// "));
             }
             pos = line_end(text, next_line);
@@ -1149,11 +1169,12 @@ fn remove(doc: &Doc, entry: &Entry) -> Vec<Edit> {
     if on_own_lines(doc, &entry.span) {
         let start = line_start(text, entry.span.start);
         let end = rest_of_line_end(doc, entry.span.end).unwrap_or(entry.span.end);
-        let end = if text.as_bytes().get(end) == Some(&b'\n') {
-            end + 1
-        } else {
-            end
-        };
+        let rest = slice(text, end..text.len());
+        let end = end
+            + [newline(text), "\n"]
+                .iter()
+                .find(|nl| rest.starts_with(**nl))
+                .map_or(0, |nl| nl.len());
         return vec![Edit {
             range: start..end,
             text: String::new(),
@@ -1166,4 +1187,377 @@ fn remove(doc: &Doc, entry: &Entry) -> Vec<Edit> {
         range: entry.span.start..end,
         text: String::new(),
     }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! fixture {
+        ($case:literal, $file:literal) => {
+            include_bytes!(concat!("../../tests/fixtures/", $case, "/", $file)).as_slice()
+        };
+    }
+
+    fn merge3(base: &str, local: &str, upstream: &str) -> Merged {
+        merge_js_config(
+            base.as_bytes(),
+            local.as_bytes(),
+            upstream.as_bytes(),
+            &Labels::default(),
+        )
+    }
+
+    fn text(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).unwrap()
+    }
+
+    fn parses(bytes: &[u8]) -> bool {
+        parse_doc(bytes).is_ok()
+    }
+
+    const SMALL: &str = "var config = {\n    hosts: {\n        domain: 'x.de',\n        muc: 'conference.x.de'\n    },\n\n    // Default language.\n    // defaultLanguage: 'en',\n\n    channelLastN: -1\n};\n";
+
+    #[test]
+    fn commented_options_are_present_but_disabled() {
+        let doc = parse_doc(fixture!("jsconfig-upstream-removed-option", "base")).unwrap();
+        let e = doc.entry("hosts.anonymousdomain").unwrap();
+        assert_eq!(
+            (e.state, e.value_src.as_str()),
+            (State::Commented, "'guest.example.com'")
+        );
+        let e = doc.entry("enableLayerSuspension").unwrap();
+        assert_eq!(e.state, State::Commented);
+        // A commented block spanning lines reads as one option with an object value.
+        let e = doc.entry("constraints").unwrap();
+        assert_eq!(
+            e.canonical,
+            r#"{"video":{"height":{"ideal":720,"max":720,"min":240}}}"#
+        );
+        // A commented entry inside an array value is not an option of the object.
+        assert_eq!(doc.entry("p2p.stunServers").unwrap().state, State::Active);
+        assert!(doc.entry("p2p.urls").is_none() && doc.entry("urls").is_none());
+        // Prose is not an option.
+        assert!(doc.index.keys().all(|k| !k.contains(' ')));
+    }
+
+    #[test]
+    fn guide_edits_become_setting_operations() {
+        let ops = customisation_ops(
+            fixture!("jsconfig-upstream-removed-option", "base"),
+            fixture!("jsconfig-upstream-removed-option", "local"),
+        )
+        .unwrap();
+        let summary: Vec<String> = ops
+            .iter()
+            .map(|op| match op {
+                Op::Set { path, value } => format!("set {path}={value}"),
+                Op::Enable { path, value } => format!("enable {path}={value}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(summary.len(), 7, "{summary:#?}");
+        assert_eq!(summary[0], "enable hosts.anonymousdomain='guest.tele.praxis.de'");
+        assert!(summary.contains(&"set channelLastN=4".to_string()));
+        assert!(summary.contains(&"enable defaultLanguage='de'".to_string()));
+        assert!(summary.iter().any(|s| s.starts_with("set p2p.stunServers=[")));
+        assert!(summary.iter().any(|s| s.starts_with("enable constraints={")));
+    }
+
+    #[test]
+    fn replaying_the_operations_on_base_gives_local_back() {
+        let base = fixture!("jsconfig-trailing-commas-and-moved-block", "base");
+        let local = fixture!("jsconfig-trailing-commas-and-moved-block", "local");
+        let ops = customisation_ops(base, local).unwrap();
+        assert!(
+            ops.iter()
+                .any(|op| matches!(op, Op::Add { path, after: Some(after), .. }
+            if path == "disableDeepLinking" && after == "enableUserRolesBasedOnToken"))
+        );
+        assert_eq!(text(&apply_ops(base, &ops).unwrap()), text(local));
+    }
+
+    // The reason the strategy exists: upstream alphabetised interface_config.js, and the line
+    // merge cannot find the admin's four lines any more.
+    #[test]
+    fn resorted_keys_conflict_as_lines_but_merge_as_settings() {
+        let (base, local, upstream) = (
+            fixture!("jsconfig-upstream-resorts-keys", "base"),
+            fixture!("jsconfig-upstream-resorts-keys", "local"),
+            fixture!("jsconfig-upstream-resorts-keys", "upstream"),
+        );
+        let lines = merge_text(base, local, upstream, &Labels::default(), Whitespace::Exact);
+        assert!(!lines.is_clean());
+        let settings = merge_js_config(base, local, upstream, &Labels::default());
+        assert!(settings.is_clean(), "{:?}", settings.conflicts);
+        assert_eq!(
+            settings.content,
+            fixture!("jsconfig-upstream-resorts-keys", "expected")
+        );
+    }
+
+    #[test]
+    fn rewritten_comment_above_an_uncommented_option_conflicts_only_as_lines() {
+        let (base, local, upstream) = (
+            fixture!("jsconfig-comment-rewritten-above-uncommented", "base"),
+            fixture!("jsconfig-comment-rewritten-above-uncommented", "local"),
+            fixture!("jsconfig-comment-rewritten-above-uncommented", "upstream"),
+        );
+        assert!(!merge_text(base, local, upstream, &Labels::default(), Whitespace::Exact).is_clean());
+        assert!(merge_js_config(base, local, upstream, &Labels::default()).is_clean());
+    }
+
+    #[test]
+    fn enabling_the_last_option_adds_the_comma_the_member_before_lacks() {
+        let local = SMALL.replace("    // defaultLanguage: 'en',\n", "").replace(
+            "    channelLastN: -1\n",
+            "    channelLastN: -1,\n    // Default language.\n    defaultLanguage: 'de'\n",
+        );
+        // Upstream moved the commented option to the very end, after a member without comma.
+        let base = SMALL
+            .replace("    // Default language.\n    // defaultLanguage: 'en',\n\n", "")
+            .replace(
+                "    channelLastN: -1\n",
+                "    channelLastN: -1\n    // Default language.\n    // defaultLanguage: 'en'\n",
+            );
+        let upstream = base.replace("conference.x.de", "muc.x.de");
+        let m = merge3(&base, &local, &upstream);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        let out = text(&m.content);
+        assert!(
+            out.contains("    channelLastN: -1,\n    // Default language.\n    defaultLanguage: 'de'\n};"),
+            "{out}"
+        );
+        assert!(out.contains("muc.x.de") && parses(&m.content));
+    }
+
+    #[test]
+    fn an_added_setting_joins_an_inline_object() {
+        let base = "var config = {\n    hosts: { domain: 'x.de', muc: 'conference.x.de' },\n    bosh: '/http-bind'\n};\n";
+        let local = base.replace(
+            "muc: 'conference.x.de' }",
+            "muc: 'conference.x.de', anonymousdomain: 'guest.x.de' }",
+        );
+        let upstream = base.replace("'/http-bind'", "'/http-bind',\n    websocket: '/xmpp-websocket'");
+        let m = merge3(base, &local, &upstream);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(
+            text(&m.content),
+            local.replace("'/http-bind'", "'/http-bind',\n    websocket: '/xmpp-websocket'")
+        );
+    }
+
+    #[test]
+    fn an_added_setting_follows_its_sibling_or_ends_the_object() {
+        let base = "var interfaceConfig = {\n    A: 1,\n    B: 2\n};\n";
+        let local = "var interfaceConfig = {\n    A: 1,\n    X: 'new',\n    B: 2\n};\n";
+        // Upstream reordered: X still lands right after A.
+        let upstream = "var interfaceConfig = {\n    B: 2,\n    A: 1\n};\n";
+        let m = merge3(base, local, upstream);
+        assert_eq!(
+            text(&m.content),
+            "var interfaceConfig = {\n    B: 2,\n    A: 1,\n    X: 'new'\n};\n"
+        );
+        // Upstream dropped A: X goes to the end, in upstream's trailing-comma style.
+        let upstream = "var interfaceConfig = {\n    B: 2,\n    C: 3,\n};\n";
+        let m = merge3(base, local, upstream);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(
+            text(&m.content),
+            "var interfaceConfig = {\n    B: 2,\n    C: 3,\n    X: 'new',\n};\n"
+        );
+    }
+
+    #[test]
+    fn disabling_and_removing_follow_upstreams_position() {
+        let base = "var config = {\n    a: 1,\n    b: {\n        c: true\n    },\n    d: 'x'\n};\n";
+        let local = "var config = {\n    a: 1,\n    // b: {\n    //     c: true\n    // },\n};\n";
+        let upstream = "var config = {\n    d: 'x',\n    a: 2,\n    b: {\n        c: true\n    },\n};\n";
+        let m = merge3(base, local, upstream);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(
+            text(&m.content),
+            "var config = {\n    a: 2,\n    // b: {\n    //     c: true\n    // },\n};\n"
+        );
+    }
+
+    #[test]
+    fn upstream_commenting_out_the_old_default_keeps_the_admins_value() {
+        let local = SMALL.replace("channelLastN: -1", "channelLastN: 4");
+        let upstream = SMALL.replace(
+            "    channelLastN: -1\n",
+            "    // channelLastN: -1,\n    enableWelcomePage: true\n",
+        );
+        let m = merge3(SMALL, &local, &upstream);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert!(text(&m.content).contains("    channelLastN: 4,\n    enableWelcomePage: true\n"));
+    }
+
+    #[test]
+    fn a_removed_option_can_be_kept_anyway_with_an_add() {
+        let (base, local, upstream) = (
+            fixture!("jsconfig-upstream-removed-option", "base"),
+            fixture!("jsconfig-upstream-removed-option", "local"),
+            fixture!("jsconfig-upstream-removed-option", "upstream"),
+        );
+        let m = merge_js_config(base, local, upstream, &Labels::default());
+        assert_eq!(m.conflicts.len(), 1);
+        let path = "enableLayerSuspension";
+        let value = active_value(local, path).unwrap().unwrap();
+        let kept = apply_ops(
+            &m.content,
+            &[Op::Add {
+                path: path.into(),
+                value,
+                after: None,
+            }],
+        )
+        .unwrap();
+        // At the end of the object, before upstream's closing remark, with the comma it needs.
+        let tail = "    makeJsonParserHappy: 'even if last key had a trailing comma',\n    enableLayerSuspension: true\n\n    // no configuration value should follow this line.\n};";
+        assert!(text(&kept).contains(tail), "{}", text(&kept));
+    }
+
+    #[test]
+    fn a_moved_setting_is_carried_into_config_js() {
+        let interface_config = fixture!("jsconfig-setting-moved", "local");
+        let m = moves::moved_setting("interface_config.js", "TOOLBAR_ALWAYS_VISIBLE").unwrap();
+        let value = active_value(interface_config, m.from_key).unwrap().unwrap();
+        assert_eq!(value, "true");
+        // config.js documents toolbarConfig as a commented block: the new object goes below it.
+        let config = fixture!("jsconfig-upstream-removed-option", "base");
+        let carried = carry_setting(config, m.to_path, &value).unwrap();
+        let out = text(&carried);
+        assert!(
+            out.contains(
+                "    //     alwaysVisible: false\n    // },\n    toolbarConfig: { alwaysVisible: true },\n"
+            ),
+            "{out}"
+        );
+        assert_eq!(
+            active_value(&carried, "toolbarConfig.alwaysVisible")
+                .unwrap()
+                .as_deref(),
+            Some("true")
+        );
+        // Carrying again replaces the value in place.
+        let again = carry_setting(&carried, m.to_path, "false").unwrap();
+        assert!(text(&again).contains("toolbarConfig: { alwaysVisible: false },"));
+        // Two missing levels are created at the end of the object.
+        let link = "'https://f-droid.org/de/packages/org.jitsi.meet/'";
+        let deep = carry_setting(SMALL.as_bytes(), "deeplinking.android.downloadLink", link).unwrap();
+        assert!(text(&deep).contains(&format!(
+            "    channelLastN: -1,\n    deeplinking: {{ android: {{ downloadLink: {link} }} }}\n}};"
+        )));
+        // A commented option inside an active object is enabled.
+        let config = "var config = {\n    toolbarConfig: {\n        timeout: 4000,\n        // alwaysVisible: false,\n    },\n};\n";
+        let enabled = carry_setting(config.as_bytes(), "toolbarConfig.alwaysVisible", "true").unwrap();
+        assert_eq!(
+            text(&enabled),
+            config.replace("// alwaysVisible: false", "alwaysVisible: true")
+        );
+    }
+
+    #[test]
+    fn values_that_are_not_javascript_are_refused() {
+        for bad in ["true; alert(1)", "1, b: 2", "", "}", "1 // swallows the comma"] {
+            let result = carry_setting(SMALL.as_bytes(), "hosts.domain", bad);
+            assert!(result.is_err(), "{bad:?} was accepted");
+        }
+        assert!(carry_setting(SMALL.as_bytes(), "a..b", "1").is_err());
+        assert!(matches!(
+            carry_setting(SMALL.as_bytes(), "hosts.domain.x", "1"),
+            Err(JsConfigError::CannotApply { .. })
+        ));
+    }
+
+    #[test]
+    fn files_without_a_config_object_fall_back_to_text() {
+        let base = "// Jitsi\n\nmodule.exports = 1;\n";
+        let m = merge3(
+            base,
+            &base.replace('1', "2"),
+            &base.replace("Jitsi", "Jitsi Meet"),
+        );
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(text(&m.content), "// Jitsi Meet\n\nmodule.exports = 2;\n");
+        assert!(
+            m.notes[0].starts_with("fell back to text: base has no config object"),
+            "{:?}",
+            m.notes
+        );
+        let m = merge_js_config(
+            b"var config = {};\n",
+            b"\xff\xfe",
+            b"var config = { a: 1 };\n",
+            &Labels::default(),
+        );
+        assert!(
+            m.notes[0].contains("local does not parse as JavaScript: not UTF-8"),
+            "{:?}",
+            m.notes
+        );
+    }
+
+    #[test]
+    fn assignments_and_several_config_objects_are_found() {
+        let base = "config = {\n    a: 1\n};\nvar other = {\n    b: 1\n};\n";
+        let local = base.replace("a: 1", "a: 2").replace("b: 1", "b: 2");
+        let ops = customisation_ops(base.as_bytes(), local.as_bytes()).unwrap();
+        let paths: Vec<&str> = ops.iter().map(Op::path).collect();
+        assert_eq!(paths, ["a", "other.b"]);
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_lines() {
+        let base = SMALL.replace('\n', "\r\n");
+        let local = base.replace(
+            "channelLastN: -1",
+            "channelLastN: -1,\r\n    p2p: { enabled: false }",
+        );
+        let local = local.replace(
+            "    // defaultLanguage: 'en',\r\n",
+            "    defaultLanguage: 'de',\r\n",
+        );
+        let upstream = base.replace("    muc:", "    focus: 'focus.x.de',\r\n    muc:");
+        let m = merge3(&base, &local, &upstream);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(
+            text(&m.content),
+            local.replace("    muc:", "    focus: 'focus.x.de',\r\n    muc:")
+        );
+        let removed = apply_ops(&m.content, &[Op::Remove { path: "p2p".into() }]).unwrap();
+        assert_eq!(
+            text(&removed),
+            text(&m.content).replace("    p2p: { enabled: false }\r\n", "")
+        );
+    }
+
+    mod no_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+            // Whatever the inputs, the merge answers; when it merged as settings, the result parses.
+            #[test]
+            fn merging_damaged_configs_never_panics(
+                cut in 0usize..SMALL.len(),
+                len in 0usize..12,
+                junk in "[{}\\[\\],:/'\\n a-z0-9]{0,8}",
+            ) {
+                let end = (cut + len).min(SMALL.len());
+                let (cut, end) = (SMALL.floor_char_boundary(cut), SMALL.floor_char_boundary(end));
+                let damaged = format!("{}{junk}{}", &SMALL[..cut], &SMALL[end..]);
+                let local = SMALL.replace("-1", "4");
+                for (l, u) in [(local.as_str(), damaged.as_str()), (damaged.as_str(), local.as_str())] {
+                    let m = merge3(SMALL, l, u);
+                    if m.notes.iter().all(|n| !n.starts_with("fell back")) && m.content != l.as_bytes() {
+                        prop_assert!(parses(&m.content), "{}", String::from_utf8_lossy(&m.content));
+                    }
+                }
+            }
+        }
+    }
 }
