@@ -80,9 +80,10 @@ impl Op {
 /// Three-way merge of a Jitsi config file as settings. Falls back to the line merge (and says so
 /// in the notes) when one of the inputs is not JavaScript or holds no config object.
 ///
-/// A conflict leaves the disputed setting as upstream has it in [`Merged::content`]; the caller
-/// can still force the customised value with [`apply_ops`] (an [`Op::Add`] or [`Op::Set`] for a
-/// setting upstream removed) or move it with [`carry_setting`] when the hint names a new home.
+/// A conflict leaves the disputed setting as upstream has it in [`Merged::content`] (no conflict
+/// markers: the content always parses). For settings upstream dropped, [`left_behind`] lists
+/// what the caller can still do: keep the value anyway with [`apply_ops`], or move it with
+/// [`carry_setting`] when the setting has a new home.
 pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
     if local == upstream || local == base {
         return Merged::clean(upstream.to_vec());
@@ -124,7 +125,7 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
         let u = upstream_doc.entry(path);
         match decide(&op, b, l, u, moved, labels) {
             Decision::Skip => {}
-            Decision::Conflict(conflict) => conflicts.push(conflict),
+            Decision::Conflict(conflict) | Decision::LeftBehind(conflict) => conflicts.push(conflict),
             Decision::Apply => match apply_op(&text, &op) {
                 Ok(next) => {
                     text = next;
@@ -178,6 +179,50 @@ pub fn carry_setting(config_js: &[u8], to_path: &str, value_src: &str) -> Result
             value: value_src.to_string(),
         }],
     )
+}
+
+/// A customised setting that upstream no longer has (the `upstream removed` conflicts of
+/// [`merge_js_config`]). Keep it anyway with `apply_ops(merged, &[left.op])`, or, when `moved_to`
+/// names a new home, put `value` there with [`carry_setting`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeftBehind {
+    /// The operation that would re-create the setting in the merged file (an [`Op::Add`]).
+    pub op: Op,
+    /// The admin's value, JavaScript source text.
+    pub value: String,
+    #[serde(skip)]
+    pub moved_to: Option<&'static moves::Move>,
+}
+
+/// The customised settings that upstream dropped, in the order [`merge_js_config`] reports them.
+pub fn left_behind(base: &[u8], local: &[u8], upstream: &[u8]) -> Result<Vec<LeftBehind>, JsConfigError> {
+    let (base_doc, local_doc, upstream_doc) = (parse_doc(base)?, parse_doc(local)?, parse_doc(upstream)?);
+    let file_kind = upstream_doc
+        .roots
+        .first()
+        .and_then(|name| moves::config_file_of_object(name));
+    let mut out = Vec::new();
+    for op in diff_docs(&base_doc, &local_doc) {
+        let path = op.path();
+        let moved = file_kind.and_then(|kind| moves::moved_setting(kind, path));
+        let (b, l, u) = (
+            base_doc.entry(path),
+            local_doc.entry(path),
+            upstream_doc.entry(path),
+        );
+        if let (Decision::LeftBehind(_), Some(l)) = (decide(&op, b, l, u, moved, &Labels::default()), l) {
+            out.push(LeftBehind {
+                op: Op::Add {
+                    path: path.to_string(),
+                    value: l.value_src.clone(),
+                    after: preceding_sibling(&local_doc, l).map(str::to_string),
+                },
+                value: l.value_src.clone(),
+                moved_to: moved,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The source text of an active setting's value, `None` when the file does not set it (absent or
@@ -266,7 +311,7 @@ impl Doc {
 }
 
 /// The longest commented-out block (`// toolbarConfig: {` … `// },`) read as one option.
-const MAX_COMMENTED_BLOCK_LINES: usize = 60;
+const MAX_COMMENTED_BLOCK_LINES: usize = 100;
 
 fn span_range(span: Span) -> Range<usize> {
     span.start as usize..span.end as usize
@@ -708,6 +753,9 @@ enum Decision {
     Apply,
     Skip,
     Conflict(Conflict),
+    /// Upstream dropped (or commented out) a setting the admin set: a conflict the caller can
+    /// settle with [`LeftBehind`].
+    LeftBehind(Conflict),
 }
 
 fn both_changed(path: &str, labels: &Labels, local: String, upstream: String) -> Decision {
@@ -744,8 +792,13 @@ fn decide(
                 return Decision::Skip;
             };
             let removed = || {
-                Decision::Conflict(Conflict {
-                    what: format!("upstream removed `{path}`"),
+                let how = if upstream.is_some() {
+                    "commented out"
+                } else {
+                    "removed"
+                };
+                Decision::LeftBehind(Conflict {
+                    what: format!("upstream {how} `{path}`"),
                     hint: Some(
                         moved
                             .map(moves::Move::hint)
@@ -903,7 +956,7 @@ fn create(doc: &Doc, path: &str, value: &str, after: Option<&str>) -> Result<Vec
         let anchor = after
             .and_then(|sibling| doc.entry(&format!("{prefix}{sibling}")))
             .filter(|e| e.state == State::Active && e.parent == object)
-            .map(|e| Anchor::After(e.span.clone()));
+            .map(|e| e.span.clone());
         return Ok(insert_property(doc, object, key, value, anchor, false));
     }
     let Some(parent) = parent else {
@@ -922,7 +975,7 @@ fn create(doc: &Doc, path: &str, value: &str, after: Option<&str>) -> Result<Vec
             e.parent,
             last_segment(parent),
             &nested,
-            Some(Anchor::After(e.span.clone())),
+            Some(e.span.clone()),
             e.trailing_comma,
         )),
         None => create(doc, parent, &nested, None),
@@ -1022,12 +1075,8 @@ fn on_own_lines(doc: &Doc, range: &Range<usize>) -> bool {
         && rest_of_line_end(doc, range.end).is_some()
 }
 
-enum Anchor {
-    /// Right after this member or commented-out block.
-    After(Range<usize>),
-}
-
-/// Inserts `key: value` into an object: after the anchor when given, else after its last member.
+/// Inserts `key: value` into an object: right after `after` (a member or a commented-out block)
+/// when given, else after its last member.
 /// Commas follow the object's style: the member before gets one if it lacks it, the new one gets
 /// one when a member follows or the member before had one (trailing-comma style).
 fn insert_property(
@@ -1035,18 +1084,14 @@ fn insert_property(
     object: usize,
     key: &str,
     value: &str,
-    anchor: Option<Anchor>,
+    after: Option<Range<usize>>,
     comma_when_alone: bool,
 ) -> Vec<Edit> {
     let Some(obj) = doc.objects.get(object) else {
         return Vec::new();
     };
     let property = format!("{}: {value}", key_src_for(key));
-    let anchor_range = match anchor {
-        Some(Anchor::After(range)) => Some(range),
-        None => obj.members.last().cloned(),
-    };
-    let Some(anchor_range) = anchor_range else {
+    let Some(anchor_range) = after.or_else(|| obj.members.last().cloned()) else {
         return insert_into_empty(doc, obj, &property, comma_when_alone);
     };
     let previous = obj
@@ -1402,28 +1447,39 @@ mod tests {
         );
         let m = merge_js_config(base, local, upstream, &Labels::default());
         assert_eq!(m.conflicts.len(), 1);
-        let path = "enableLayerSuspension";
-        let value = active_value(local, path).unwrap().unwrap();
-        let kept = apply_ops(
-            &m.content,
-            &[Op::Add {
-                path: path.into(),
-                value,
-                after: None,
-            }],
-        )
-        .unwrap();
-        // At the end of the object, before upstream's closing remark, with the comma it needs.
-        let tail = "    makeJsonParserHappy: 'even if last key had a trailing comma',\n    enableLayerSuspension: true\n\n    // no configuration value should follow this line.\n};";
-        assert!(text(&kept).contains(tail), "{}", text(&kept));
+        let left = left_behind(base, local, upstream).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            (left[0].op.path(), left[0].value.as_str(), left[0].moved_to),
+            ("enableLayerSuspension", "true", None)
+        );
+        let kept = apply_ops(&m.content, &[left[0].op.clone()]).unwrap();
+        // Right after the setting that precedes it in the admin's file, with upstream's comma style.
+        let expected = "            }\n        }\n    },\n    enableLayerSuspension: true,\n\n    // Enable / disable simulcast";
+        assert!(text(&kept).contains(expected), "{}", text(&kept));
     }
 
     #[test]
     fn a_moved_setting_is_carried_into_config_js() {
-        let interface_config = fixture!("jsconfig-setting-moved", "local");
-        let m = moves::moved_setting("interface_config.js", "TOOLBAR_ALWAYS_VISIBLE").unwrap();
-        let value = active_value(interface_config, m.from_key).unwrap().unwrap();
-        assert_eq!(value, "true");
+        let left = left_behind(
+            fixture!("jsconfig-setting-moved", "base"),
+            fixture!("jsconfig-setting-moved", "local"),
+            fixture!("jsconfig-setting-moved", "upstream"),
+        )
+        .unwrap();
+        let moved: Vec<&str> = left
+            .iter()
+            .filter_map(|l| l.moved_to.map(|m| m.to_path))
+            .collect();
+        assert_eq!(
+            moved,
+            ["deeplinking.android.downloadLink", "toolbarConfig.alwaysVisible"]
+        );
+        let m = left[1].moved_to.unwrap();
+        let value = active_value(fixture!("jsconfig-setting-moved", "local"), m.from_key)
+            .unwrap()
+            .unwrap();
+        assert_eq!((value.as_str(), left[1].value.as_str()), ("true", "true"));
         // config.js documents toolbarConfig as a commented block: the new object goes below it.
         let config = fixture!("jsconfig-upstream-removed-option", "base");
         let carried = carry_setting(config, m.to_path, &value).unwrap();
@@ -1531,6 +1587,21 @@ mod tests {
             text(&removed),
             text(&m.content).replace("    p2p: { enabled: false }\r\n", "")
         );
+    }
+
+    #[test]
+    fn remarks_after_a_commented_option_survive_enabling() {
+        let base = "var config = {\n    testing: {\n        // mobileXmppWsThreshold: 10 // for 10% of the users\n    },\n    // disable1On1Mode: null | false | true,\n    a: 1\n};\n";
+        let local = base
+            .replace("// mobileXmppWsThreshold: 10", "mobileXmppWsThreshold: 50")
+            .replace(
+                "// disable1On1Mode: null | false | true,",
+                "disable1On1Mode: true,",
+            );
+        let upstream = base.replace("a: 1", "a: 2");
+        let m = merge3(base, &local, &upstream);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(text(&m.content), local.replace("a: 1", "a: 2"));
     }
 
     mod no_panics {

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 pub use binary::merge_binary;
 pub use jsconfig::{
-    JsConfigError, Op, active_value, apply_ops, carry_setting, customisation_ops, merge_js_config,
+    JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_setting, customisation_ops, left_behind,
+    merge_js_config,
 };
 pub use text::{Whitespace, merge_text};
 
