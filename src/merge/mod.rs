@@ -4,6 +4,7 @@
 //! upstream content. Only this module translates them to libgit2's ancestor/ours/theirs.
 
 mod binary;
+mod jsconfig;
 mod json;
 mod minified;
 mod text;
@@ -11,6 +12,10 @@ mod text;
 use serde::{Deserialize, Serialize};
 
 pub use binary::merge_binary;
+pub use jsconfig::{
+    JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_setting, customisation_ops, left_behind,
+    merge_js_config,
+};
 pub use json::{merge_json, parse_json};
 pub use minified::{MinifiedKind, merge_minified};
 pub use text::{Whitespace, merge_text};
@@ -45,6 +50,12 @@ impl Strategy {
             "css" if name.ends_with(".min.css") || name == "all.css" => Strategy::Minified,
             "png" | "ico" | "jpg" | "jpeg" | "gif" | "webp" | "woff" | "woff2" | "ttf" | "wasm" => {
                 Strategy::Binary
+            }
+            "js" if crate::profile::moves::config_file_kind(name).is_some()
+                && (!name.ends_with("-config.js")
+                    || path.trim_start_matches('/').starts_with("etc/jitsi/meet/")) =>
+            {
+                Strategy::JsConfig
             }
             _ if path.starts_with("etc/nginx/") => Strategy::TextIgnoreSpace,
             _ => Strategy::Text,
@@ -123,8 +134,7 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
         Strategy::Binary => merge_binary(base, local, upstream),
         Strategy::Json => merge_json(base, local, upstream, labels),
         Strategy::Minified => merge_minified(base, local, upstream, labels),
-        // Structure-aware strategies join here as they land; until then the line merge serves.
-        Strategy::JsConfig => merge_text(base, local, upstream, labels, Whitespace::Exact),
+        Strategy::JsConfig => merge_js_config(base, local, upstream, labels),
     }
 }
 
@@ -167,6 +177,22 @@ mod tests {
         );
         assert_eq!(
             Strategy::for_path("usr/share/jitsi-meet/static/card.html"),
+            Strategy::Text
+        );
+        assert_eq!(
+            Strategy::for_path("etc/jitsi/meet/tele.praxis.de-config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            Strategy::for_path("/usr/share/jitsi-meet/interface_config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            Strategy::for_path("usr/share/jitsi-meet-web-config/config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            Strategy::for_path("usr/share/jitsi-meet/libs/lib-config.js"),
             Strategy::Text
         );
     }

@@ -3,6 +3,8 @@
 //!
 //! Everything else in the crate is generic; this is the one module that speaks Jitsi.
 
+pub mod moves;
+
 /// The guide's hold set: the packages upgraded together in a maintenance window.
 pub const JITSI_PACKAGES: &[&str] = &[
     "coturn",
