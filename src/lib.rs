@@ -18,6 +18,7 @@ pub mod intake;
 pub mod live;
 pub mod merge;
 pub mod profile;
+pub mod rebase;
 pub mod record;
 pub mod sandbox;
 pub mod status;

@@ -68,6 +68,14 @@ pub struct FileStatus {
     pub live: Option<Seen>,
 }
 
+/// A customisation parked for one file, as `status` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParkedStatus {
+    pub customisation: String,
+    pub path: InstallPath,
+    pub reasons: Vec<String>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct PackageStatus {
     pub name: String,
@@ -80,7 +88,7 @@ pub struct PackageStatus {
 pub struct Survey {
     pub files: Vec<FileStatus>,
     pub packages: Vec<PackageStatus>,
-    pub parked: Vec<String>,
+    pub parked: Vec<ParkedStatus>,
 }
 
 impl Survey {
@@ -99,6 +107,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
     let custom = store.custom_tip()?;
     let meta = store.upstream_meta(upstream)?;
     let patches = store.patches()?;
+    let parked = store.parked()?;
     let mut cache = StatCache::load(store.dir());
     let mut files = Vec::new();
     for file in &manifest.files {
@@ -106,7 +115,11 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         let upstream_oid = upstream.map(|c| store.blob_id(c, rel)).transpose()?.flatten();
         let custom_oid = custom.map(|c| store.blob_id(c, rel)).transpose()?.flatten();
         let seen = live::see(root, &file.path, &mut cache)?;
-        let state = classify(root, dpkg, file, &meta, upstream_oid, custom_oid, seen.as_ref())?;
+        let state = if parked.iter().any(|p| p.path == file.path) {
+            FileState::Conflict
+        } else {
+            classify(root, dpkg, file, &meta, upstream_oid, custom_oid, seen.as_ref())?
+        };
         files.push(FileStatus {
             path: file.path.clone(),
             state,
@@ -216,5 +229,16 @@ fn package_status(manifest: &Manifest, meta: &UpstreamMeta, dpkg: &Dpkg) -> Vec<
                 name,
             })
         })
+        .collect()
+}
+
+/// Versions of the installed packages that own tracked files or belong to the Jitsi set: what an
+/// upstream commit records.
+pub fn installed_versions(dpkg: &Dpkg, manifest: &Manifest) -> std::collections::BTreeMap<String, String> {
+    let mut names: Vec<String> = manifest.package_set();
+    names.extend(manifest.files.iter().filter_map(|f| f.package.clone()));
+    names
+        .into_iter()
+        .filter_map(|name| dpkg.package(&name).map(|p| (name, p.version.clone())))
         .collect()
 }

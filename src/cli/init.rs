@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         }
         manifest.track(file.clone());
     }
-    meta.packages = installed_versions(&dpkg, &manifest);
+    meta.packages = crate::status::installed_versions(&dpkg, &manifest);
     let changes: Vec<(&str, Option<&[u8]>)> = upstream
         .iter()
         .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
@@ -200,19 +200,6 @@ fn establish_upstream(
             }
         },
     )
-}
-
-/// Versions of the installed packages that own tracked files or belong to the Jitsi set.
-pub(super) fn installed_versions(
-    dpkg: &Dpkg,
-    manifest: &Manifest,
-) -> std::collections::BTreeMap<String, String> {
-    let mut names: Vec<String> = manifest.package_set();
-    names.extend(manifest.files.iter().filter_map(|f| f.package.clone()));
-    names
-        .into_iter()
-        .filter_map(|name| dpkg.package(&name).map(|p| (name, p.version.clone())))
-        .collect()
 }
 
 pub(super) fn source_name(source: Source) -> &'static str {

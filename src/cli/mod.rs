@@ -1,9 +1,11 @@
 //! The command line: global flags, one file per verb (`<Verb>Args` + `run`), and the resolved
 //! context [`Ctx`] every verb gets. The only module that prints.
 
+mod conflict;
 mod diff;
 mod init;
 mod log;
+mod rebase;
 mod record;
 mod status;
 mod track;
@@ -77,6 +79,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Diff(diff::DiffArgs),
     Log(log::LogArgs),
+    Rebase(rebase::RebaseArgs),
 }
 
 /// What a command wants the process to exit with when it did not fail.
@@ -166,8 +169,58 @@ impl Ctx {
         Store::open(&self.state_dir)
     }
 
+    /// Opens the store as its one writer, first finishing the live writes of a run that was
+    /// killed half-way.
     pub fn open_store_for_writing(&self) -> Result<Store> {
-        Store::open_for_writing(&self.state_dir)
+        let store = Store::open_for_writing(&self.state_dir)?;
+        for path in crate::rebase::finish_interrupted_writes(&self.root, &store)? {
+            self.warn(format_args!(
+                "{path}: finished writing it after an interrupted run"
+            ));
+        }
+        Ok(store)
+    }
+
+    /// The merge tool for conflicts: `JITSI_CUSTOM_MERGETOOL`, else the manifest's.
+    pub fn merge_tool(&self, manifest: &crate::store::Manifest) -> Option<String> {
+        std::env::var("JITSI_CUSTOM_MERGETOOL")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or_else(|| manifest.merge_tool.clone())
+    }
+
+    /// Restarts (nginx: reloads) each service once. Services belong to the machine, so with a
+    /// root other than `/` nothing is restarted unless `JITSI_CUSTOM_SYSTEMCTL` names the
+    /// systemctl to use.
+    pub fn restart_services(&self, services: &[String]) -> Result<Vec<String>> {
+        if services.is_empty() {
+            return Ok(Vec::new());
+        }
+        let systemctl = match std::env::var_os("JITSI_CUSTOM_SYSTEMCTL") {
+            Some(program) => PathBuf::from(program),
+            None if self.root == std::path::Path::new("/") => PathBuf::from("systemctl"),
+            None => {
+                self.say(format_args!(
+                    "not restarting {} for the root {}",
+                    services.join(", "),
+                    self.root.display()
+                ));
+                return Ok(Vec::new());
+            }
+        };
+        let mut done = Vec::new();
+        for service in services {
+            let verb = if service == "nginx" { "reload" } else { "restart" };
+            let status = std::process::Command::new(&systemctl)
+                .args([verb, service.as_str()])
+                .status()
+                .with_context(|| format!("cannot run {}", systemctl.display()))?;
+            if !status.success() {
+                anyhow::bail!("`systemctl {verb} {service}` failed ({status})");
+            }
+            done.push(service.clone());
+        }
+        Ok(done)
     }
 
     /// The dpkg database under the root.
@@ -186,5 +239,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Status(args) => status::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
+        Command::Rebase(args) => rebase::run(&ctx, args),
     }
 }

@@ -101,7 +101,7 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
         manifest.track(file.clone());
     }
     meta.packages
-        .extend(super::init::installed_versions(&dpkg, &manifest));
+        .extend(crate::status::installed_versions(&dpkg, &manifest));
     let changes: Vec<(&str, Option<&[u8]>)> = upstream_changes
         .iter()
         .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))

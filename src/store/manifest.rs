@@ -32,6 +32,10 @@ pub struct Manifest {
     /// Packages held outside maintenance windows; the profile's list when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<String>>,
+    /// Command run for "run a merge tool" at a conflict, with `{base}`, `{local}`, `{upstream}`
+    /// and `{output}` replaced by file paths (`meld {local} {base} {upstream} -o {output}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_tool: Option<String>,
     #[serde(default, rename = "file")]
     pub files: Vec<TrackedFile>,
 }

@@ -15,6 +15,7 @@
 
 pub mod manifest;
 pub mod oplog;
+pub mod parked;
 pub mod stack;
 pub mod statcache;
 pub mod upstream;

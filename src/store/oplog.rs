@@ -5,7 +5,7 @@
 //!
 //! An operation commit's tree:
 //! - `op.toml`: kind, description, time, refs before and after;
-//! - `jitsi-custom.toml`: the manifest after the operation;
+//! - `jitsi-custom.toml`, `parked.toml`: the manifest and the parked conflicts after the operation;
 //! - `live/<root-relative path>`: live content after the operation; `live.toml` their metadata.
 
 use std::collections::BTreeMap;
@@ -56,6 +56,13 @@ pub struct LiveFile {
     pub meta: FileMeta,
 }
 
+/// What an operation left behind, to restore it.
+pub struct Snapshot {
+    pub files: Vec<LiveFile>,
+    pub manifest: Vec<u8>,
+    pub parked: Vec<u8>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct LiveMeta {
     present: bool,
@@ -92,11 +99,13 @@ impl Store {
         };
         let op_text = toml::to_string_pretty(&op)?;
         let manifest = std::fs::read(self.manifest_path()).unwrap_or_default();
+        let parked = std::fs::read(self.dir().join(super::parked::PARKED_FILE)).unwrap_or_default();
         let mut meta = BTreeMap::new();
         let live_paths: Vec<String> = live.iter().map(|f| format!("live/{}", f.path.as_rel())).collect();
         let mut changes: Vec<(&str, Option<&[u8]>)> = vec![
             ("op.toml", Some(op_text.as_bytes())),
             ("jitsi-custom.toml", Some(&manifest)),
+            ("parked.toml", Some(&parked)),
         ];
         for (file, path) in live.iter().zip(&live_paths) {
             meta.insert(
@@ -176,8 +185,8 @@ impl Store {
         }
     }
 
-    /// The live files and the manifest as they were after an operation.
-    pub fn operation_snapshot(&self, op: &Operation) -> Result<(Vec<LiveFile>, Vec<u8>)> {
+    /// The live files, the manifest and the parked list as they were after an operation.
+    pub fn operation_snapshot(&self, op: &Operation) -> Result<Snapshot> {
         let id = op.id.context("operation without id")?;
         let meta_text = self.content_at(id, "live.toml")?.unwrap_or_default();
         let meta: BTreeMap<String, LiveMeta> = toml::from_str(&String::from_utf8_lossy(&meta_text))?;
@@ -199,8 +208,11 @@ impl Store {
                 },
             });
         }
-        let manifest = self.content_at(id, "jitsi-custom.toml")?.unwrap_or_default();
-        Ok((files, manifest))
+        Ok(Snapshot {
+            files,
+            manifest: self.content_at(id, "jitsi-custom.toml")?.unwrap_or_default(),
+            parked: self.content_at(id, "parked.toml")?.unwrap_or_default(),
+        })
     }
 
     /// Points the branches where an operation left them.

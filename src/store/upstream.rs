@@ -74,7 +74,18 @@ impl Store {
     /// Records a new upstream version on top of the current one: `changes` set or remove files,
     /// `meta` replaces the metadata. Moves the `upstream` ref and returns the commit.
     pub fn commit_upstream(&self, changes: &[(&str, Option<&[u8]>)], meta: &UpstreamMeta) -> Result<Oid> {
-        let parent = self.upstream_tip()?;
+        let commit = self.make_upstream_commit(self.upstream_tip()?, changes, meta)?;
+        self.set_ref(UPSTREAM_REF, Some(commit), "upstream")?;
+        Ok(commit)
+    }
+
+    /// Writes a new upstream commit on `parent` without moving any ref.
+    pub fn make_upstream_commit(
+        &self,
+        parent: Option<Oid>,
+        changes: &[(&str, Option<&[u8]>)],
+        meta: &UpstreamMeta,
+    ) -> Result<Oid> {
         let meta_text = toml::to_string_pretty(meta)?;
         let mut all: Vec<(&str, Option<&[u8]>)> = changes.to_vec();
         all.push((META_PATH, Some(meta_text.as_bytes())));
@@ -86,8 +97,6 @@ impl Store {
             versions.join(", ")
         };
         let message = format!("upstream: {summary}\n");
-        let commit = self.commit(tree, parent.as_slice(), &message)?;
-        self.set_ref(UPSTREAM_REF, Some(commit), "upstream")?;
-        Ok(commit)
+        self.commit(tree, parent.as_slice(), &message)
     }
 }

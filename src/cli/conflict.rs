@@ -1,0 +1,171 @@
+//! Settling a conflict with the person at the terminal: the [`Resolver`] that `rebase` and
+//! `resolve` use when there is someone to ask.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::error::Error;
+use crate::merge::has_conflict_markers;
+use crate::rebase::{ConflictCase, ParkAll, Resolution, Resolver};
+use crate::ui::diff::write_unified;
+
+/// The resolver for this run: questions on the terminal, or park everything.
+pub fn resolver_for(ctx: &Ctx, merge_tool: Option<String>) -> Box<dyn Resolver + '_> {
+    if ctx.prompt.is_interactive() {
+        Box::new(TerminalResolver { ctx, merge_tool })
+    } else {
+        Box::new(ParkAll)
+    }
+}
+
+pub struct TerminalResolver<'a> {
+    ctx: &'a Ctx,
+    /// A command line with `{base}`, `{local}`, `{upstream}` and `{output}` placeholders.
+    merge_tool: Option<String>,
+}
+
+const CHOICES: &[&str] = &[
+    "keep the customised file (drop upstream's changes to it)",
+    "take upstream's file (drop this customisation here)",
+    "edit the merged file",
+    "show the 3-way diff",
+    "run a merge tool",
+    "park it for later (`jitsi-custom resolve`)",
+    "abort (change nothing)",
+];
+
+impl Resolver for TerminalResolver<'_> {
+    fn resolve(&self, case: &ConflictCase) -> Result<Resolution> {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "\nconflict: customisation {:?} in {}", case.patch, case.path)?;
+        for conflict in &case.merged.conflicts {
+            writeln!(err, "  - {}", conflict.what)?;
+            if let Some(hint) = &conflict.hint {
+                writeln!(err, "    hint: {hint}")?;
+            }
+        }
+        drop(err);
+        loop {
+            let choice = self.ctx.prompt.select("What should happen?", CHOICES, 0)?;
+            match choice {
+                0 => return Ok(Resolution::KeepLocal),
+                1 => return Ok(Resolution::TakeUpstream),
+                2 => {
+                    if let Some(content) = self.edit(case)? {
+                        return Ok(Resolution::Content(content));
+                    }
+                }
+                3 => self.show_diff(case)?,
+                4 => {
+                    if let Some(content) = self.run_merge_tool(case)? {
+                        return Ok(Resolution::Content(content));
+                    }
+                }
+                5 => return Ok(Resolution::Park),
+                _ => return Err(Error::Aborted.into()),
+            }
+        }
+    }
+}
+
+impl TerminalResolver<'_> {
+    /// Opens `$VISUAL`/`$EDITOR` on the merged file; accepted only without markers and valid.
+    fn edit(&self, case: &ConflictCase) -> Result<Option<Vec<u8>>> {
+        let Ok(text) = std::str::from_utf8(&case.merged.content) else {
+            self.ctx
+                .say("this file is not text; keep one side or use a merge tool");
+            return Ok(None);
+        };
+        let edited = match dialoguer::Editor::new().extension(extension(case)).edit(text) {
+            Ok(Some(edited)) => edited.into_bytes(),
+            Ok(None) => {
+                self.ctx.say("the editor closed without saving; nothing changed");
+                return Ok(None);
+            }
+            Err(e) => {
+                self.ctx.say(format_args!(
+                    "cannot run the editor: {e}\nhint: set VISUAL or EDITOR"
+                ));
+                return Ok(None);
+            }
+        };
+        Ok(self.accept(case, edited))
+    }
+
+    fn accept(&self, case: &ConflictCase, content: Vec<u8>) -> Option<Vec<u8>> {
+        if has_conflict_markers(&content) {
+            self.ctx
+                .say("conflict markers are still in the file; not accepted");
+            return None;
+        }
+        if let Err(problem) = crate::validate::validate_file(&self.ctx.root, case.path, &content) {
+            self.ctx.say(format_args!(
+                "the result does not validate: {problem}; not accepted"
+            ));
+            return None;
+        }
+        Some(content)
+    }
+
+    fn show_diff(&self, case: &ConflictCase) -> Result<()> {
+        let mut err = std::io::stderr().lock();
+        let rel = case.path.as_rel();
+        writeln!(err, "\n# the customisation ({}):", case.patch)?;
+        write_unified(&mut err, rel, case.base, case.local, self.ctx.color)?;
+        writeln!(err, "\n# upstream's change:")?;
+        write_unified(&mut err, rel, case.base, case.upstream, self.ctx.color)?;
+        Ok(())
+    }
+
+    fn run_merge_tool(&self, case: &ConflictCase) -> Result<Option<Vec<u8>>> {
+        let Some(tool) = &self.merge_tool else {
+            self.ctx.say(
+                "no merge tool configured\nhint: set merge_tool in jitsi-custom.toml or JITSI_CUSTOM_MERGETOOL, e.g. \"meld {local} {base} {upstream} -o {output}\"",
+            );
+            return Ok(None);
+        };
+        let dir = tempfile::tempdir()?;
+        let name = case.path.file_name();
+        let file = |side: &str, content: &[u8]| -> Result<String> {
+            let path = dir.path().join(format!("{side}.{name}"));
+            std::fs::write(&path, content)?;
+            Ok(path.display().to_string())
+        };
+        let (base, local, upstream) = (
+            file("base", case.base)?,
+            file("local", case.local)?,
+            file("upstream", case.upstream)?,
+        );
+        let output = file("merged", &case.merged.content)?;
+        let command = tool
+            .replace("{base}", &shell_quote(&base))
+            .replace("{local}", &shell_quote(&local))
+            .replace("{upstream}", &shell_quote(&upstream))
+            .replace("{output}", &shell_quote(&output));
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .status()?;
+        if !status.success() {
+            self.ctx.say(format_args!(
+                "the merge tool exited with {status}; nothing changed"
+            ));
+            return Ok(None);
+        }
+        Ok(self.accept(case, std::fs::read(&output)?))
+    }
+}
+
+fn extension<'a>(case: &ConflictCase<'a>) -> &'a str {
+    case.path
+        .file_name()
+        .rsplit_once('.')
+        .map(|(_, ext)| ext)
+        .unwrap_or("txt")
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}

@@ -1,0 +1,121 @@
+//! `jitsi-custom rebase`: carry the customisations onto new upstream files.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::InstallPath;
+use crate::rebase::{self, Fate, Options, Report};
+
+/// Take in the new upstream content the packages brought (files dpkg overwrote, `.dpkg-dist`
+/// copies of conffiles, changed templates), replay every customisation onto it with a 3-way merge,
+/// validate the results, write them atomically and restart the services whose files changed.
+///
+/// A conflict is asked about on a terminal; without one (or with --non-interactive) it is parked,
+/// the other customisations still apply, and the exit status is 1. `jitsi-custom resolve` works
+/// through parked conflicts later.
+#[derive(Debug, Args)]
+pub struct RebaseArgs {
+    /// Do not restart or reload services.
+    #[arg(long)]
+    no_restart: bool,
+
+    /// Files that package scripts changed in place (their changes are upstream's, not yours).
+    #[arg(long, value_name = "PATH")]
+    changed_by_packages: Vec<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, args: RebaseArgs) -> Result<Outcome> {
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    let changed_by_packages = args
+        .changed_by_packages
+        .iter()
+        .map(|p| InstallPath::from_user(p, &ctx.root, &ctx.cwd))
+        .collect::<Result<Vec<_>, _>>()?;
+    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));
+    let opts = Options {
+        changed_by_packages,
+        pending_upstream: Default::default(),
+        resolver: resolver.as_ref(),
+        dry_run: ctx.dry_run,
+    };
+    let report = rebase::rebase(&ctx.root, &store, &manifest, &ctx.dpkg()?, &opts)?;
+    let restarted = if args.no_restart || ctx.dry_run {
+        Vec::new()
+    } else {
+        ctx.restart_services(&report.services)?
+    };
+    print_report(ctx, &report, &restarted)?;
+    Ok(if report.parked().next().is_some() {
+        Outcome::Attention
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// Tells what became of every customisation; JSON on stdout with `--json`.
+pub fn print_report(ctx: &Ctx, report: &Report, restarted: &[String]) -> Result<()> {
+    if ctx.json {
+        return ctx.print_json(&serde_json::json!({
+            "recorded_first": report.recorded_first,
+            "taken_in": report.taken_in.iter().map(|(p, s)| serde_json::json!({"path": p, "source": s})).collect::<Vec<_>>(),
+            "versions": report.versions,
+            "customisations": report.fates,
+            "emptied": report.emptied,
+            "written": report.written,
+            "restarted": restarted,
+            "notes": report.notes,
+            "dry_run": ctx.dry_run,
+        }));
+    }
+    let mut out = ctx.out();
+    for path in &report.recorded_first {
+        writeln!(out, "recorded unrecorded edits of {path} first")?;
+    }
+    for (package, (old, new)) in &report.versions {
+        writeln!(out, "{package}: {} → {new}", old.as_deref().unwrap_or("(new)"))?;
+    }
+    for fate in &report.fates {
+        let what = match &fate.fate {
+            Fate::Carried => "carried".to_string(),
+            Fate::Adopted => "adopted by upstream (nothing left to carry)".to_string(),
+            Fate::Reused => "resolved as recorded last time".to_string(),
+            Fate::Resolved => "resolved".to_string(),
+            Fate::Parked { reasons } => format!("PARKED: {}", reasons.join("; ")),
+        };
+        writeln!(out, "{}  {:?}: {what}", fate.path, fate.customisation)?;
+        for note in &fate.notes {
+            writeln!(out, "    note: {note}")?;
+        }
+    }
+    for name in &report.emptied {
+        writeln!(out, "customisation {name:?} became empty and was dropped")?;
+    }
+    let verb = if ctx.dry_run { "would write" } else { "wrote" };
+    for path in &report.written {
+        writeln!(out, "{verb} {path}")?;
+    }
+    if ctx.dry_run && !report.services.is_empty() {
+        writeln!(out, "would restart {}", report.services.join(", "))?;
+    }
+    for service in restarted {
+        writeln!(out, "restarted {service}")?;
+    }
+    for note in &report.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    if report.fates.is_empty() && report.written.is_empty() {
+        writeln!(
+            out,
+            "nothing to do: the customisations are live and upstream has not changed"
+        )?;
+    }
+    if report.parked().next().is_some() {
+        ctx.say("hint: work through parked conflicts with `jitsi-custom resolve`");
+    }
+    Ok(())
+}
