@@ -5,10 +5,14 @@ mod conflict;
 mod diff;
 mod init;
 mod log;
+mod merge_file;
 mod rebase;
 mod record;
+mod resolve;
+mod rollback;
 mod status;
 mod track;
+mod validate;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -80,6 +84,10 @@ pub enum Command {
     Diff(diff::DiffArgs),
     Log(log::LogArgs),
     Rebase(rebase::RebaseArgs),
+    Resolve(resolve::ResolveArgs),
+    Rollback(rollback::RollbackArgs),
+    Validate(validate::ValidateArgs),
+    MergeFile(merge_file::MergeFileArgs),
 }
 
 /// What a command wants the process to exit with when it did not fail.
@@ -240,5 +248,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Rebase(args) => rebase::run(&ctx, args),
+        Command::Resolve(args) => resolve::run(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
+        Command::Validate(args) => validate::run(&ctx, args),
+        Command::MergeFile(args) => merge_file::run(&ctx, args),
     }
 }

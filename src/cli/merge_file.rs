@@ -1,0 +1,80 @@
+//! `jitsi-custom merge-file`: one three-way merge with the strategy a file's path calls for;
+//! usable as a git merge driver.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::InstallPath;
+use crate::error::Error;
+use crate::merge::{self, Labels, Strategy};
+
+/// Merge BASE (old upstream), LOCAL (customised) and UPSTREAM (new upstream) with the strategy
+/// for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config, minified or
+/// binary. The result goes to stdout or OUT. Exit status 0 when clean, 1 when a person is needed
+/// (text-like results then hold git-style conflict markers), 2 on bad input.
+///
+/// As a git merge driver (.git/config):
+///   [merge "jitsi"]
+///     driver = jitsi-custom merge-file --path %P %O %A %B -o %A
+#[derive(Debug, Args)]
+pub struct MergeFileArgs {
+    /// The install path the files stand for; picks the strategy.
+    #[arg(long, value_name = "INSTALL_PATH")]
+    path: Option<String>,
+
+    /// Use this strategy whatever the path.
+    #[arg(long, value_name = "STRATEGY")]
+    strategy: Option<Strategy>,
+
+    /// Write the result here instead of stdout.
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+
+    base: PathBuf,
+    local: PathBuf,
+    upstream: PathBuf,
+}
+
+pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
+    let read = |path: &PathBuf| -> Result<Vec<u8>> {
+        std::fs::read(path).map_err(|e| Error::BadInput(path.display().to_string(), e.to_string()).into())
+    };
+    let (base, local, upstream) = (read(&args.base)?, read(&args.local)?, read(&args.upstream)?);
+    let install_path = args.path.as_deref().map(InstallPath::parse).transpose()?;
+    let strategy = args.strategy.unwrap_or_else(|| {
+        let name = install_path
+            .as_ref()
+            .map(|p| p.as_rel().to_string())
+            .unwrap_or_else(|| args.local.display().to_string());
+        Strategy::for_path(&name)
+    });
+    let labels = Labels {
+        base: args.base.display().to_string(),
+        local: args.local.display().to_string(),
+        upstream: args.upstream.display().to_string(),
+    };
+    let merged = merge::merge(strategy, &base, &local, &upstream, &labels);
+    for note in &merged.notes {
+        ctx.say(format_args!("note: {note}"));
+    }
+    for conflict in &merged.conflicts {
+        ctx.say(format_args!("conflict: {}", conflict.what));
+        if let Some(hint) = &conflict.hint {
+            ctx.say(format_args!("hint: {hint}"));
+        }
+    }
+    match &args.output {
+        Some(out) => {
+            std::fs::write(out, &merged.content).with_context(|| format!("cannot write {}", out.display()))?
+        }
+        None => std::io::Write::write_all(&mut ctx.out(), &merged.content)?,
+    }
+    Ok(if merged.is_clean() {
+        Outcome::Ok
+    } else {
+        Outcome::Attention
+    })
+}

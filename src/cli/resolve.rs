@@ -1,0 +1,49 @@
+//! `jitsi-custom resolve`: work through parked conflicts on the terminal.
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::error::Error;
+use crate::rebase::{self, Options};
+
+/// Work through the parked conflicts: each is merged again onto the current files and, where it
+/// still conflicts, asked about (keep, take upstream, edit, diff, merge tool, park, abort).
+/// Resolutions are remembered and reused when the same conflict comes back.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Do not restart or reload services.
+    #[arg(long)]
+    no_restart: bool,
+}
+
+pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    if store.parked()?.is_empty() {
+        ctx.say("nothing is parked");
+        return Ok(Outcome::Ok);
+    }
+    if !ctx.prompt.is_interactive() {
+        return Err(Error::NotInteractive("resolving parked conflicts needs a terminal".into()).into());
+    }
+    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));
+    let opts = Options {
+        changed_by_packages: Vec::new(),
+        pending_upstream: Default::default(),
+        resolver: resolver.as_ref(),
+        dry_run: ctx.dry_run,
+    };
+    let report = rebase::rebase(&ctx.root, &store, &manifest, &ctx.dpkg()?, &opts)?;
+    let restarted = if args.no_restart || ctx.dry_run {
+        Vec::new()
+    } else {
+        ctx.restart_services(&report.services)?
+    };
+    super::rebase::print_report(ctx, &report, &restarted)?;
+    Ok(if report.parked().next().is_some() {
+        Outcome::Attention
+    } else {
+        Outcome::Ok
+    })
+}

@@ -1,0 +1,73 @@
+//! `jitsi-custom validate`: the syntax checks rebase runs, on demand.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::InstallPath;
+use crate::error::Error;
+use crate::live;
+use crate::validate::{self, Checked};
+
+/// Check live files the way `rebase` checks a result before it goes live: JSON, JavaScript,
+/// Lua, XML/SVG, conflict markers, and `nginx -t` for nginx files when nginx is installed.
+/// Without PATH, every tracked file. Exit status 1 when a file fails.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
+    let paths: Vec<InstallPath> = if args.paths.is_empty() {
+        ctx.open_store()?
+            .load_manifest()?
+            .files
+            .into_iter()
+            .map(|f| f.path)
+            .collect()
+    } else {
+        args.paths
+            .iter()
+            .map(|p| InstallPath::from_user(p, &ctx.root, &ctx.cwd))
+            .collect::<Result<_, _>>()?
+    };
+    let mut failed = false;
+    let mut rows = Vec::new();
+    let mut out = ctx.out();
+    for path in &paths {
+        let Some(content) = live::read(&ctx.root, path)? else {
+            if !args.paths.is_empty() {
+                return Err(Error::BadPath {
+                    path: path.to_string(),
+                    reason: "does not exist".into(),
+                }
+                .into());
+            }
+            continue;
+        };
+        let (result, detail) = match validate::validate_file(&ctx.root, path, &content) {
+            Ok(Checked::Passed) => ("ok", String::new()),
+            Ok(Checked::Skipped(why)) => ("ok", why),
+            Err(problem) => {
+                failed = true;
+                ("invalid", problem)
+            }
+        };
+        if ctx.json {
+            rows.push(serde_json::json!({ "path": path, "result": result, "detail": detail }));
+        } else if detail.is_empty() {
+            writeln!(out, "{path}  {result}")?;
+        } else {
+            writeln!(out, "{path}  {result}: {detail}")?;
+        }
+    }
+    drop(out);
+    if ctx.json {
+        ctx.print_json(&rows)?;
+    }
+    Ok(if failed { Outcome::Attention } else { Outcome::Ok })
+}
