@@ -2,6 +2,7 @@
 //! context [`Ctx`] every verb gets. The only module that prints.
 
 mod conflict;
+mod demo;
 mod diff;
 mod init;
 mod log;
@@ -88,6 +89,7 @@ pub enum Command {
     Rollback(rollback::RollbackArgs),
     Validate(validate::ValidateArgs),
     MergeFile(merge_file::MergeFileArgs),
+    Demo(demo::DemoArgs),
 }
 
 /// What a command wants the process to exit with when it did not fail.
@@ -252,5 +254,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Rollback(args) => rollback::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
         Command::MergeFile(args) => merge_file::run(&ctx, args),
+        Command::Demo(args) => demo::run(&ctx, args),
     }
 }
