@@ -54,6 +54,19 @@ pub enum Resolution {
     Content(Vec<u8>),
     /// Leave it for later; the other customisations still apply.
     Park,
+    /// A result for this file plus settings to carry into another config file, where Jitsi moved
+    /// them (`TOOLBAR_ALWAYS_VISIBLE` → `toolbarConfig.alwaysVisible` in config.js).
+    Settled { content: Vec<u8>, carry: Vec<Carry> },
+}
+
+/// A setting to write into another tracked config file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Carry {
+    /// The kind of file (`config.js`), see [`crate::profile::moves::config_file_kind`].
+    pub to_file: &'static str,
+    pub to_path: String,
+    /// JavaScript source of the value.
+    pub value: String,
 }
 
 /// Decides conflicts. Returning `Err` (for example [`crate::Error::Aborted`]) aborts the whole
@@ -257,6 +270,7 @@ pub fn rebase(
     let mut results: BTreeMap<(usize, InstallPath), Option<Vec<u8>>> = BTreeMap::new();
     let mut parked = store.parked()?;
     let mut finals: BTreeMap<InstallPath, Option<Vec<u8>>> = BTreeMap::new();
+    let mut carries: Vec<Carry> = Vec::new();
     for file in &manifest.files {
         let rel = file.path.as_rel();
         let upstream_content = store.content_at(new_upstream, rel)?;
@@ -285,6 +299,7 @@ pub fn rebase(
                 base.as_deref(),
                 local.as_deref(),
                 content.as_deref(),
+                &mut carries,
             )?;
             if let Fate::Parked { reasons } = &fate {
                 parked.retain(|p| !(p.patch == *name && p.path == file.path));
@@ -385,6 +400,7 @@ pub fn rebase(
             base.as_deref(),
             local.as_deref(),
             current.as_deref(),
+            &mut carries,
         )?;
         let parked_again = matches!(fate, Fate::Parked { .. });
         report.fates.push(PatchFate {
@@ -408,6 +424,46 @@ pub fn rebase(
         }
     }
 
+    // Settings a person chose to carry to where Jitsi moved them.
+    let mut carried: Vec<(InstallPath, Option<Vec<u8>>)> = Vec::new();
+    for carry in &carries {
+        let Some(target) = manifest
+            .files
+            .iter()
+            .find(|f| {
+                crate::profile::moves::config_file_kind(f.path.as_rel()) == Some(carry.to_file)
+                    && f.template.is_some()
+            })
+            .or_else(|| {
+                manifest
+                    .files
+                    .iter()
+                    .find(|f| crate::profile::moves::config_file_kind(f.path.as_rel()) == Some(carry.to_file))
+            })
+        else {
+            report.notes.push(format!(
+                "no tracked {} to carry {} into",
+                carry.to_file, carry.to_path
+            ));
+            continue;
+        };
+        let current = finals.get(&target.path).cloned().flatten().unwrap_or_default();
+        match merge::carry_setting(&current, &carry.to_path, &carry.value) {
+            Ok(updated) => {
+                report.notes.push(format!(
+                    "{}: set {} = {}",
+                    target.path, carry.to_path, carry.value
+                ));
+                finals.insert(target.path.clone(), Some(updated.clone()));
+                carried.retain(|(p, _)| p != &target.path);
+                carried.push((target.path.clone(), Some(updated)));
+            }
+            Err(e) => report
+                .notes
+                .push(format!("{}: cannot set {}: {e}", target.path, carry.to_path)),
+        }
+    }
+
     // Build the new stack.
     let mut base = new_upstream;
     for (index, (name, _, _)) in stack.iter().enumerate() {
@@ -427,6 +483,14 @@ pub fn rebase(
         let tree = store.tree_with(Some(base), &[(path.as_rel(), content.as_deref())])?;
         if tree != store.tree_of(base)? {
             base = store.commit(tree, &[base], &format!("{name}\n"))?;
+        }
+    }
+    if !carried.is_empty() {
+        let changes: Vec<(&str, Option<&[u8]>)> =
+            carried.iter().map(|(p, c)| (p.as_rel(), c.as_deref())).collect();
+        let tree = store.tree_with(Some(base), &changes)?;
+        if tree != store.tree_of(base)? {
+            base = store.commit(tree, &[base], "settings moved by upstream\n")?;
         }
     }
     let new_custom = base;
@@ -524,6 +588,7 @@ fn replay_one(
     base: Option<&[u8]>,
     local: Option<&[u8]>,
     upstream: Option<&[u8]>,
+    carries: &mut Vec<Carry>,
 ) -> Result<(Option<Vec<u8>>, Fate, Vec<String>)> {
     if local == upstream {
         return Ok((upstream.map(<[u8]>::to_vec), Fate::Adopted, Vec::new()));
@@ -582,8 +647,24 @@ fn replay_one(
         Resolution::TakeUpstream => upstream.map(<[u8]>::to_vec),
         Resolution::Content(content) => Some(content),
         Resolution::Park => {
-            let reasons = merged.conflicts.iter().map(|c| c.what.clone()).collect();
+            let reasons = merged
+                .conflicts
+                .iter()
+                .map(|c| match &c.hint {
+                    Some(hint) => format!("{} ({hint})", c.what),
+                    None => c.what.clone(),
+                })
+                .collect();
             return Ok((None, Fate::Parked { reasons }, merged.notes));
+        }
+        Resolution::Settled { content, carry } => {
+            // The carried settings live in another file: replaying only this file's result
+            // later would lose them, so this resolution is not remembered.
+            if carry.is_empty() {
+                store.record_resolution(&key, &content)?;
+            }
+            carries.extend(carry);
+            return Ok((Some(content), Fate::Resolved, merged.notes));
         }
     };
     if let Some(content) = &chosen {

@@ -7,8 +7,8 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::error::Error;
-use crate::merge::has_conflict_markers;
-use crate::rebase::{ConflictCase, ParkAll, Resolution, Resolver};
+use crate::merge::{self, Strategy};
+use crate::rebase::{Carry, ConflictCase, ParkAll, Resolution, Resolver};
 use crate::ui::diff::write_unified;
 
 /// The resolver for this run: questions on the terminal, or park everything.
@@ -47,6 +47,11 @@ impl Resolver for TerminalResolver<'_> {
             }
         }
         drop(err);
+        if case.strategy == Strategy::JsConfig
+            && let Some(resolution) = self.ask_about_settings(case)?
+        {
+            return Ok(resolution);
+        }
         loop {
             let choice = self.ctx.prompt.select("What should happen?", CHOICES, 0)?;
             match choice {
@@ -71,6 +76,72 @@ impl Resolver for TerminalResolver<'_> {
 }
 
 impl TerminalResolver<'_> {
+    /// For config.js / interface_config.js: when every conflict is a setting upstream removed or
+    /// moved, ask about each setting by name instead of showing a merged file.
+    fn ask_about_settings(&self, case: &ConflictCase) -> Result<Option<Resolution>> {
+        let Ok(left) = merge::left_behind(case.base, case.local, case.upstream) else {
+            return Ok(None);
+        };
+        if left.is_empty() || left.len() != case.merged.conflicts.len() {
+            return Ok(None);
+        }
+        let mut content = case.merged.content.clone();
+        let mut carry = Vec::new();
+        for setting in &left {
+            let path = setting.op.path().to_string();
+            let (question, choices): (String, Vec<String>) = match setting.moved_to {
+                Some(to) => (
+                    format!("upstream moved `{path}` to `{}` in {}", to.to_path, to.to_file),
+                    vec![
+                        format!(
+                            "carry the value {} to {} in {}",
+                            setting.value, to.to_path, to.to_file
+                        ),
+                        format!("keep `{path}` here anyway"),
+                        "drop it".into(),
+                    ],
+                ),
+                None => (
+                    format!("upstream removed `{path}` (yours: {})", setting.value),
+                    vec![format!("keep `{path}` anyway"), "drop it".into(), String::new()],
+                ),
+            };
+            let mut options: Vec<&str> = choices
+                .iter()
+                .map(String::as_str)
+                .filter(|c| !c.is_empty())
+                .collect();
+            options.extend([
+                "park it for later (`jitsi-custom resolve`)",
+                "abort (change nothing)",
+            ]);
+            let picked = self.ctx.prompt.select(&question, &options, 0)?;
+            let picked = options[picked];
+            if picked.starts_with("carry")
+                && let Some(to) = setting.moved_to
+            {
+                carry.push(Carry {
+                    to_file: to.to_file,
+                    to_path: to.to_path.to_string(),
+                    value: setting.value.clone(),
+                });
+            } else if picked.starts_with("keep") {
+                match merge::apply_ops(&content, std::slice::from_ref(&setting.op)) {
+                    Ok(updated) => content = updated,
+                    Err(e) => {
+                        self.ctx.say(format_args!("cannot keep `{path}`: {e}"));
+                        return Ok(None);
+                    }
+                }
+            } else if picked.starts_with("park") {
+                return Ok(Some(Resolution::Park));
+            } else if picked.starts_with("abort") {
+                return Err(Error::Aborted.into());
+            }
+        }
+        Ok(Some(Resolution::Settled { content, carry }))
+    }
+
     /// Opens `$VISUAL`/`$EDITOR` on the merged file; accepted only without markers and valid.
     fn edit(&self, case: &ConflictCase) -> Result<Option<Vec<u8>>> {
         let Ok(text) = std::str::from_utf8(&case.merged.content) else {
@@ -95,7 +166,7 @@ impl TerminalResolver<'_> {
     }
 
     fn accept(&self, case: &ConflictCase, content: Vec<u8>) -> Option<Vec<u8>> {
-        if has_conflict_markers(&content) {
+        if merge::has_conflict_markers(&content) {
             self.ctx
                 .say("conflict markers are still in the file; not accepted");
             return None;
