@@ -133,10 +133,18 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         });
     }
     cache.save(store.dir());
+    let parked = parked
+        .into_iter()
+        .map(|p| ParkedStatus {
+            customisation: p.patch,
+            path: p.path,
+            reasons: p.reasons,
+        })
+        .collect();
     Ok(Survey {
         files,
         packages: package_status(manifest, &meta, dpkg),
-        parked: Vec::new(),
+        parked,
     })
 }
 
