@@ -59,17 +59,21 @@ assert_no_grep() {
 }
 
 # assert_held PACKAGE... / assert_not_held PACKAGE...
+# (Not `apt-mark showhold | grep -q`: grep leaving early gets apt-mark a SIGPIPE, and pipefail
+# turns that into a failure.)
 assert_held() {
-    local package
+    local package holds
+    holds=$(apt-mark showhold)
     for package in "$@"; do
-        apt-mark showhold | grep -qx -- "$package" || fail "$package: not held"
+        grep -qx -- "$package" <<<"$holds" || fail "$package: not held"
     done
 }
 
 assert_not_held() {
-    local package
+    local package holds
+    holds=$(apt-mark showhold)
     for package in "$@"; do
-        ! apt-mark showhold | grep -qx -- "$package" || fail "$package: held"
+        ! grep -qx -- "$package" <<<"$holds" || fail "$package: held"
     done
 }
 
