@@ -5,8 +5,11 @@ set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 
-# The bundled packages, in the order the admin guide holds them.
+# The bundled packages, in the order the admin guide holds them (used by the scenarios, which
+# shellcheck cannot see from here).
+# shellcheck disable=SC2034
 JITSI_PACKAGES=(jitsi-meet-web jitsi-meet-web-config jitsi-meet-prosody jitsi-videobridge2 jicofo)
+# shellcheck disable=SC2034
 DOMAIN=tele.praxis.de
 
 # step MESSAGE: a visible marker in the scenario's output.

@@ -20,8 +20,9 @@
 #   /e2e/customisations/           examples/customisations (the admin guide's edits)
 #   /e2e/hooks/apt/                the project's hooks/apt/, when it exists
 #
-# Environment: JITSI_CUSTOM_BIN; E2E_FLAVOUR (base|bench, see base.sh); TERM is passed on when
-# set, so a scenario driven through a pseudo-terminal (stdin a tty) can prompt.
+# Environment: JITSI_CUSTOM_BIN; E2E_FLAVOUR (base|bench, see base.sh); E2E_INSTALL, host
+# executables (space-separated paths) to copy into /usr/local/bin, e.g. hyperfine for bench/;
+# TERM is passed on when set, so a scenario driven through a pseudo-terminal can prompt.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -74,6 +75,9 @@ echo 'deb [trusted=yes] file:/srv/repo ./' >"$root/etc/apt/sources.list.d/jitsi-
 install -m 0755 "$E2E_BIN" "$root/usr/bin/jitsi-custom"
 install -m 0755 "$here/publish.sh" "$root/usr/local/bin/publish"
 install -m 0755 "$here/systemctl-stub.sh" "$root/usr/local/sbin/systemctl"
+for executable in ${E2E_INSTALL:-}; do
+    install -m 0755 "$executable" "$root/usr/local/bin/"
+done
 for systemctl in /usr/bin/systemctl /bin/systemctl; do
     if [ -e "$root$systemctl" ] && [ ! -L "$root$systemctl" ]; then
         chroot "$root" dpkg-divert --quiet --local --rename --add "$systemctl"

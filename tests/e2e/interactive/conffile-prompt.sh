@@ -3,6 +3,7 @@
 # a conffile changed on both sides makes dpkg ask; the driver answers "Y" (install the package
 # maintainer's version), so the local file is kept as .dpkg-old. Shows that a prompt inside the
 # chroot reaches the driver and the answer comes back, the ground later prompt scenarios stand on.
+# shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
 logging=/etc/jitsi/videobridge/logging.properties

@@ -4,6 +4,7 @@
 # install with --allow-change-held-packages upgrades and drops the hold, and a conffile changed on
 # both sides stays local with the new one beside it as .dpkg-dist under --force-confold.
 # No jitsi-custom hook is installed here: this is the world the hook scenarios start from.
+# shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
 conf=/etc/jitsi/meet/$DOMAIN-config.js

@@ -4,6 +4,7 @@
 # conffile prompt"), apt exits 100, the package is left unpacked but not configured (iU) with
 # the new file as .dpkg-new; `dpkg --configure -a --force-confdef --force-confold` repairs it,
 # keeping the local file and the package's as .dpkg-dist.
+# shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
 logging=/etc/jitsi/videobridge/logging.properties
