@@ -122,6 +122,11 @@ fn apt_scenarios_pass_in_a_chroot() {
             output.status,
             start.elapsed().as_secs_f64()
         );
+        // The harness's own timing lines (tarball build, extract, scenario), for --nocapture.
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| l.starts_with("base.sh: built") || l.starts_with("run-scenario.sh: "))
+            .for_each(|l| eprintln!("  {l}"));
         if !output.status.success() {
             failures.push(format!(
                 "--- {name}: {}\n--- stdout:\n{}\n--- stderr:\n{}",

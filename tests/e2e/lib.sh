@@ -5,8 +5,8 @@ set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 
-# The bundled packages, in the order the admin guide holds them (used by the scenarios, which
-# shellcheck cannot see from here).
+# The bundled packages, in the order the admin guide holds them. Both variables are used by the
+# scenarios that source this file, hence SC2034.
 # shellcheck disable=SC2034
 JITSI_PACKAGES=(jitsi-meet-web jitsi-meet-web-config jitsi-meet-prosody jitsi-videobridge2 jicofo)
 # shellcheck disable=SC2034
