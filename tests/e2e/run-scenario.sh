@@ -7,7 +7,7 @@
 # (tests/e2e/base.sh), the jitsi-custom binary, the example packages and a local apt repository;
 # then SCENARIO_SCRIPT runs chrooted with a cleared environment, ARGs passed on. Its exit code is
 # this script's. When the namespace ends, every mount and process in it is gone: nothing is
-# written to the host but an empty directory under /tmp, removed at the end.
+# written to the host but the cached tarball and the empty mount point target/e2e/mnt.
 #
 # Inside the chroot:
 #   /usr/bin/jitsi-custom          $JITSI_CUSTOM_BIN (default target/debug/jitsi-custom)
@@ -48,13 +48,16 @@ if [ "${1:-}" != --inside ]; then
     [ -x "$bin" ] || { echo "run-scenario.sh: $bin: not an executable (cargo build?)" >&2; exit 2; }
     tarball=$("$here/base.sh" "${E2E_FLAVOUR:-base}")
 
-    root=$(mktemp -d /tmp/jitsi-custom-e2e.XXXXXX)
-    trap 'rmdir "$root" 2>/dev/null || true' EXIT
-    rc=0
+    # The tmpfs is mounted on this empty directory inside the new mount namespace only, so
+    # parallel runs do not meet, and a run killed at any point leaves nothing to clean up.
+    root=${E2E_CACHE_DIR:-$project/target/e2e}/mnt
+    mkdir -p "$root"
+    # exec: signals reach unshare. Ctrl-C at a terminal ends the scenario (exit 130); unshare
+    # itself ignores SIGINT and SIGTERM while it waits, so stop a run from elsewhere with SIGKILL:
+    # --kill-child then ends the whole namespace.
     E2E_ROOT=$root E2E_TARBALL=$tarball E2E_SCENARIO=$scenario E2E_BIN=$bin \
-        unshare --mount --pid --fork --kill-child --propagation private \
-        "$BASH" "$here/run-scenario.sh" --inside "$@" || rc=$?
-    exit "$rc"
+        exec unshare --mount --pid --fork --kill-child --propagation private \
+        "$BASH" "$here/run-scenario.sh" --inside "$@"
 fi
 
 # --- inside the new mount and pid namespaces -----------------------------------------------
