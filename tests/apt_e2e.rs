@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use md5::{Digest, Md5};
-use rexpect::process::WaitStatus;
+use rexpect::process::{Signal, WaitStatus};
 
 /// Files on the host that apt or dpkg would change if the harness ever leaked out of its chroot.
 const HOST_FILES: &[&str] = &[
@@ -164,7 +164,12 @@ fn a_conffile_prompt_in_the_chroot_is_answered_through_a_pty() {
     let mut step = |session: &mut rexpect::session::PtySession, needle: &str| {
         match session.exp_string(needle) {
             Ok(seen) => transcript.push_str(&seen),
-            Err(e) => panic!("waiting for {needle:?}: {e}\n--- transcript so far:\n{transcript}"),
+            Err(e) => {
+                // SIGKILL: unshare ignores the SIGTERM rexpect would send first, and
+                // --kill-child takes the chroot's processes with it.
+                let _ = session.process_mut().signal(Signal::SIGKILL);
+                panic!("waiting for {needle:?}: {e}\n--- transcript so far:\n{transcript}")
+            }
         }
         transcript.push_str(needle);
     };
