@@ -1,0 +1,187 @@
+//! The end-to-end test with real apt: every `tests/e2e/scenarios/*.sh` runs through
+//! `tests/e2e/run-scenario.sh` in a throw-away Debian bookworm chroot (unshare + tmpfs), with this
+//! build's `jitsi-custom` inside; `tests/e2e/interactive/*.sh` are driven through a pseudo-terminal
+//! as an admin at the terminal would. The host's dpkg and apt state must come out untouched.
+//!
+//! Needs root and mmdebstrap (`scripts/test` installs it). Without them the tests say why and
+//! pass, unless `CI` is set: there they fail, so CI never silently skips the apt test. The first
+//! run builds the base tarball (`target/e2e/`, about half a minute), later runs reuse it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use md5::{Digest, Md5};
+use rexpect::process::{Signal, WaitStatus};
+
+/// Files on the host that apt or dpkg would change if the harness ever leaked out of its chroot.
+const HOST_FILES: &[&str] = &[
+    "/var/lib/dpkg/status",
+    "/var/lib/apt/extended_states",
+    "/var/log/dpkg.log",
+    "/etc/apt/sources.list",
+];
+
+/// Tools the harness runs on the host.
+const HOST_TOOLS: &[&str] = &[
+    "mmdebstrap",
+    "unshare",
+    "chroot",
+    "zstd",
+    "dpkg-deb",
+    "apt-ftparchive",
+];
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e")
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
+        .unwrap_or(false)
+}
+
+/// Why the harness cannot run here, if it cannot.
+fn missing_requirement() -> Option<String> {
+    if !rustix::process::geteuid().is_root() {
+        return Some("not running as root (chroot and mounts need it)".into());
+    }
+    let missing: Vec<&str> = HOST_TOOLS.iter().copied().filter(|t| !on_path(t)).collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "missing {} (scripts/test installs them)",
+            missing.join(", ")
+        ));
+    }
+    None
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// True when the harness can run; otherwise prints why and returns false, or fails under CI.
+fn harness_available(test: &str) -> bool {
+    match missing_requirement() {
+        None => true,
+        Some(why) if in_ci() => panic!("{test}: the apt end-to-end test cannot run under CI: {why}"),
+        Some(why) => {
+            eprintln!("{test}: SKIPPED, the apt end-to-end test cannot run here: {why}");
+            false
+        }
+    }
+}
+
+/// md5 of each host file that apt or dpkg would write (None when absent).
+fn host_state() -> Vec<(&'static str, Option<String>)> {
+    HOST_FILES
+        .iter()
+        .map(|path| {
+            let digest = std::fs::read(path).ok().map(|b| hex::encode(Md5::digest(&b)));
+            (*path, digest)
+        })
+        .collect()
+}
+
+fn run_scenario(scenario: &Path) -> Command {
+    let mut cmd = Command::new(e2e_dir().join("run-scenario.sh"));
+    cmd.arg(scenario)
+        .env("JITSI_CUSTOM_BIN", env!("CARGO_BIN_EXE_jitsi-custom"));
+    cmd
+}
+
+fn scripts_in(dir: &str) -> Vec<PathBuf> {
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(e2e_dir().join(dir))
+        .unwrap_or_else(|e| panic!("tests/e2e/{dir}: {e}"))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sh"))
+        .collect();
+    scripts.sort();
+    scripts
+}
+
+#[test]
+fn apt_scenarios_pass_in_a_chroot() {
+    if !harness_available("apt_scenarios_pass_in_a_chroot") {
+        return;
+    }
+    let scenarios = scripts_in("scenarios");
+    assert!(!scenarios.is_empty(), "no scenarios in tests/e2e/scenarios");
+
+    let before = host_state();
+    let mut failures = Vec::new();
+    for scenario in &scenarios {
+        let name = scenario.file_name().unwrap().to_string_lossy().into_owned();
+        let start = Instant::now();
+        let output = run_scenario(scenario)
+            .output()
+            .unwrap_or_else(|e| panic!("{name}: cannot start run-scenario.sh: {e}"));
+        eprintln!(
+            "{name}: {} in {:.1} s",
+            output.status,
+            start.elapsed().as_secs_f64()
+        );
+        // The harness's own timing lines (tarball build, extract, scenario), for --nocapture.
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| l.starts_with("base.sh: built") || l.starts_with("run-scenario.sh: "))
+            .for_each(|l| eprintln!("  {l}"));
+        if !output.status.success() {
+            failures.push(format!(
+                "--- {name}: {}\n--- stdout:\n{}\n--- stderr:\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios failed:\n{}",
+        failures.len(),
+        scenarios.len(),
+        failures.join("\n")
+    );
+    assert_eq!(host_state(), before, "the host's dpkg/apt state changed");
+}
+
+/// The pseudo-terminal path: a conffile prompt inside the chroot reaches this driver, and the
+/// answer typed here reaches dpkg.
+#[test]
+fn a_conffile_prompt_in_the_chroot_is_answered_through_a_pty() {
+    if !harness_available("a_conffile_prompt_in_the_chroot_is_answered_through_a_pty") {
+        return;
+    }
+    let scenario = e2e_dir().join("interactive/conffile-prompt.sh");
+    let before = host_state();
+
+    let mut cmd = run_scenario(&scenario);
+    cmd.env("TERM", "dumb");
+    // Generous: the first run may build the base tarball first.
+    let mut session = rexpect::session::spawn_command(cmd, Some(300_000)).expect("spawn in a pty");
+    let mut transcript = String::new();
+    let mut step = |session: &mut rexpect::session::PtySession, needle: &str| {
+        match session.exp_string(needle) {
+            Ok(seen) => transcript.push_str(&seen),
+            Err(e) => {
+                // SIGKILL: unshare ignores the SIGTERM rexpect would send first, and
+                // --kill-child takes the chroot's processes with it.
+                let _ = session.process_mut().signal(Signal::SIGKILL);
+                panic!("waiting for {needle:?}: {e}\n--- transcript so far:\n{transcript}")
+            }
+        }
+        transcript.push_str(needle);
+    };
+    step(&mut session, "*** logging.properties (Y/I/N/O/D/Z) [default=N] ?");
+    session.send_line("Y").expect("answer the prompt");
+    session.flush().expect("flush");
+    step(&mut session, "=== ok");
+    let rest = session.exp_eof().unwrap_or_default();
+    transcript.push_str(&rest);
+    match session.process().wait() {
+        Ok(WaitStatus::Exited(_, 0)) => {}
+        other => panic!("run-scenario.sh ended with {other:?}\n--- transcript:\n{transcript}"),
+    }
+    assert_eq!(host_state(), before, "the host's dpkg/apt state changed");
+}

@@ -1,0 +1,110 @@
+# Helpers for scenario scripts, sourced inside the chroot: `. /e2e/lib.sh`.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+# The bundled packages, in the order the admin guide holds them. Both variables are used by the
+# scenarios that source this file, hence SC2034.
+# shellcheck disable=SC2034
+JITSI_PACKAGES=(jitsi-meet-web jitsi-meet-web-config jitsi-meet-prosody jitsi-videobridge2 jicofo)
+# shellcheck disable=SC2034
+DOMAIN=tele.praxis.de
+
+# step MESSAGE: a visible marker in the scenario's output.
+step() {
+    printf '\n=== %s\n' "$*"
+}
+
+fail() {
+    printf 'FAIL: %s\n' "$*" >&2
+    exit 1
+}
+
+# installed_version PACKAGE: the installed version, empty when not installed.
+installed_version() {
+    # Status-Abbrev: wanted (i, h for held, ...), current (i = installed), error flag.
+    dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 ~ /^.i/ { print $2 }'
+}
+
+# assert_version PACKAGE VERSION
+assert_version() {
+    local actual
+    actual=$(installed_version "$1")
+    [ "$actual" = "$2" ] || fail "$1: installed '${actual:-none}', expected '$2'"
+}
+
+# assert_versions VERSION PACKAGE...
+assert_versions() {
+    local version=$1 package
+    shift
+    for package in "$@"; do
+        assert_version "$package" "$version"
+    done
+}
+
+assert_file() {
+    [ -f "$1" ] || fail "$1: missing"
+}
+
+assert_no_file() {
+    [ ! -e "$1" ] || fail "$1: exists"
+}
+
+# assert_grep PATTERN FILE
+assert_grep() {
+    grep -q -- "$1" "$2" || fail "$2: no line matches '$1'"
+}
+
+assert_no_grep() {
+    ! grep -q -- "$1" "$2" || fail "$2: a line matches '$1'"
+}
+
+# assert_held PACKAGE... / assert_not_held PACKAGE...
+# (Not `apt-mark showhold | grep -q`: grep leaving early gets apt-mark a SIGPIPE, and pipefail
+# turns that into a failure.)
+assert_held() {
+    local package holds
+    holds=$(apt-mark showhold)
+    for package in "$@"; do
+        grep -qx -- "$package" <<<"$holds" || fail "$package: not held"
+    done
+}
+
+assert_not_held() {
+    local package holds
+    holds=$(apt-mark showhold)
+    for package in "$@"; do
+        ! grep -qx -- "$package" <<<"$holds" || fail "$package: held"
+    done
+}
+
+# apt_get ARGS...: apt-get as an unattended admin would run it, quiet.
+apt_get() {
+    apt-get -q -y -o Dpkg::Use-Pty=0 "$@"
+}
+
+# apt_upgrade_confold ARGS...: keep local conffiles, new ones as .dpkg-dist (what `upgrade` passes).
+apt_upgrade_confold() {
+    apt_get -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
+}
+
+# install_apt_hooks: the project's apt.conf.d snippets (hooks/apt/ in the source tree), when present.
+install_apt_hooks() {
+    local hook
+    compgen -G '/e2e/hooks/apt/*' >/dev/null || fail "no hooks/apt/ in the project"
+    for hook in /e2e/hooks/apt/*; do
+        cp "$hook" /etc/apt/apt.conf.d/
+    done
+}
+
+# customise: lay the admin guide's edits (examples/customisations) over the live files.
+customise() {
+    cp -R /e2e/customisations/. /
+}
+
+# systemctl_calls: what the stub systemctl was asked so far.
+systemctl_calls() {
+    cat /var/log/systemctl.log 2>/dev/null || true
+}
