@@ -92,6 +92,32 @@ fn learn_placeholder(file: &TrackedFile, template: &str, live: &str, placeholder
     None
 }
 
+/// The file a package script generates from a template as of the installed package: the
+/// template with the file's placeholders replaced and, where the profile says the postinst keeps
+/// one, its version line on top.
+pub fn render_generated(
+    dpkg: &Dpkg,
+    file: &TrackedFile,
+    template_path: &InstallPath,
+    template: &[u8],
+) -> Vec<u8> {
+    let rendered = file.render_template(template);
+    let version_line = crate::profile::template_at(&template_path.to_string()).and_then(|t| t.version_line);
+    let version = file
+        .package
+        .as_deref()
+        .and_then(|p| dpkg.package(p))
+        .map(|p| p.version.as_str());
+    match (version_line, version) {
+        (Some(prefix), Some(version)) if !rendered.starts_with(prefix.as_bytes()) => {
+            let mut generated = format!("{prefix}{version}\n").into_bytes();
+            generated.extend_from_slice(&rendered);
+            generated
+        }
+        _ => rendered,
+    }
+}
+
 /// Looks for the pristine content of a tracked file as of the installed packages.
 pub fn find_pristine(
     root: &Path,
@@ -115,7 +141,7 @@ pub fn find_pristine(
             None => None,
         };
         return Ok(Pristine::Found {
-            content: file.render_template(&template),
+            content: render_generated(dpkg, file, template_path, &template),
             origin: Origin {
                 source: Source::Template,
                 package: file.package.clone(),
