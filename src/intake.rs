@@ -214,4 +214,30 @@ mod tests {
         );
         assert_eq!(file.render_template(template), live);
     }
+
+    #[test]
+    fn generated_prosody_config_carries_the_postinst_version_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("var/lib/dpkg")).unwrap();
+        std::fs::write(
+            dir.path().join("var/lib/dpkg/status"),
+            "Package: jitsi-meet-prosody\nStatus: install ok installed\nVersion: 1.0.1-1\nArchitecture: all\n",
+        )
+        .unwrap();
+        let dpkg = Dpkg::read(dir.path()).unwrap();
+        let template =
+            InstallPath::parse("/usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example").unwrap();
+        let mut file = TrackedFile::new(InstallPath::parse("/etc/prosody/conf.avail/x.de.cfg.lua").unwrap());
+        file.template = Some(template.clone());
+        file.package = Some("jitsi-meet-prosody".into());
+        file.placeholders
+            .insert("jitmeet.example.com".into(), "x.de".into());
+        assert_eq!(
+            render_generated(&dpkg, &file, &template, b"VirtualHost \"jitmeet.example.com\"\n"),
+            b"-- jitsi-meet-prosody managed: 1.0.1-1\nVirtualHost \"x.de\"\n"
+        );
+        // Templates whose postinst keeps no such line render as they are.
+        let web = InstallPath::parse("/usr/share/jitsi-meet-web-config/config.js").unwrap();
+        assert_eq!(render_generated(&dpkg, &file, &web, b"a\n"), b"a\n");
+    }
 }
