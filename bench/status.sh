@@ -34,6 +34,7 @@ sleep 2
 test -s "$STATE/stat-cache.json"
 
 STATUS="$JC --root $ROOT --state-dir $STATE status"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p bench/results
 hyperfine --shell=none --warmup 3 --runs "$RUNS" --style basic \
     --prepare true --command-name 'jitsi-custom status (warm)' "$STATUS" \
@@ -44,7 +45,8 @@ hyperfine --shell=none --warmup 3 --runs "$RUNS" --style basic \
 
 {
     echo
-    echo "Median of $RUNS runs (50 tracked files; $(nproc) cores; $(date -u +%Y-%m-%d)):"
+    echo "Median of $RUNS runs (50 tracked files; $(nproc) cores, load average $LOAD before the runs;"
+    echo "$(date -u +%Y-%m-%d)):"
     echo
     echo "| command | median |"
     echo "|:---|---:|"
