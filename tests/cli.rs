@@ -276,3 +276,24 @@ fn status_json_has_the_documented_shape() {
     assert!(json["files"].is_array() && json["packages"].is_array() && json["parked"].is_array());
     assert!(stderr(&out).is_empty(), "data on stdout, nothing on stderr");
 }
+
+#[test]
+fn json_into_a_closed_pipe_exits_0() {
+    // Regression: `status --json | head` ended in "error: cannot write JSON: Broken pipe" and
+    // exit 3, because serde_json hid the io::Error from the error chain main looks at.
+    let w = initialised();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("jitsi-custom"))
+        .env("NO_COLOR", "1")
+        .arg("--root")
+        .arg(&w.root)
+        .arg("--state-dir")
+        .arg(&w.state)
+        .args(["status", "--json"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

@@ -170,7 +170,11 @@ impl Ctx {
     /// Prints a value as pretty JSON on stdout.
     pub fn print_json(&self, value: &impl serde::Serialize) -> Result<()> {
         let mut out = self.out();
-        serde_json::to_writer_pretty(&mut out, value).context("cannot write JSON")?;
+        // serde_json hides the io::Error from the error chain; unwrap it so that a closed pipe is
+        // recognised as one (and exits 0) like any other write to stdout.
+        serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::from)
+            .context("cannot write JSON")?;
         writeln!(out)?;
         Ok(())
     }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use jitsi_custom::sandbox::Sandbox;
 
 pub struct World {
     pub dir: tempfile::TempDir,
@@ -20,6 +21,29 @@ impl World {
         std::fs::create_dir_all(&root).unwrap();
         let state = dir.path().join("state");
         World { dir, root, state }
+    }
+
+    /// A world whose root is a dpkg sandbox (`jitsi_custom::sandbox`) with these packages
+    /// installed by the real dpkg. `prepare` runs on the empty sandbox before dpkg does, e.g. to
+    /// name the domain the postinst scripts generate their files for.
+    pub fn with_packages(debs: &[PathBuf], prepare: impl FnOnce(&Sandbox)) -> World {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sandbox = Sandbox::create(&dir.path().join("root")).expect("sandbox");
+        prepare(&sandbox);
+        sandbox.install(debs).expect("dpkg --install");
+        let state = dir.path().join("state");
+        World {
+            root: sandbox.root,
+            dir,
+            state,
+        }
+    }
+
+    /// The root as a dpkg sandbox, to install more packages or cache them like apt.
+    pub fn sandbox(&self) -> Sandbox {
+        Sandbox {
+            root: self.root.clone(),
+        }
     }
 
     /// `jitsi-custom --root <root> --state-dir <state> ARGS…`
