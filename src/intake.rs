@@ -92,32 +92,6 @@ fn learn_placeholder(file: &TrackedFile, template: &str, live: &str, placeholder
     None
 }
 
-/// The file a package script generates from a template as of the installed package: the
-/// template with the file's placeholders replaced and, where the profile says the postinst keeps
-/// one, its version line on top.
-pub fn render_generated(
-    dpkg: &Dpkg,
-    file: &TrackedFile,
-    template_path: &InstallPath,
-    template: &[u8],
-) -> Vec<u8> {
-    let rendered = file.render_template(template);
-    let version_line = crate::profile::template_at(&template_path.to_string()).and_then(|t| t.version_line);
-    let version = file
-        .package
-        .as_deref()
-        .and_then(|p| dpkg.package(p))
-        .map(|p| p.version.as_str());
-    match (version_line, version) {
-        (Some(prefix), Some(version)) if !rendered.starts_with(prefix.as_bytes()) => {
-            let mut generated = format!("{prefix}{version}\n").into_bytes();
-            generated.extend_from_slice(&rendered);
-            generated
-        }
-        _ => rendered,
-    }
-}
-
 /// Looks for the pristine content of a tracked file as of the installed packages.
 pub fn find_pristine(
     root: &Path,
@@ -141,7 +115,7 @@ pub fn find_pristine(
             None => None,
         };
         return Ok(Pristine::Found {
-            content: render_generated(dpkg, file, template_path, &template),
+            content: file.render_template(&template),
             origin: Origin {
                 source: Source::Template,
                 package: file.package.clone(),
@@ -213,31 +187,5 @@ mod tests {
             Some("focus")
         );
         assert_eq!(file.render_template(template), live);
-    }
-
-    #[test]
-    fn generated_prosody_config_carries_the_postinst_version_line() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("var/lib/dpkg")).unwrap();
-        std::fs::write(
-            dir.path().join("var/lib/dpkg/status"),
-            "Package: jitsi-meet-prosody\nStatus: install ok installed\nVersion: 1.0.1-1\nArchitecture: all\n",
-        )
-        .unwrap();
-        let dpkg = Dpkg::read(dir.path()).unwrap();
-        let template =
-            InstallPath::parse("/usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example").unwrap();
-        let mut file = TrackedFile::new(InstallPath::parse("/etc/prosody/conf.avail/x.de.cfg.lua").unwrap());
-        file.template = Some(template.clone());
-        file.package = Some("jitsi-meet-prosody".into());
-        file.placeholders
-            .insert("jitmeet.example.com".into(), "x.de".into());
-        assert_eq!(
-            render_generated(&dpkg, &file, &template, b"VirtualHost \"jitmeet.example.com\"\n"),
-            b"-- jitsi-meet-prosody managed: 1.0.1-1\nVirtualHost \"x.de\"\n"
-        );
-        // Templates whose postinst keeps no such line render as they are.
-        let web = InstallPath::parse("/usr/share/jitsi-meet-web-config/config.js").unwrap();
-        assert_eq!(render_generated(&dpkg, &file, &web, b"a\n"), b"a\n");
     }
 }

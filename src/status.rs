@@ -189,9 +189,7 @@ fn is_package_content(root: &Path, dpkg: &Dpkg, file: &TrackedFile, seen: &Seen)
         let Some(content) = live::read(root, template)? else {
             return Ok(false);
         };
-        return Ok(
-            live::blob_oid(&crate::intake::render_generated(dpkg, file, template, &content)) == seen.oid,
-        );
+        return Ok(live::blob_oid(&file.render_template(&content)) == seen.oid);
     }
     Ok(dpkg.expected_md5(package, &file.path.to_string())?.as_deref() == Some(seen.md5.as_str()))
 }

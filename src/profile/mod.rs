@@ -40,9 +40,6 @@ pub struct Template {
     pub domain_placeholder: &'static str,
     /// Placeholders whose per-install value is learnt from the live file (secrets, user names).
     pub learnt_placeholders: &'static [&'static str],
-    /// A first line the postinst puts into the generated file and rewrites in place on every
-    /// configure, ending in the package's version (`-- jitsi-meet-prosody managed: 1.0.1-1`).
-    pub version_line: Option<&'static str>,
 }
 
 pub const KNOWN_FILES: &[KnownFile] = &[
@@ -76,7 +73,6 @@ pub const KNOWN_FILES: &[KnownFile] = &[
             path: "/usr/share/jitsi-meet-web-config/config.js",
             domain_placeholder: WEB_PLACEHOLDER_DOMAIN,
             learnt_placeholders: &[],
-            version_line: None,
         }),
     },
     KnownFile {
@@ -85,7 +81,6 @@ pub const KNOWN_FILES: &[KnownFile] = &[
             path: "/usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example",
             domain_placeholder: PROSODY_PLACEHOLDER_DOMAIN,
             learnt_placeholders: &["focusUser", "__turnSecret__"],
-            version_line: Some("-- jitsi-meet-prosody managed: "),
         }),
     },
     KnownFile {
@@ -102,7 +97,6 @@ pub const KNOWN_FILES: &[KnownFile] = &[
             path: "/usr/share/jitsi-meet-web-config/jitsi-meet.example",
             domain_placeholder: WEB_PLACEHOLDER_DOMAIN,
             learnt_placeholders: &[],
-            version_line: None,
         }),
     },
 ];
@@ -124,14 +118,6 @@ pub fn template_for(install_path: &str, domain: Option<&str>) -> Option<Template
         .iter()
         .find(|f| f.template.is_some() && f.path_for(domain).as_deref() == Some(install_path))
         .and_then(|f| f.template)
-}
-
-/// The template at a path inside a package (`/usr/share/jitsi-meet-prosody/…example`).
-pub fn template_at(template_path: &str) -> Option<Template> {
-    KNOWN_FILES
-        .iter()
-        .filter_map(|f| f.template)
-        .find(|t| t.path == template_path)
 }
 
 /// Services that read a file; restarted (nginx: reloaded) when it changes. Files under
