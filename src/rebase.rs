@@ -790,12 +790,12 @@ fn separate_script_edits(
         return Ok(ScriptEdits::None);
     }
     let upstream = upstream.unwrap_or_default();
-    let merged = merge::merge_text(
+    let merged = merge::merge(
+        file.strategy(),
         &custom,
         &live_content,
         upstream,
         &Labels::default(),
-        merge::Whitespace::Exact,
     );
     Ok(if merged.is_clean() {
         ScriptEdits::IntoUpstream(merged.content)
