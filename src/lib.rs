@@ -25,6 +25,7 @@ pub mod status;
 pub mod store;
 pub mod system;
 pub mod ui;
+pub mod undo;
 pub mod validate;
 
 pub use error::Error;

@@ -5,12 +5,8 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::error::Error;
-use crate::live;
 use crate::record::{self, Into};
 use crate::status;
-use crate::store::parked::PARKED_FILE;
-use crate::store::{Manifest, manifest};
-use crate::system::fs as livefs;
 
 /// Restore the live files, the customisations and the manifest exactly as an earlier operation
 /// left them (see `jitsi-custom log`). Without OP, undo the last operation. Live edits not
@@ -55,32 +51,9 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<Outcome> {
             Into::NewPatch,
         )?;
     }
-    // Check the snapshot's manifest before anything changes.
-    let restored_manifest = Manifest::parse(
-        &String::from_utf8_lossy(&snapshot.manifest),
-        &store.manifest_path(),
-    )?;
-    let before = store.refs_now()?;
-    store.restore_refs(&target.after)?;
-    store.write_state_file(manifest::FILE_NAME, &snapshot.manifest)?;
-    store.write_state_file(PARKED_FILE, &snapshot.parked)?;
-    for file in &snapshot.files {
-        match &file.content {
-            Some(content) => livefs::write_atomic(&ctx.root, &file.path, content, file.meta),
-            None => livefs::remove(&ctx.root, &file.path),
-        }
-        .map_err(|e| live::path_error(&file.path, e))?;
-    }
-    let description = format!("back to {} ({})", target.short_id(), target.kind);
-    store.log_operation(
-        "rollback",
-        &description,
-        before,
-        &live::snapshot(&ctx.root, &restored_manifest)?,
-    )?;
+    let restored = crate::undo::return_to(&ctx.root, &store, &target)?;
     ctx.say(format_args!(
-        "restored {} files as {} left them",
-        snapshot.files.len(),
+        "restored {restored} files as {} left them",
         target.short_id()
     ));
     Ok(Outcome::Ok)

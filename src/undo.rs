@@ -1,0 +1,43 @@
+//! Returning to the state an earlier operation left: the branches, the manifest, the parked list
+//! and every tracked live file with its mode and owner, byte for byte. Used by `rollback` and by
+//! `upgrade` when a maintenance window fails.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::live;
+use crate::store::oplog::Operation;
+use crate::store::parked::PARKED_FILE;
+use crate::store::{Manifest, Store, manifest};
+use crate::system::fs as livefs;
+
+/// Restores what `target` left and logs it as a `rollback` operation. Unrecorded live edits
+/// must have been recorded by the caller: they are overwritten here.
+pub fn return_to(root: &Path, store: &Store, target: &Operation) -> Result<usize> {
+    let snapshot = store.operation_snapshot(target)?;
+    // Check the snapshot's manifest before anything changes.
+    let restored_manifest = Manifest::parse(
+        &String::from_utf8_lossy(&snapshot.manifest),
+        &store.manifest_path(),
+    )?;
+    let before = store.refs_now()?;
+    store.restore_refs(&target.after)?;
+    store.write_state_file(manifest::FILE_NAME, &snapshot.manifest)?;
+    store.write_state_file(PARKED_FILE, &snapshot.parked)?;
+    for file in &snapshot.files {
+        match &file.content {
+            Some(content) => livefs::write_atomic(root, &file.path, content, file.meta),
+            None => livefs::remove(root, &file.path),
+        }
+        .map_err(|e| live::path_error(&file.path, e))?;
+    }
+    let description = format!("back to {} ({})", target.short_id(), target.kind);
+    store.log_operation(
+        "rollback",
+        &description,
+        before,
+        &live::snapshot(root, &restored_manifest)?,
+    )?;
+    Ok(snapshot.files.len())
+}
