@@ -81,6 +81,8 @@ pub struct Survey {
     pub files: Vec<FileStatus>,
     pub packages: Vec<PackageStatus>,
     pub parked: Vec<String>,
+    /// Whether the apt hook and the maintenance timer are in place.
+    pub hook: crate::hook::files::HookStatus,
 }
 
 impl Survey {
@@ -124,6 +126,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         files,
         packages: package_status(manifest, &meta, dpkg),
         parked: Vec::new(),
+        hook: crate::hook::files::hook_status(root),
     })
 }
 
