@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod hook;
 pub mod install_path;
 pub mod intake;
 pub mod live;

@@ -89,6 +89,8 @@ pub struct Survey {
     pub files: Vec<FileStatus>,
     pub packages: Vec<PackageStatus>,
     pub parked: Vec<ParkedStatus>,
+    /// Whether the apt hook and the maintenance timer are in place.
+    pub hook: crate::hook::files::HookStatus,
 }
 
 impl Survey {
@@ -145,6 +147,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         files,
         packages: package_status(manifest, &meta, dpkg),
         parked,
+        hook: crate::hook::files::hook_status(root),
     })
 }
 

@@ -272,7 +272,11 @@ fn status_json_has_the_documented_shape() {
     let out = w.cmd(&["status", "--json"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let obj = json.as_object().unwrap();
-    assert_eq!(obj.keys().collect::<Vec<_>>(), ["files", "packages", "parked"]);
+    assert_eq!(
+        obj.keys().collect::<Vec<_>>(),
+        ["files", "packages", "parked", "hook"]
+    );
+    assert_eq!(json["hook"], serde_json::json!({"apt": false, "timer": false}));
     assert!(json["files"].is_array() && json["packages"].is_array() && json["parked"].is_array());
     assert!(stderr(&out).is_empty(), "data on stdout, nothing on stderr");
 }

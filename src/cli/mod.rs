@@ -4,6 +4,9 @@
 mod conflict;
 mod demo;
 mod diff;
+mod hold;
+mod hook;
+mod hooks;
 mod init;
 mod log;
 mod merge_file;
@@ -90,6 +93,12 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     MergeFile(merge_file::MergeFileArgs),
     Demo(demo::DemoArgs),
+    Hold(hold::HoldArgs),
+    Unhold(hold::UnholdArgs),
+    InstallHooks(hooks::InstallHooksArgs),
+    UninstallHooks(hooks::UninstallHooksArgs),
+    #[command(hide = true)]
+    Hook(hook::HookArgs),
 }
 
 /// What a command wants the process to exit with when it did not fail.
@@ -244,7 +253,15 @@ impl Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {
-    let ctx = Ctx::from_cli(&cli)?;
+    let ctx = match Ctx::from_cli(&cli) {
+        Ok(ctx) => ctx,
+        // The apt hook never fails apt, not even on a broken command line.
+        Err(err) if let Command::Hook(args) = &cli.command => {
+            hook::report_failure(hook::step_of(args), &err);
+            return Ok(Outcome::Ok);
+        }
+        Err(err) => return Err(err),
+    };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Track(args) => track::run_track(&ctx, args),
@@ -259,5 +276,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Validate(args) => validate::run(&ctx, args),
         Command::MergeFile(args) => merge_file::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Hold(args) => hold::run_hold(&ctx, args),
+        Command::Unhold(args) => hold::run_unhold(&ctx, args),
+        Command::InstallHooks(args) => hooks::run_install(&ctx, args),
+        Command::UninstallHooks(args) => hooks::run_uninstall(&ctx, args),
+        Command::Hook(args) => hook::run(&ctx, args),
     }
 }

@@ -53,6 +53,20 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
                 writeln!(out, "{:<24} {installed}{recorded}{held}", pkg.name)?;
             }
         }
+        writeln!(
+            out,
+            "\napt hook: {}, timer: {}",
+            if survey.hook.apt {
+                "installed"
+            } else {
+                "not installed"
+            },
+            if survey.hook.timer {
+                "enabled"
+            } else {
+                "not enabled"
+            },
+        )?;
         for hint in hints(&survey) {
             ctx.say(format_args!("hint: {hint}"));
         }
@@ -89,6 +103,9 @@ fn hints(survey: &status::Survey) -> Vec<&'static str> {
     }
     if has(FileState::Conflict) || !survey.parked.is_empty() {
         hints.push("work through parked conflicts with `jitsi-custom resolve`");
+    }
+    if !survey.hook.apt {
+        hints.push("let apt keep the customisations with `jitsi-custom install-hooks`");
     }
     hints
 }

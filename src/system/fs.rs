@@ -207,6 +207,39 @@ pub fn write_atomic(
     Ok(())
 }
 
+/// The target of a symlink under the root (its parents are not followed); `None` when the path
+/// does not exist or is not a symlink.
+pub fn read_link(root: &Path, path: &InstallPath) -> Result<Option<std::path::PathBuf>, PathProblem> {
+    let (dir, name) = match open_parent(root, path, false) {
+        Ok(found) => found,
+        Err(PathProblem::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    match rustix::fs::readlinkat(&dir, name.as_str(), Vec::new()) {
+        Ok(target) => {
+            use std::os::unix::ffi::OsStringExt;
+            Ok(Some(std::ffi::OsString::from_vec(target.into_bytes()).into()))
+        }
+        Err(rustix::io::Errno::NOENT | rustix::io::Errno::INVAL) => Ok(None),
+        Err(e) => Err(PathProblem::Io(e.into())),
+    }
+}
+
+/// Creates (or replaces) a symlink under the root atomically: a temporary link renamed over the
+/// path. Directories on the way are never followed when they are links.
+pub fn symlink_atomic(root: &Path, path: &InstallPath, target: &Path) -> Result<(), PathProblem> {
+    let (dir, name) = open_parent(root, path, true)?;
+    let temp = format!(".{name}.jitsi-custom-{}.tmp", std::process::id());
+    let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
+    rustix::fs::symlinkat(target, &dir, temp.as_str()).map_err(io::Error::from)?;
+    if let Err(e) = rustix::fs::renameat(&dir, temp.as_str(), &dir, name.as_str()) {
+        let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
+        return Err(PathProblem::Io(e.into()));
+    }
+    rustix::fs::fsync(&dir).map_err(io::Error::from)?;
+    Ok(())
+}
+
 /// Removes a live file (not following links). Missing is fine.
 pub fn remove(root: &Path, path: &InstallPath) -> Result<(), PathProblem> {
     let (dir, name) = match open_parent(root, path, false) {

@@ -1,0 +1,291 @@
+//! `jitsi-custom hook <step>`: what the apt hook (`/etc/apt/apt.conf.d/80jitsi-custom`) runs at
+//! each step of an apt run. Whatever happens, the step exits 0 so that apt never fails because of
+//! this tool; a problem is one line `jitsi-custom: …` on stderr saying what needs attention.
+
+use std::io::Read;
+use std::panic::AssertUnwindSafe;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+
+use super::{Ctx, Outcome};
+use crate::InstallPath;
+use crate::hook::aptrun::{self, AptRun};
+use crate::hook::protocol;
+use crate::record::{self, Into};
+use crate::status;
+use crate::store::Manifest;
+
+/// The steps of the apt hook. apt runs them through `/etc/apt/apt.conf.d/80jitsi-custom`
+/// (`jitsi-custom install-hooks` puts it there); there is no need to run them by hand.
+///
+/// - `pre-invoke`, before dpkg runs: records edits of tracked files that no customisation
+///   holds yet, as a customisation named after the apt command ("edits before apt: apt upgrade"),
+///   and notes how every tracked file looks.
+/// - `pre-install-pkgs`, with the package list on stdin (apt's protocol version 3): reads the
+///   pristine new content of tracked files out of the `.deb` archives before dpkg unpacks them.
+/// - `post-invoke`, after dpkg: finds the tracked files that changed during the apt run (the
+///   packages' doing, not the admin's) and carries the customisations onto them. Cheap when no
+///   Jitsi package and no tracked file changed.
+///
+/// Every step exits 0, even when it fails: a failing hook would make apt fail. A problem is
+/// reported as one line on stderr. Nothing asks questions except post-invoke when apt runs at a
+/// terminal and --non-interactive is not given. Nothing is done before `jitsi-custom init`.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    step: HookStep,
+}
+
+#[derive(Clone, Copy, Debug, Subcommand)]
+pub enum HookStep {
+    /// Before dpkg runs (DPkg::Pre-Invoke): record unrecorded edits, note every tracked file.
+    PreInvoke,
+    /// Before dpkg unpacks (DPkg::Pre-Install-Pkgs, protocol version 3 on stdin): keep the
+    /// pristine new content of tracked files from the package archives.
+    PreInstallPkgs,
+    /// After dpkg ran (DPkg::Post-Invoke): carry the customisations onto what changed.
+    PostInvoke,
+}
+
+impl HookStep {
+    fn name(self) -> &'static str {
+        match self {
+            HookStep::PreInvoke => "pre-invoke",
+            HookStep::PreInstallPkgs => "pre-install-pkgs",
+            HookStep::PostInvoke => "post-invoke",
+        }
+    }
+
+    /// What a failure of the step means for the admin.
+    fn consequence(self) -> &'static str {
+        match self {
+            HookStep::PreInvoke => "edits were not recorded before this apt run",
+            HookStep::PreInstallPkgs => {
+                "pristine new files were not kept; `jitsi-custom rebase` finds them after the upgrade"
+            }
+            HookStep::PostInvoke => "customisations were not carried; run `jitsi-custom rebase`",
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
+    let step = args.step;
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string().replace('\n', " ");
+        eprintln!(
+            "jitsi-custom: {}: internal error ({message}); {}",
+            step.name(),
+            step.consequence()
+        );
+    }));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| match step {
+        HookStep::PreInvoke => pre_invoke(ctx),
+        HookStep::PreInstallPkgs => {
+            // Drain apt's pipe first, whatever comes next.
+            let mut input = Vec::new();
+            let read = std::io::stdin().lock().read_to_end(&mut input);
+            read.context("cannot read the package list from apt")
+                .and_then(|_| pre_install_pkgs(ctx, &String::from_utf8_lossy(&input)))
+        }
+        HookStep::PostInvoke => post_invoke(ctx),
+    }));
+    if let Ok(Err(err)) = result {
+        report_failure(step, &err);
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The one line a failed step leaves on stderr (also used when the command line itself could
+/// not be resolved).
+pub fn report_failure(step: HookStep, err: &anyhow::Error) {
+    let message = format!("{err:#}").replace('\n', "; ");
+    eprintln!("jitsi-custom: {}: {message}; {}", step.name(), step.consequence());
+}
+
+/// Which step a parsed command line names, if it is a hook step.
+pub fn step_of(args: &HookArgs) -> HookStep {
+    args.step
+}
+
+fn initialised(ctx: &Ctx) -> bool {
+    ctx.state_dir.join("repo").is_dir()
+}
+
+/// The manifest without opening the repository (the fast path needs no git).
+fn read_manifest(ctx: &Ctx) -> Result<Manifest> {
+    let path = ctx.state_dir.join(crate::store::manifest::FILE_NAME);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| crate::Error::BadManifest {
+            path: path.clone(),
+            reason: "not valid UTF-8".into(),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    Ok(Manifest::parse(&text, &path)?)
+}
+
+fn pre_invoke(ctx: &Ctx) -> Result<()> {
+    if !initialised(ctx) {
+        return Ok(());
+    }
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    let dpkg = ctx.dpkg()?;
+    let survey = status::survey(&ctx.root, &store, &manifest, &dpkg)?;
+    let edits = record::unrecorded_edits(&ctx.root, &survey, &[])?;
+    let apt = aptrun::find_apt_process();
+    let command = apt
+        .as_ref()
+        .map_or_else(|| "apt run".to_string(), |(c, _)| c.clone());
+    if !edits.is_empty() {
+        let name = format!("edits before apt: {command}");
+        let paths: Vec<String> = edits.iter().map(|(p, _)| p.to_string()).collect();
+        if ctx.dry_run {
+            ctx.say(format_args!(
+                "jitsi-custom: would record {name:?}: {}",
+                paths.join(", ")
+            ));
+            return Ok(());
+        }
+        record::record_edits(
+            &ctx.root,
+            &store,
+            &manifest,
+            "apt-hook",
+            &name,
+            &edits,
+            Into::NewPatch,
+        )?;
+        ctx.say(format_args!(
+            "jitsi-custom: recorded {name:?}: {}",
+            paths.join(", ")
+        ));
+    }
+    if ctx.dry_run {
+        return Ok(());
+    }
+    let run = aptrun::mark_before(
+        &ctx.root,
+        &manifest,
+        &survey,
+        &dpkg,
+        &command,
+        apt.map(|(_, p)| p),
+        AptRun::load(&ctx.state_dir),
+    )?;
+    run.save(&ctx.state_dir)
+}
+
+fn pre_install_pkgs(ctx: &Ctx, input: &str) -> Result<()> {
+    if !initialised(ctx) {
+        return Ok(());
+    }
+    let info = protocol::parse(input);
+    let manifest = read_manifest(ctx)?;
+    if aptrun::packages_with_tracked_files(&manifest, &info).is_empty() {
+        return Ok(());
+    }
+    if ctx.dry_run {
+        return Ok(());
+    }
+    let _store = ctx.open_store_for_writing()?;
+    let apt = aptrun::find_apt_process();
+    let mut run = match AptRun::load(&ctx.state_dir) {
+        Some(run) if run.is_open_for(apt.as_ref().map(|(_, p)| *p)) => run,
+        // No pre-invoke of this run: keep the pending content, note nothing else.
+        previous => AptRun {
+            format: 1,
+            command: info
+                .command_line()
+                .map(str::to_string)
+                .or_else(|| apt.as_ref().map(|(c, _)| c.clone()))
+                .unwrap_or_else(|| "apt run".into()),
+            apt_process: None,
+            started: crate::store::now_secs(),
+            finished: Some(crate::store::now_secs()),
+            upstream: previous.map(|p| p.upstream).unwrap_or_default(),
+            ..AptRun::default()
+        },
+    };
+    let problems = aptrun::keep_upstream_from_debs(&ctx.root, &ctx.state_dir, &manifest, &info, &mut run)?;
+    run.save(&ctx.state_dir)?;
+    if let Some(first) = problems.first() {
+        anyhow::bail!("cannot read {} package archive(s): {first}", problems.len());
+    }
+    Ok(())
+}
+
+fn post_invoke(ctx: &Ctx) -> Result<()> {
+    if !initialised(ctx) {
+        return Ok(());
+    }
+    let interactive = ctx.prompt.is_interactive();
+    let apt = aptrun::find_apt_process().map(|(_, p)| p);
+    let run = AptRun::load(&ctx.state_dir).filter(|r| r.is_open_for(apt));
+    let Some(mut run) = run else {
+        // No pre-invoke saw this run: ask the survey what packages overwrote or brought.
+        let store = ctx.open_store()?;
+        let manifest = store.load_manifest()?;
+        let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
+        let changed: Vec<InstallPath> = survey
+            .files
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.state,
+                    status::FileState::Overwritten | status::FileState::UpstreamChanged
+                )
+            })
+            .map(|f| f.path.clone())
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        return carry_customisations(ctx, changed, interactive);
+    };
+    // Fast path: stats and the dpkg status only.
+    let moved = aptrun::what_moved(&ctx.root, &run, &ctx.dpkg()?)?;
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let manifest = read_manifest(ctx)?;
+    let changed = aptrun::changed_during_run(&ctx.root, &manifest, &run, &moved)?;
+    if ctx.dry_run {
+        ctx.say(format_args!(
+            "jitsi-custom: {} tracked files changed during the apt run",
+            changed.len()
+        ));
+        return Ok(());
+    }
+    {
+        let _store = ctx.open_store_for_writing()?;
+        run.finished = Some(crate::store::now_secs());
+        run.changed = changed.iter().map(ToString::to_string).collect();
+        run.save(&ctx.state_dir)?;
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    carry_customisations(ctx, changed, interactive)
+}
+
+/// Carries the customisations onto the files that changed during the apt run. The files that
+/// changed are upstream's new content (dpkg and maintainer scripts wrote them), never the
+/// admin's edits: those were recorded by pre-invoke.
+///
+/// Not wired to the rebase engine yet: says what to do instead.
+pub fn carry_customisations(
+    ctx: &Ctx,
+    upstream_changed_files: Vec<InstallPath>,
+    interactive: bool,
+) -> Result<()> {
+    let _ = interactive;
+    let n = upstream_changed_files.len();
+    ctx.say(format_args!(
+        "jitsi-custom: {n} tracked file{} changed during the apt run; run `jitsi-custom rebase`",
+        if n == 1 { "" } else { "s" }
+    ));
+    Ok(())
+}

@@ -1,0 +1,522 @@
+//! What one apt run leaves in the state dir, so that each hook step knows what the one before saw.
+//!
+//! `<state>/apt-run.json` (format 1):
+//!
+//! ```json
+//! {
+//!   "format": 1,
+//!   "command": "apt-get -y upgrade",
+//!   "apt_process": {"pid": 4242, "start": 123456},
+//!   "started": 1795910400,
+//!   "finished": null,
+//!   "packages": {"jitsi-meet-web": "1.0.1-1", "coturn": null},
+//!   "files": {"/usr/share/jitsi-meet/interface_config.js":
+//!               {"stamp": {"size": 1, "mtime_ns": 2, "ctime_ns": 3, "ino": 4, "dev": 5},
+//!                "oid": "<git blob id>"}},
+//!   "upstream": {"/usr/share/jitsi-meet/interface_config.js":
+//!               {"package": "jitsi-meet-web", "old": "1.0.1-1", "new": "1.0.2-1",
+//!                "source": "/usr/share/jitsi-meet/interface_config.js",
+//!                "deb": "/var/cache/apt/archives/jitsi-meet-web_1.0.2-1_all.deb",
+//!                "oid": "<git blob id>"}},
+//!   "changed": ["/usr/share/jitsi-meet/interface_config.js"]
+//! }
+//! ```
+//!
+//! - `packages`, `files`: written by pre-invoke, after it recorded the admin's edits: the installed
+//!   version of every watched package (`null`: not installed) and the stat stamp and blob id of
+//!   every tracked file and template (`null`: missing). Whatever differs at post-invoke changed
+//!   during the apt run, so it is upstream's doing (dpkg, maintainer scripts), not the admin's.
+//! - `apt_process`: the apt process both hooks of one run descend from; post-invoke trusts the
+//!   marks only when it descends from the same one (`null` when no apt process is found).
+//! - `upstream`: written by pre-install-pkgs: the pristine new content of tracked files, read out
+//!   of the `.deb` before dpkg unpacked it (rendered from the template for generated files),
+//!   kept as `<state>/pending-upstream/<root-relative path>`. Entries stay pending across runs
+//!   until the rebase takes them in and calls [`clear_pending_upstream`].
+//! - `finished`, `changed`: written by post-invoke when something changed: the time and the
+//!   tracked files that changed during the run.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::InstallPath;
+use crate::hook::protocol::{PkgsInfo, Step};
+use crate::live;
+use crate::status::Survey;
+use crate::store::Manifest;
+use crate::system::dpkg::Dpkg;
+use crate::system::fs::{self as livefs, Stamp};
+
+pub const FILE_NAME: &str = "apt-run.json";
+pub const PENDING_DIR: &str = "pending-upstream";
+const FORMAT: u32 = 1;
+
+/// The apt process a hook runs under: its pid and its start time (clock ticks after boot), which
+/// together name one process even when pids are reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AptProcess {
+    pub pid: u32,
+    pub start: u64,
+}
+
+/// A file as pre-invoke saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    pub stamp: Option<Stamp>,
+    /// git blob id of the content.
+    pub oid: Option<String>,
+}
+
+/// Pristine new content of a tracked file, taken from a package archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingUpstream {
+    pub package: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    /// The path inside the package it came from: the file itself or its template.
+    pub source: String,
+    pub deb: PathBuf,
+    /// git blob id of the content kept under `pending-upstream/`.
+    pub oid: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AptRun {
+    pub format: u32,
+    pub command: String,
+    pub apt_process: Option<AptProcess>,
+    pub started: i64,
+    #[serde(default)]
+    pub finished: Option<i64>,
+    #[serde(default)]
+    pub packages: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    pub files: BTreeMap<String, Mark>,
+    #[serde(default)]
+    pub upstream: BTreeMap<String, PendingUpstream>,
+    #[serde(default)]
+    pub changed: Vec<String>,
+}
+
+impl AptRun {
+    /// Loads `apt-run.json`; a missing or unreadable one is `None` (the hook then knows nothing
+    /// about the run and falls back to what `status` can tell).
+    pub fn load(state_dir: &Path) -> Option<AptRun> {
+        let bytes = std::fs::read(state_dir.join(FILE_NAME)).ok()?;
+        serde_json::from_slice::<AptRun>(&bytes)
+            .ok()
+            .filter(|r| r.format == FORMAT)
+    }
+
+    /// Writes `apt-run.json` atomically.
+    pub fn save(&self, state_dir: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(self)?;
+        write_atomic_in(state_dir, Path::new(FILE_NAME), &bytes)
+    }
+
+    /// Whether this record belongs to the apt run the caller runs under: pre-invoke wrote it,
+    /// post-invoke has not closed it, and both descend from the same apt process.
+    pub fn is_open_for(&self, apt: Option<AptProcess>) -> bool {
+        self.finished.is_none() && self.apt_process == apt
+    }
+}
+
+/// The packages whose versions the hook watches: the package set and every package a tracked
+/// file (or its template) comes from.
+pub fn watched_packages(manifest: &Manifest) -> Vec<String> {
+    let mut names = manifest.package_set();
+    names.extend(manifest.files.iter().filter_map(|f| f.package.clone()));
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The paths whose stamps the hook watches: every tracked file and every template.
+fn watched_paths(manifest: &Manifest) -> Vec<InstallPath> {
+    let mut paths: Vec<InstallPath> = manifest.files.iter().map(|f| f.path.clone()).collect();
+    paths.extend(manifest.files.iter().filter_map(|f| f.template.clone()));
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Pre-invoke: a new record of the run with every watched file and package as it is now. Pending
+/// upstream content of an earlier run is carried over. `survey` supplies blob ids already known.
+pub fn mark_before(
+    root: &Path,
+    manifest: &Manifest,
+    survey: &Survey,
+    dpkg: &Dpkg,
+    command: &str,
+    apt_process: Option<AptProcess>,
+    previous: Option<AptRun>,
+) -> Result<AptRun> {
+    let mut files = BTreeMap::new();
+    for path in watched_paths(manifest) {
+        let stamp = livefs::stamp(root, &path)
+            .map_err(|e| live::path_error(&path, e))?
+            .map(|(s, _)| s);
+        let oid = match (stamp, survey.file(&path).and_then(|f| f.live.as_ref())) {
+            (None, _) => None,
+            (Some(_), Some(seen)) => Some(seen.oid.to_string()),
+            (Some(_), None) => live::read(root, &path)?.map(|c| live::blob_oid(&c).to_string()),
+        };
+        files.insert(path.to_string(), Mark { stamp, oid });
+    }
+    Ok(AptRun {
+        format: FORMAT,
+        command: command.to_string(),
+        apt_process,
+        started: crate::store::now_secs(),
+        finished: None,
+        packages: installed_versions(dpkg, &watched_packages(manifest)),
+        files,
+        upstream: previous.map(|p| p.upstream).unwrap_or_default(),
+        changed: Vec::new(),
+    })
+}
+
+fn installed_versions(dpkg: &Dpkg, names: &[String]) -> BTreeMap<String, Option<String>> {
+    names
+        .iter()
+        .map(|n| (n.clone(), dpkg.package(n).map(|p| p.version.clone())))
+        .collect()
+}
+
+/// The packages of an apt run whose archives hold content of tracked files.
+pub fn packages_with_tracked_files<'a>(
+    manifest: &Manifest,
+    info: &'a PkgsInfo,
+) -> Vec<&'a crate::hook::protocol::PackageLine> {
+    info.packages
+        .iter()
+        .filter(|p| matches!(p.step, Step::Unpack(_)))
+        .filter(|p| {
+            manifest
+                .files
+                .iter()
+                .any(|f| f.package.as_deref() == Some(&p.name))
+        })
+        .collect()
+}
+
+/// Pre-install-pkgs: reads the pristine new content of tracked files (templates rendered) out of
+/// the archives apt is about to unpack, keeps it under `pending-upstream/` and notes it in `run`.
+/// Returns one message per archive that could not be read; those are skipped, never fatal.
+pub fn keep_upstream_from_debs(
+    root: &Path,
+    state_dir: &Path,
+    manifest: &Manifest,
+    info: &PkgsInfo,
+    run: &mut AptRun,
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for line in packages_with_tracked_files(manifest, info) {
+        let Step::Unpack(deb) = &line.step else {
+            continue;
+        };
+        let owned: Vec<_> = manifest
+            .files
+            .iter()
+            .filter(|f| f.package.as_deref() == Some(&line.name))
+            .collect();
+        let sources: Vec<String> = owned
+            .iter()
+            .map(|f| f.template.as_ref().unwrap_or(&f.path).to_string())
+            .collect();
+        let wanted: Vec<&str> = sources.iter().map(String::as_str).collect();
+        // apt names the archive as seen from `/`; under a sandbox root it lies inside the root.
+        let inside = root.join(deb.strip_prefix("/").unwrap_or(deb));
+        let on_disk = if root == Path::new("/") || deb.starts_with(root) || !inside.is_file() {
+            deb.clone()
+        } else {
+            inside
+        };
+        let found = match crate::system::deb::read_files(&on_disk, &wanted) {
+            Ok(found) => found,
+            Err(e) => {
+                problems.push(format!("{}: {e:#}", line.name));
+                continue;
+            }
+        };
+        for (file, source) in owned.iter().zip(&sources) {
+            let Some(content) = found.get(source) else {
+                continue;
+            };
+            let content = if file.template.is_some() {
+                file.render_template(content)
+            } else {
+                content.clone()
+            };
+            write_atomic_in(
+                state_dir,
+                &Path::new(PENDING_DIR).join(file.path.as_rel()),
+                &content,
+            )?;
+            run.upstream.insert(
+                file.path.to_string(),
+                PendingUpstream {
+                    package: line.name.clone(),
+                    old: line.old.as_ref().map(|v| v.version.clone()),
+                    new: line.new.as_ref().map(|v| v.version.clone()),
+                    source: source.clone(),
+                    deb: deb.clone(),
+                    oid: live::blob_oid(&content).to_string(),
+                },
+            );
+        }
+    }
+    Ok(problems)
+}
+
+/// What post-invoke finds cheaply: files whose stamp moved and packages whose version moved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Moved {
+    pub stamps: Vec<InstallPath>,
+    pub packages: Vec<(String, Option<String>, Option<String>)>,
+}
+
+impl Moved {
+    pub fn is_empty(&self) -> bool {
+        self.stamps.is_empty() && self.packages.is_empty()
+    }
+}
+
+/// Post-invoke's fast check: stats only, plus the dpkg status. Nothing is read or hashed.
+pub fn what_moved(root: &Path, run: &AptRun, dpkg: &Dpkg) -> Result<Moved> {
+    let mut moved = Moved::default();
+    for (path, mark) in &run.files {
+        let path = InstallPath::parse(path)?;
+        let now = livefs::stamp(root, &path)
+            .map_err(|e| live::path_error(&path, e))?
+            .map(|(s, _)| s);
+        if now != mark.stamp {
+            moved.stamps.push(path);
+        }
+    }
+    for (name, before) in &run.packages {
+        let now = dpkg.package(name).map(|p| p.version.clone());
+        if &now != before {
+            moved.packages.push((name.clone(), before.clone(), now));
+        }
+    }
+    Ok(moved)
+}
+
+/// The tracked files whose content changed during the run (directly, or through their
+/// template), from the paths whose stamp moved.
+pub fn changed_during_run(
+    root: &Path,
+    manifest: &Manifest,
+    run: &AptRun,
+    moved: &Moved,
+) -> Result<Vec<InstallPath>> {
+    let mut content_changed = Vec::new();
+    for path in &moved.stamps {
+        let now = live::read(root, path)?.map(|c| live::blob_oid(&c).to_string());
+        let before = run.files.get(&path.to_string()).and_then(|m| m.oid.clone());
+        if now != before {
+            content_changed.push(path.clone());
+        }
+    }
+    let mut changed: Vec<InstallPath> = manifest
+        .files
+        .iter()
+        .filter(|f| {
+            content_changed.contains(&f.path)
+                || f.template.as_ref().is_some_and(|t| content_changed.contains(t))
+        })
+        .map(|f| f.path.clone())
+        .collect();
+    changed.sort();
+    Ok(changed)
+}
+
+/// The pristine new content kept for a tracked file by pre-install-pkgs, if any.
+pub fn pending_upstream(state_dir: &Path, path: &InstallPath) -> Result<Option<Vec<u8>>> {
+    let file = state_dir.join(PENDING_DIR).join(path.as_rel());
+    match std::fs::read(&file) {
+        Ok(content) => Ok(Some(content)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
+    }
+}
+
+/// Forgets the pending upstream content once the rebase took it in (caller holds the lock).
+pub fn clear_pending_upstream(state_dir: &Path) -> Result<()> {
+    let dir = state_dir.join(PENDING_DIR);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot remove {}", dir.display())),
+    }
+    if let Some(mut run) = AptRun::load(state_dir)
+        && !run.upstream.is_empty()
+    {
+        run.upstream.clear();
+        run.save(state_dir)?;
+    }
+    Ok(())
+}
+
+/// Writes a file below the state dir atomically, creating directories (mode 0700).
+fn write_atomic_in(state_dir: &Path, relative: &Path, content: &[u8]) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    let path = state_dir.join(relative);
+    let dir = path.parent().unwrap_or(state_dir);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut temp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    temp.write_all(content)?;
+    temp.as_file().sync_all()?;
+    temp.persist(&path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+/// The apt command line of the run this hook is part of, and the apt process itself. apt passes
+/// no command line to `Pre-Invoke`, so the process tree is walked up from the hook's parent (the
+/// `sh -c` apt started) to the first apt-like program. `None` when no apt process is found.
+pub fn find_apt_process() -> Option<(String, AptProcess)> {
+    let mut pid = std::os::unix::process::parent_id();
+    for _ in 0..8 {
+        if pid <= 1 {
+            return None;
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (ppid, start) = parse_stat(&stat)?;
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if let Some(command) = apt_command_line(&args) {
+            return Some((command, AptProcess { pid, start }));
+        }
+        pid = ppid;
+    }
+    None
+}
+
+/// The parent pid and start time from `/proc/<pid>/stat` (the name in parentheses may hold
+/// spaces and parentheses itself, so fields are counted after the last `)`).
+fn parse_stat(stat: &str) -> Option<(u32, u64)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // fields[0] is the state (field 3); ppid is field 4, starttime field 22.
+    Some((fields.get(1)?.parse().ok()?, fields.get(19)?.parse().ok()?))
+}
+
+/// `apt-get -y upgrade` when the arguments are those of an apt front end, else `None`.
+pub fn apt_command_line(args: &[String]) -> Option<String> {
+    const FRONT_ENDS: &[&str] = &[
+        "apt",
+        "apt-get",
+        "aptitude",
+        "aptitude-curses",
+        "synaptic",
+        "unattended-upgrade",
+        "unattended-upgrades",
+        "packagekitd",
+        "nala",
+    ];
+    let base = |a: &String| a.rsplit('/').next().unwrap_or(a).to_string();
+    let first = base(args.first()?);
+    let skip = if first.starts_with("python") {
+        // unattended-upgrade is a Python script.
+        1
+    } else {
+        0
+    };
+    let program = base(args.get(skip)?);
+    if !FRONT_ENDS.contains(&program.as_str()) {
+        return None;
+    }
+    let mut line = std::iter::once(program)
+        .chain(args[skip + 1..].iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['\n', '\r'], " ");
+    if line.chars().count() > 100 {
+        line = line.chars().take(97).collect::<String>() + "...";
+    }
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn apt_front_ends_are_recognised_and_named() {
+        assert_eq!(
+            apt_command_line(&args("/usr/bin/apt-get -y upgrade")).as_deref(),
+            Some("apt-get -y upgrade")
+        );
+        assert_eq!(
+            apt_command_line(&args("apt upgrade")).as_deref(),
+            Some("apt upgrade")
+        );
+        assert_eq!(
+            apt_command_line(&args("/usr/bin/python3 /usr/bin/unattended-upgrade --dry-run")).as_deref(),
+            Some("unattended-upgrade --dry-run")
+        );
+        assert_eq!(apt_command_line(&args("/bin/sh -c apt-get")), None);
+        assert_eq!(apt_command_line(&args("bash")), None);
+        assert_eq!(apt_command_line(&[]), None);
+        let long = format!("apt install {}", "x ".repeat(100));
+        assert!(apt_command_line(&args(long.trim())).unwrap().chars().count() <= 100);
+    }
+
+    #[test]
+    fn stat_fields_are_counted_after_the_name() {
+        let stat = "4242 (apt get (x)) S 17 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 0 0";
+        assert_eq!(parse_stat(stat), Some((17, 987654)));
+        assert_eq!(parse_stat("garbage"), None);
+        assert!(parse_stat(&std::fs::read_to_string("/proc/self/stat").unwrap()).is_some());
+    }
+
+    #[test]
+    fn a_record_is_trusted_only_by_the_same_apt_run() {
+        let apt = Some(AptProcess { pid: 10, start: 99 });
+        let run = AptRun {
+            format: FORMAT,
+            apt_process: apt,
+            ..AptRun::default()
+        };
+        assert!(run.is_open_for(apt));
+        assert!(!run.is_open_for(Some(AptProcess { pid: 10, start: 100 })));
+        assert!(!run.is_open_for(None));
+        let finished = AptRun {
+            finished: Some(1),
+            ..run
+        };
+        assert!(!finished.is_open_for(apt));
+    }
+
+    #[test]
+    fn a_broken_record_is_no_record() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), "{not json").unwrap();
+        assert!(AptRun::load(dir.path()).is_none());
+        let run = AptRun {
+            format: FORMAT,
+            command: "apt run".into(),
+            ..AptRun::default()
+        };
+        run.save(dir.path()).unwrap();
+        assert_eq!(AptRun::load(dir.path()), Some(run));
+    }
+}

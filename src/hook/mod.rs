@@ -1,0 +1,12 @@
+//! The apt hook and the maintenance timer: the files `install-hooks` puts in place
+//! ([`files`]), the protocol apt speaks to a `Pre-Install-Pkgs` hook ([`protocol`]), and what
+//! one apt run leaves in the state dir for the next step ([`aptrun`]).
+//!
+//! One apt run calls, in order: `hook pre-invoke` (record the admin's edits, remember every
+//! tracked file's stat stamp), `hook pre-install-pkgs` (keep the pristine new content of tracked
+//! files from the `.deb` archives), dpkg, `hook post-invoke` (what changed during the run belongs
+//! to upstream; carry the customisations onto it). The hook never makes apt fail.
+
+pub mod aptrun;
+pub mod files;
+pub mod protocol;

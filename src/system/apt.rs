@@ -1,0 +1,152 @@
+//! Package holds, as `apt-mark hold` keeps them: the selection `hold` in the dpkg database, set
+//! with `dpkg --root=<root> --set-selections` (what apt-mark runs underneath for `/`) so that a
+//! sandbox root works the same way as a server. Reading holds needs no process: the dpkg status
+//! says it ([`crate::system::dpkg::Package::is_held`]).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use crate::system::dpkg::Dpkg;
+
+/// The search path dpkg runs with; nothing else of the caller's environment passes.
+const DPKG_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// A dpkg selection for a package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Kept back by apt until released.
+    Hold,
+    /// The normal state of an installed package.
+    Install,
+}
+
+impl Selection {
+    pub fn word(self) -> &'static str {
+        match self {
+            Selection::Hold => "hold",
+            Selection::Install => "install",
+        }
+    }
+}
+
+/// What a hold or unhold would do to each package of a set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SelectionPlan {
+    /// Installed packages whose selection changes.
+    pub changed: Vec<String>,
+    /// Installed packages that already have the wanted selection.
+    pub unchanged: Vec<String>,
+    /// Packages of the set that are not installed (left alone).
+    pub not_installed: Vec<String>,
+}
+
+/// Sorts the packages of `set` by what setting `selection` would do to them.
+pub fn plan_selection(dpkg: &Dpkg, set: &[String], selection: Selection) -> SelectionPlan {
+    let mut plan = SelectionPlan::default();
+    let mut names: Vec<&String> = set.iter().collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        match dpkg.package(name) {
+            None => plan.not_installed.push(name.clone()),
+            Some(pkg) if pkg.is_held() == (selection == Selection::Hold) => plan.unchanged.push(name.clone()),
+            Some(_) => plan.changed.push(name.clone()),
+        }
+    }
+    plan
+}
+
+/// Sets the selection of packages with `dpkg --root=<root> --set-selections`.
+pub fn set_selections(root: &Path, packages: &[String], selection: Selection) -> Result<()> {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    for name in packages {
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | ':'));
+        if !valid {
+            bail!(crate::error::Error::Usage(format!(
+                "invalid package name {name:?} in the package set\nhint: fix `packages` in the manifest"
+            )));
+        }
+    }
+    let mut cmd = Command::new("dpkg");
+    cmd.env_clear()
+        .env("PATH", DPKG_PATH)
+        .env("LC_ALL", "C")
+        .arg(format!("--root={}", root.display()));
+    if root != Path::new("/") {
+        cmd.arg(format!("--log={}", root.join("var/log/dpkg.log").display()));
+        // A sandbox owned by an ordinary user (tests); on `/` dpkg's own refusal stands.
+        if !rustix::process::geteuid().is_root() {
+            cmd.arg("--force-not-root");
+        }
+    }
+    cmd.arg("--set-selections")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().context("cannot run dpkg --set-selections")?;
+    let input: String = packages
+        .iter()
+        .map(|p| format!("{p} {}\n", selection.word()))
+        .collect();
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .context("cannot write to dpkg --set-selections")?;
+    }
+    let output = child
+        .wait_with_output()
+        .context("cannot run dpkg --set-selections")?;
+    if !output.status.success() {
+        bail!(
+            "dpkg --root={} --set-selections failed ({}): {}",
+            root.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_touches_only_installed_packages_whose_selection_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("var/lib/dpkg")).unwrap();
+        std::fs::write(
+            dir.path().join("var/lib/dpkg/status"),
+            "Package: jicofo\nStatus: hold ok installed\nVersion: 1\n\n\
+             Package: jitsi-meet-web\nStatus: install ok installed\nVersion: 1\n\n\
+             Package: prosody\nStatus: deinstall ok config-files\nVersion: 1\n",
+        )
+        .unwrap();
+        let dpkg = Dpkg::read(dir.path()).unwrap();
+        let set: Vec<String> = ["jitsi-meet-web", "jicofo", "prosody", "coturn", "jicofo"]
+            .map(String::from)
+            .to_vec();
+        let hold = plan_selection(&dpkg, &set, Selection::Hold);
+        assert_eq!(hold.changed, ["jitsi-meet-web"]);
+        assert_eq!(hold.unchanged, ["jicofo"]);
+        assert_eq!(hold.not_installed, ["coturn", "prosody"]);
+        let unhold = plan_selection(&dpkg, &set, Selection::Install);
+        assert_eq!(unhold.changed, ["jicofo"]);
+    }
+
+    #[test]
+    fn odd_package_names_never_reach_dpkg() {
+        let dir = tempfile::tempdir().unwrap();
+        let err =
+            set_selections(dir.path(), &["ok".into(), "x hold\ny".into()], Selection::Hold).unwrap_err();
+        assert!(err.to_string().contains("invalid package name"), "{err}");
+    }
+}

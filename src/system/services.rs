@@ -1,0 +1,131 @@
+//! Services, through `systemctl` found on `PATH` (tests put a stub first on `PATH`): restart,
+//! reload and ask whether a service runs. Each service is acted on once per call, in the order
+//! given; the caller learns what was done and prints it.
+
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+/// What was done to one service.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceAction {
+    pub service: String,
+    /// `restart`, `reload`, `enable`, …
+    pub action: String,
+}
+
+/// Restarts each service once.
+pub fn restart(services: &[&str]) -> Result<Vec<ServiceAction>> {
+    each_once(services, "restart")
+}
+
+/// Reloads each service once (nginx takes a new configuration without dropping connections).
+pub fn reload(services: &[&str]) -> Result<Vec<ServiceAction>> {
+    each_once(services, "reload")
+}
+
+/// Whether a service is running (`systemctl is-active --quiet`).
+pub fn is_active(service: &str) -> Result<bool> {
+    check_name(service)?;
+    let status = Command::new("systemctl")
+        .args(["is-active", "--quiet", service])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("cannot run systemctl")?;
+    Ok(status.success())
+}
+
+/// `systemctl daemon-reload`: systemd reads changed unit files.
+pub fn daemon_reload() -> Result<()> {
+    systemctl(&["daemon-reload"])
+}
+
+/// `systemctl enable --now UNIT`.
+pub fn enable_now(unit: &str) -> Result<ServiceAction> {
+    check_name(unit)?;
+    systemctl(&["enable", "--now", unit])?;
+    Ok(ServiceAction {
+        service: unit.to_string(),
+        action: "enable".into(),
+    })
+}
+
+/// `systemctl disable --now UNIT`.
+pub fn disable_now(unit: &str) -> Result<ServiceAction> {
+    check_name(unit)?;
+    systemctl(&["disable", "--now", unit])?;
+    Ok(ServiceAction {
+        service: unit.to_string(),
+        action: "disable".into(),
+    })
+}
+
+fn each_once(services: &[&str], action: &str) -> Result<Vec<ServiceAction>> {
+    let mut done: Vec<ServiceAction> = Vec::new();
+    for service in services {
+        if done.iter().any(|d| d.service == *service) {
+            continue;
+        }
+        check_name(service)?;
+        systemctl(&[action, service])?;
+        done.push(ServiceAction {
+            service: service.to_string(),
+            action: action.to_string(),
+        });
+    }
+    Ok(done)
+}
+
+/// A unit name never reaches systemctl as an option or with odd characters.
+fn check_name(unit: &str) -> Result<()> {
+    let valid = !unit.is_empty()
+        && !unit.starts_with('-')
+        && unit
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | ':' | '\\'));
+    if !valid {
+        bail!(crate::error::Error::Usage(format!(
+            "invalid service name {unit:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn systemctl(args: &[&str]) -> Result<()> {
+    let line = format!("systemctl {}", args.join(" "));
+    let output = Command::new("systemctl")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {line}"))?;
+    if !output.status.success() {
+        bail!(
+            "{line} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_unit_names_never_reach_systemctl() {
+        for bad in ["", "--now", "a b", "x;rm", "a/b"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "nginx",
+            "jitsi-videobridge2",
+            "jitsi-custom-upgrade.timer",
+            "getty@tty1.service",
+        ] {
+            check_name(good).unwrap();
+        }
+    }
+}
