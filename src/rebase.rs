@@ -786,7 +786,9 @@ fn separate_script_edits(
     let custom = store
         .content_at(custom_tip, file.path.as_rel())?
         .unwrap_or_default();
-    if live_content == custom {
+    // Nothing to separate when the scripts left exactly the new upstream content (a file dpkg
+    // replaced) or did not touch the customised file.
+    if live_content == custom || upstream == Some(live_content.as_slice()) {
         return Ok(ScriptEdits::None);
     }
     let upstream = upstream.unwrap_or_default();

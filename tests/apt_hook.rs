@@ -422,9 +422,14 @@ fn post_invoke_names_the_files_dpkg_changed_during_the_run() {
         ])
         .unwrap();
     let err = hook(&w, "post-invoke", "");
+    assert!(err.contains("jitsi-meet-web: 1.0.1-1 → 1.0.2-1"), "{err}");
     assert!(
-        one_hook_line(&err).contains("changed during the apt run; run `jitsi-custom rebase`"),
+        err.contains("wrote /etc/jitsi/meet/tele.praxis.de-config.js"),
         "{err}"
+    );
+    assert!(
+        !err.contains("package scripts"),
+        "dpkg's own overwrites are not script edits: {err}"
     );
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.state.join("apt-run.json")).unwrap()).unwrap();
@@ -440,10 +445,29 @@ fn post_invoke_names_the_files_dpkg_changed_during_the_run() {
         "its template changed: {changed:?}"
     );
     assert!(run["finished"].is_number());
-    // The run is closed: a second post-invoke asks the survey instead, and stays quiet only
-    // when nothing is left to carry.
+    // Post-invoke carried the new upstream content in: everything is clean at 1.0.2-1.
+    let status = w.cmd(&["status", "--json"]).output().unwrap();
+    assert_eq!(status.status.code(), Some(0), "{}", stdout(&status));
+    let json = json(&status);
+    assert!(
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["state"] == "clean"),
+        "{json}"
+    );
+    let web = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "jitsi-meet-web")
+        .unwrap();
+    assert_eq!(web["recorded"], "1.0.2-1");
+    // The run is closed: a second post-invoke asks the survey instead, and stays quiet since
+    // nothing is left to carry.
     let err = hook(&w, "post-invoke", "");
-    assert!(err.contains("run `jitsi-custom rebase`"), "{err}");
+    assert!(err.is_empty(), "{err}");
 }
 
 #[test]

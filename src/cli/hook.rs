@@ -12,6 +12,7 @@ use super::{Ctx, Outcome};
 use crate::InstallPath;
 use crate::hook::aptrun::{self, AptRun};
 use crate::hook::protocol;
+use crate::rebase::{self, Options, ParkAll, Resolver};
 use crate::record::{self, Into};
 use crate::status;
 use crate::store::Manifest;
@@ -71,6 +72,10 @@ impl HookStep {
 
 pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
     let step = args.step;
+    // `jitsi-custom upgrade` runs apt itself and does the hook's work around it.
+    if std::env::var_os(HOOKS_OFF).is_some() {
+        return Ok(Outcome::Ok);
+    }
     std::panic::set_hook(Box::new(move |info| {
         let message = info.to_string().replace('\n', " ");
         eprintln!(
@@ -95,6 +100,9 @@ pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
     }
     Ok(Outcome::Ok)
 }
+
+/// Set by `jitsi-custom upgrade` for the apt it runs: the hook steps then do nothing.
+pub const HOOKS_OFF: &str = "JITSI_CUSTOM_IN_UPGRADE";
 
 /// The one line a failed step leaves on stderr (also used when the command line itself could
 /// not be resolved).
@@ -281,11 +289,42 @@ pub fn carry_customisations(
     upstream_changed_files: Vec<InstallPath>,
     interactive: bool,
 ) -> Result<()> {
-    let _ = interactive;
-    let n = upstream_changed_files.len();
-    ctx.say(format_args!(
-        "jitsi-custom: {n} tracked file{} changed during the apt run; run `jitsi-custom rebase`",
-        if n == 1 { "" } else { "s" }
-    ));
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    let mut pending = std::collections::BTreeMap::new();
+    for file in &manifest.files {
+        if let Some(content) = aptrun::pending_upstream(store.dir(), &file.path)? {
+            pending.insert(file.path.clone(), content);
+        }
+    }
+    let resolver: Box<dyn Resolver + '_> = if interactive {
+        super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest))
+    } else {
+        Box::new(ParkAll)
+    };
+    let opts = Options {
+        changed_by_packages: upstream_changed_files,
+        pending_upstream: pending,
+        resolver: resolver.as_ref(),
+        dry_run: ctx.dry_run,
+    };
+    let report = rebase::rebase(&ctx.root, &store, &manifest, &ctx.dpkg()?, &opts)?;
+    if !ctx.dry_run {
+        aptrun::clear_pending_upstream(store.dir())?;
+    }
+    let restarted = if ctx.dry_run {
+        Vec::new()
+    } else {
+        ctx.restart_services(&report.services)?
+    };
+    // apt's terminal gets the report on stderr: a hook keeps stdout clean.
+    super::rebase::print_report(ctx, &mut std::io::stderr().lock(), &report, &restarted)?;
+    let parked = report.parked().count();
+    if parked > 0 {
+        ctx.say(format_args!(
+            "jitsi-custom: {parked} customisation{} parked; the live files are valid; run `jitsi-custom resolve`",
+            if parked == 1 { "" } else { "s" }
+        ));
+    }
     Ok(())
 }

@@ -216,33 +216,25 @@ impl Ctx {
     /// root other than `/` nothing is restarted unless `JITSI_CUSTOM_SYSTEMCTL` names the
     /// systemctl to use.
     pub fn restart_services(&self, services: &[String]) -> Result<Vec<String>> {
+        use crate::system::services;
         if services.is_empty() {
             return Ok(Vec::new());
         }
-        let systemctl = match std::env::var_os("JITSI_CUSTOM_SYSTEMCTL") {
-            Some(program) => PathBuf::from(program),
-            None if self.root == std::path::Path::new("/") => PathBuf::from("systemctl"),
-            None => {
-                self.say(format_args!(
-                    "not restarting {} for the root {}",
-                    services.join(", "),
-                    self.root.display()
-                ));
-                return Ok(Vec::new());
-            }
-        };
-        let mut done = Vec::new();
-        for service in services {
-            let verb = if service == "nginx" { "reload" } else { "restart" };
-            let status = std::process::Command::new(&systemctl)
-                .args([verb, service.as_str()])
-                .status()
-                .with_context(|| format!("cannot run {}", systemctl.display()))?;
-            if !status.success() {
-                anyhow::bail!("`systemctl {verb} {service}` failed ({status})");
-            }
-            done.push(service.clone());
+        if self.root != std::path::Path::new("/") && std::env::var_os(services::PROGRAM_ENV).is_none() {
+            self.say(format_args!(
+                "not restarting {} for the root {}",
+                services.join(", "),
+                self.root.display()
+            ));
+            return Ok(Vec::new());
         }
+        let (reload, restart): (Vec<&str>, Vec<&str>) =
+            services.iter().map(String::as_str).partition(|s| *s == "nginx");
+        let mut done: Vec<String> = services::restart(&restart)?
+            .into_iter()
+            .map(|a| a.service)
+            .collect();
+        done.extend(services::reload(&reload)?.into_iter().map(|a| a.service));
         Ok(done)
     }
 

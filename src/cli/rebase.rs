@@ -49,7 +49,7 @@ pub fn run(ctx: &Ctx, args: RebaseArgs) -> Result<Outcome> {
     } else {
         ctx.restart_services(&report.services)?
     };
-    print_report(ctx, &report, &restarted)?;
+    print_report(ctx, &mut ctx.out(), &report, &restarted)?;
     Ok(if report.parked().next().is_some() {
         Outcome::Attention
     } else {
@@ -57,10 +57,10 @@ pub fn run(ctx: &Ctx, args: RebaseArgs) -> Result<Outcome> {
     })
 }
 
-/// Tells what became of every customisation; JSON on stdout with `--json`.
-pub fn print_report(ctx: &Ctx, report: &Report, restarted: &[String]) -> Result<()> {
+/// Tells what became of every customisation; JSON with `--json`.
+pub fn print_report(ctx: &Ctx, out: &mut dyn Write, report: &Report, restarted: &[String]) -> Result<()> {
     if ctx.json {
-        return ctx.print_json(&serde_json::json!({
+        let summary = serde_json::json!({
             "recorded_first": report.recorded_first,
             "taken_in": report.taken_in.iter().map(|(p, s)| serde_json::json!({"path": p, "source": s})).collect::<Vec<_>>(),
             "versions": report.versions,
@@ -70,9 +70,11 @@ pub fn print_report(ctx: &Ctx, report: &Report, restarted: &[String]) -> Result<
             "restarted": restarted,
             "notes": report.notes,
             "dry_run": ctx.dry_run,
-        }));
+        });
+        serde_json::to_writer_pretty(&mut *out, &summary).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
     }
-    let mut out = ctx.out();
     for path in &report.recorded_first {
         writeln!(out, "recorded unrecorded edits of {path} first")?;
     }

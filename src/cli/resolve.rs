@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
     } else {
         ctx.restart_services(&report.services)?
     };
-    super::rebase::print_report(ctx, &report, &restarted)?;
+    super::rebase::print_report(ctx, &mut ctx.out(), &report, &restarted)?;
     Ok(if report.parked().next().is_some() {
         Outcome::Attention
     } else {

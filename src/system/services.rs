@@ -1,5 +1,5 @@
-//! Services, through `systemctl` found on `PATH` (tests put a stub first on `PATH`): restart,
-//! reload and ask whether a service runs. Each service is acted on once per call, in the order
+//! Services, through `systemctl` (found on `PATH`, or the program `JITSI_CUSTOM_SYSTEMCTL`
+//! names; tests point it at a stub that logs): restart, reload and ask whether a service runs. Each service is acted on once per call, in the order
 //! given; the caller learns what was done and prints it.
 
 use std::process::{Command, Stdio};
@@ -27,7 +27,7 @@ pub fn reload(services: &[&str]) -> Result<Vec<ServiceAction>> {
 /// Whether a service is running (`systemctl is-active --quiet`).
 pub fn is_active(service: &str) -> Result<bool> {
     check_name(service)?;
-    let status = Command::new("systemctl")
+    let status = Command::new(program())
         .args(["is-active", "--quiet", service])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -93,9 +93,19 @@ fn check_name(unit: &str) -> Result<()> {
     Ok(())
 }
 
+/// The systemctl to run.
+pub fn program() -> std::ffi::OsString {
+    std::env::var_os(PROGRAM_ENV)
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "systemctl".into())
+}
+
+/// Names the systemctl program to run instead of the one on `PATH`.
+pub const PROGRAM_ENV: &str = "JITSI_CUSTOM_SYSTEMCTL";
+
 fn systemctl(args: &[&str]) -> Result<()> {
     let line = format!("systemctl {}", args.join(" "));
-    let output = Command::new("systemctl")
+    let output = Command::new(program())
         .args(args)
         .stdin(Stdio::null())
         .output()
