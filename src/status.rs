@@ -136,7 +136,16 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
     Ok(Survey {
         files,
         packages: package_status(manifest, &meta, dpkg),
-        parked: Vec::new(),
+        // Regression: the list used to be left empty, so `status --json` showed `"parked": []`
+        // while a conflict was parked (tests/rebase.rs pins it).
+        parked: parked
+            .into_iter()
+            .map(|p| ParkedStatus {
+                customisation: p.patch,
+                path: p.path,
+                reasons: p.reasons,
+            })
+            .collect(),
     })
 }
 
