@@ -88,7 +88,7 @@ fn has_markers(text: &[u8]) -> bool {
 }
 
 /// The live files, the branches and parked.toml: everything an abort must leave alone.
-fn observable_state(w: &World) -> (Vec<(String, Vec<u8>, u32)>, String, String) {
+fn observable_state(w: &World) -> (Vec<LiveFile>, String, String) {
     let refs = std::process::Command::new("git")
         .arg(format!("--git-dir={}", w.state.join("repo").display()))
         .args(["for-each-ref", "--format=%(refname) %(objectname)"])

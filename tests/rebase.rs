@@ -500,7 +500,7 @@ fn merge_file_exit_codes_and_strategy_by_path() {
 }
 
 fn git(repo: &Path, args: &[&str]) -> std::process::Output {
-    let out = std::process::Command::new("git")
+    std::process::Command::new("git")
         .current_dir(repo)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -512,8 +512,7 @@ fn git(repo: &Path, args: &[&str]) -> std::process::Output {
         .args(["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
         .args(args)
         .output()
-        .unwrap();
-    out
+        .unwrap()
 }
 
 fn git_ok(repo: &Path, args: &[&str]) {

@@ -42,7 +42,11 @@ fn case() -> impl Strategy<Value = (usize, Vec<Edit>)> {
 }
 
 fn text(lines: &[String]) -> Vec<u8> {
-    lines.iter().map(|l| format!("{l}\n")).collect::<String>().into_bytes()
+    lines
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .into_bytes()
 }
 
 /// Applies `edits` (sorted, disjoint) to `base`; `side` filters which ones.

@@ -60,6 +60,9 @@ pub fn customised(install_path: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// A tracked file as it is live: install path, content, mode.
+pub type LiveFile = (String, Vec<u8>, u32);
+
 pub struct World {
     pub dir: tempfile::TempDir,
     pub root: PathBuf,
@@ -104,7 +107,7 @@ impl World {
     }
 
     /// The tracked files of the bundled world with content and mode.
-    pub fn tracked_files(&self) -> Vec<(String, Vec<u8>, u32)> {
+    pub fn tracked_files(&self) -> Vec<LiveFile> {
         use std::os::unix::fs::PermissionsExt;
         let out = self.cmd(&["status", "--json"]).output().unwrap();
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
