@@ -22,19 +22,27 @@ pub const SIP: &str = "/etc/jitsi/jicofo/sip-communicator.properties";
 
 /// The bundled packages of one version, built with `dpkg-deb` once per test binary.
 pub fn bundled_debs(version: &str) -> Vec<PathBuf> {
-    static BUILT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("bundled-debs-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .expect("temp dir for debs");
+        // A static is never dropped, so the directory is named for this process and those of
+        // earlier runs (whose process is gone) are removed here.
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("bundled-debs-")
+                && !Path::new("/proc").join(pid).exists()
+            {
+                std::fs::remove_dir_all(entry.path()).ok();
+            }
+        }
+        let dir = tmp.join(format!("bundled-debs-{}", std::process::id()));
         let examples = sandbox::examples_dir();
         for version in sandbox::VERSIONS {
-            sandbox::build_version(&examples, version, &dir.path().join(version)).expect("build debs");
+            sandbox::build_version(&examples, version, &dir.join(version)).expect("build debs");
         }
         dir
     });
-    let mut debs: Vec<PathBuf> = std::fs::read_dir(dir.path().join(version))
+    let mut debs: Vec<PathBuf> = std::fs::read_dir(dir.join(version))
         .unwrap_or_else(|e| panic!("no bundled version {version}: {e}"))
         .map(|e| e.unwrap().path())
         .collect();
