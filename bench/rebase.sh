@@ -122,6 +122,7 @@ BIG=$(wc -c <"$R/usr/share/jitsi-meet/lang/main-bench.json")
 TOTAL=$(cat "$WORK/tracked.list" | while read -r p; do cat "$R$p"; done | wc -c)
 
 echo "measuring" >&2
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 hyperfine --style basic --runs "$RUNS" --warmup 1 \
     --prepare "$RESTORE" --prepare "true" \
     --export-json "$WORK/hyperfine.json" --export-markdown "$WORK/hyperfine.md" \
@@ -153,7 +154,8 @@ mkdir -p "$(dirname "$RESULTS")"
     echo "conflict in $GIT_CONFLICTS of them:$GIT_CONFLICT_FILES."
     echo
     echo "Before each timed rebase the saved root and state dir are copied back (hyperfine"
-    echo "\`--prepare\`, not timed). \`$RUNS\` runs each, 1 warm-up."
+    echo "\`--prepare\`, not timed). \`$RUNS\` runs each, 1 warm-up. Load average before"
+    echo "measuring: $LOAD_BEFORE (the machine is shared; compare the ratio more than the times)."
     echo
     echo "| | median |"
     echo "|---|---|"
