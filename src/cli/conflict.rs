@@ -149,7 +149,13 @@ impl TerminalResolver<'_> {
                 .say("this file is not text; keep one side or use a merge tool");
             return Ok(None);
         };
-        let edited = match dialoguer::Editor::new().extension(extension(case)).edit(text) {
+        // Regression: dialoguer wants the extension with its dot, and by default strips the
+        // file's final newline from what the editor saved (tests/prompts.rs pins both).
+        let edited = match dialoguer::Editor::new()
+            .extension(&format!(".{}", extension(case)))
+            .trim_newlines(false)
+            .edit(text)
+        {
             Ok(Some(edited)) => edited.into_bytes(),
             Ok(None) => {
                 self.ctx.say("the editor closed without saving; nothing changed");

@@ -5,8 +5,71 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::OnceLock;
+
 use assert_cmd::Command;
-use jitsi_custom::sandbox::Sandbox;
+use jitsi_custom::sandbox::{self, Sandbox};
+
+pub const CARD: &str = "/usr/share/jitsi-meet/static/welcomePageAdditionalCard.html";
+pub const INTERFACE: &str = "/usr/share/jitsi-meet/interface_config.js";
+pub const MAIN_DE: &str = "/usr/share/jitsi-meet/lang/main-de.json";
+pub const ALL_CSS: &str = "/usr/share/jitsi-meet/css/all.css";
+pub const LOGGING: &str = "/etc/jitsi/videobridge/logging.properties";
+pub const NGINX_SITE: &str = "/etc/nginx/sites-available/tele.praxis.de.conf";
+pub const MEET_CONFIG: &str = "/etc/jitsi/meet/tele.praxis.de-config.js";
+pub const PROSODY: &str = "/etc/prosody/conf.avail/tele.praxis.de.cfg.lua";
+pub const SIP: &str = "/etc/jitsi/jicofo/sip-communicator.properties";
+
+/// The bundled packages of one version, built with `dpkg-deb` once per test binary.
+pub fn bundled_debs(version: &str) -> Vec<PathBuf> {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        // A static is never dropped, so the directory is named for this process and those of
+        // earlier runs (whose process is gone) are removed here.
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("bundled-debs-")
+                && !Path::new("/proc").join(pid).exists()
+            {
+                std::fs::remove_dir_all(entry.path()).ok();
+            }
+        }
+        let dir = tmp.join(format!("bundled-debs-{}", std::process::id()));
+        let examples = sandbox::examples_dir();
+        for version in sandbox::VERSIONS {
+            sandbox::build_version(&examples, version, &dir.join(version)).expect("build debs");
+        }
+        dir
+    });
+    let mut debs: Vec<PathBuf> = std::fs::read_dir(dir.join(version))
+        .unwrap_or_else(|e| panic!("no bundled version {version}: {e}"))
+        .map(|e| e.unwrap().path())
+        .collect();
+    debs.sort();
+    debs
+}
+
+/// A file of a bundled package version, as the package ships it.
+pub fn shipped(package: &str, version: &str, install_path: &str) -> Vec<u8> {
+    let path = sandbox::examples_dir()
+        .join("packages")
+        .join(package)
+        .join(version)
+        .join(install_path.trim_start_matches('/'));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A file of the guide's customisations (`examples/customisations`).
+pub fn customised(install_path: &str) -> Vec<u8> {
+    let path = sandbox::examples_dir()
+        .join("customisations")
+        .join(install_path.trim_start_matches('/'));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A tracked file as it is live: install path, content, mode.
+pub type LiveFile = (String, Vec<u8>, u32);
 
 pub struct World {
     pub dir: tempfile::TempDir,
@@ -39,16 +102,67 @@ impl World {
         }
     }
 
-    /// The root as a dpkg sandbox, to install more packages or cache them like apt.
+    /// The Jitsi-like world of `examples/`: 1.0.1-1 installed with the real dpkg, `init`, the
+    /// guide's customisations laid over the live files and recorded as "guide".
+    pub fn jitsi_customised() -> World {
+        let w = World::new();
+        w.install("1.0.1-1");
+        w.cmd(&["init"]).assert().code(0);
+        w.sandbox()
+            .apply_customisations(&sandbox::examples_dir())
+            .unwrap();
+        w.cmd(&["record", "-m", "guide"]).assert().code(0);
+        w
+    }
+
     pub fn sandbox(&self) -> Sandbox {
-        Sandbox {
-            root: self.root.clone(),
+        Sandbox::create(&self.root).unwrap()
+    }
+
+    /// Installs every bundled package of `version` with the real dpkg, leaving the `.deb`s in
+    /// `var/cache/apt/archives` as apt would.
+    pub fn install(&self, version: &str) {
+        let sandbox = self.sandbox();
+        let debs = bundled_debs(version);
+        for deb in &debs {
+            sandbox.cache_deb(deb).unwrap();
         }
+        sandbox.install(&debs).unwrap();
+    }
+
+    /// The tracked files of the bundled world with content and mode.
+    pub fn tracked_files(&self) -> Vec<LiveFile> {
+        use std::os::unix::fs::PermissionsExt;
+        let out = self.cmd(&["status", "--json"]).output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let files = json["files"].as_array().expect("files in status --json");
+        assert!(files.len() >= 11, "{json}");
+        files
+            .iter()
+            .map(|f| {
+                let path = f["path"].as_str().unwrap().to_string();
+                let live = self.live(&path);
+                let mode = std::fs::metadata(&live)
+                    .unwrap_or_else(|e| panic!("{path}: {e}"))
+                    .permissions()
+                    .mode();
+                (path, std::fs::read(&live).unwrap(), mode)
+            })
+            .collect()
+    }
+
+    pub fn read_string(&self, install_path: &str) -> String {
+        String::from_utf8(self.read(install_path)).unwrap()
     }
 
     /// `jitsi-custom --root <root> --state-dir <state> ARGS…`
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("jitsi-custom").unwrap();
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// The same command as a plain `std::process::Command` (for a pseudo-terminal).
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("SOURCE_DATE_EPOCH", "1795910400")
