@@ -301,3 +301,13 @@ fn json_into_a_closed_pipe_exits_0() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn upgrade_refuses_a_sandbox_root_since_it_runs_apt_on_this_machine() {
+    let w = initialised();
+    let before = World::snapshot(&w.state);
+    let out = w.cmd(&["upgrade"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("runs apt-get on this machine"));
+    assert_eq!(World::snapshot(&w.state), before);
+}

@@ -16,6 +16,7 @@ mod resolve;
 mod rollback;
 mod status;
 mod track;
+mod upgrade;
 mod validate;
 
 use std::io::{IsTerminal, Write};
@@ -88,6 +89,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     Log(log::LogArgs),
     Rebase(rebase::RebaseArgs),
+    Upgrade(upgrade::UpgradeArgs),
     Resolve(resolve::ResolveArgs),
     Rollback(rollback::RollbackArgs),
     Validate(validate::ValidateArgs),
@@ -263,6 +265,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Rebase(args) => rebase::run(&ctx, args),
+        Command::Upgrade(args) => upgrade::run(&ctx, args),
         Command::Resolve(args) => resolve::run(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),

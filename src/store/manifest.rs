@@ -36,6 +36,9 @@ pub struct Manifest {
     /// and `{output}` replaced by file paths (`meld {local} {base} {upstream} -o {output}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_tool: Option<String>,
+    /// URLs `upgrade` checks after restarting services (any non-2xx answer rolls the window back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health_urls: Vec<String>,
     #[serde(default, rename = "file")]
     pub files: Vec<TrackedFile>,
 }

@@ -150,3 +150,41 @@ mod tests {
         assert!(err.to_string().contains("invalid package name"), "{err}");
     }
 }
+
+/// `-o` options that keep dpkg from asking about conffiles: keep the local file (dpkg writes the
+/// package's as `.dpkg-dist`, which `rebase` merges).
+pub const KEEP_CONFFILES: &[&str] = &[
+    "-o",
+    "Dpkg::Options::=--force-confdef",
+    "-o",
+    "Dpkg::Options::=--force-confold",
+];
+
+/// Runs `apt-get` non-interactively on this machine, with `extra_env` for the apt hooks. The
+/// output is kept and only shown (its end) when apt-get fails.
+pub fn apt_get(args: &[&str], extra_env: &[(&str, &str)]) -> Result<()> {
+    let line = format!("apt-get {}", args.join(" "));
+    let mut cmd = Command::new("apt-get");
+    cmd.args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env("APT_LISTCHANGES_FRONTEND", "none")
+        .stdin(Stdio::null());
+    for (key, value) in extra_env {
+        cmd.env(key, value);
+    }
+    let output = cmd.output().with_context(|| format!("cannot run {line}"))?;
+    if !output.status.success() {
+        let text =
+            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = text
+            .lines()
+            .rev()
+            .take(6)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        bail!("`{line}` failed ({}): {}", output.status, tail.join(" | "));
+    }
+    Ok(())
+}

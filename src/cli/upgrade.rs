@@ -1,0 +1,368 @@
+//! `jitsi-custom upgrade`: the maintenance window as one command, rolled back if any step fails.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::InstallPath;
+use crate::live;
+use crate::rebase::{self, Options};
+use crate::record::{self, Into};
+use crate::status;
+use crate::store::Store;
+use crate::store::oplog::Operation;
+use crate::system::apt::{self, KEEP_CONFFILES, Selection};
+use crate::system::{deb, dpkg::Dpkg, services};
+
+/// Run a maintenance window unattended: record unrecorded edits, refresh the package lists,
+/// release and upgrade the Jitsi packages (keeping local conffiles), carry the customisations
+/// onto the new files, validate, restart what changed, check that those services run, and hold
+/// the packages again. If any step fails, the customised files and the previous package versions
+/// (from apt's cache or repository) are put back, the packages are held, and the exit status is 3.
+///
+/// Conflicts are asked about on a terminal; otherwise they are parked (exit 1) and the server
+/// keeps running on valid files. The systemd timer `jitsi-custom-upgrade.timer` runs this on
+/// Sundays at 03:00 (`jitsi-custom install-hooks`).
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Upgrade the rest of the system first (`apt-get upgrade`; the Jitsi packages stay held).
+    #[arg(long)]
+    system: bool,
+
+    /// Do not run `apt-get update` first.
+    #[arg(long)]
+    no_update: bool,
+}
+
+/// What the window did, for the summary.
+#[derive(Default, serde::Serialize)]
+struct Summary {
+    upgraded: BTreeMap<String, (String, String)>,
+    written: Vec<InstallPath>,
+    restarted: Vec<String>,
+    parked: Vec<String>,
+    rolled_back: bool,
+    failure: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
+    if ctx.root != std::path::Path::new("/") {
+        bail!(crate::Error::Usage(format!(
+            "upgrade runs apt-get on this machine; it cannot work on the root {}",
+            ctx.root.display()
+        )));
+    }
+    if ctx.dry_run {
+        bail!(crate::Error::Usage(
+            "upgrade has no dry run\nhint: `jitsi-custom rebase --dry-run` shows what a rebase would write"
+                .into()
+        ));
+    }
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    let progress = |step: &str| ctx.say(format_args!("==> {step}"));
+
+    progress("recording unrecorded edits");
+    let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
+    let edits = record::unrecorded_edits(&ctx.root, &survey, &[])?;
+    if !edits.is_empty() {
+        record::record_edits(
+            &ctx.root,
+            &store,
+            &manifest,
+            "record",
+            "edits found before upgrade",
+            &edits,
+            Into::NewPatch,
+        )?;
+    }
+    let start = store
+        .operations()?
+        .into_iter()
+        .next()
+        .context("the operation log is empty")?;
+    let dpkg = ctx.dpkg()?;
+    let set: Vec<String> = manifest
+        .package_set()
+        .into_iter()
+        .filter(|name| dpkg.package(name).is_some())
+        .collect();
+    let before: BTreeMap<String, String> = set
+        .iter()
+        .filter_map(|n| dpkg.package(n).map(|p| (n.clone(), p.version.clone())))
+        .collect();
+    let hooks_off = [(super::hook::HOOKS_OFF, "1")];
+    let dpkg_copies_before = dpkg_copies(ctx, &manifest);
+
+    if !args.no_update {
+        progress("apt-get update");
+        apt::apt_get(&["update", "-q"], &hooks_off)?;
+    }
+    if args.system {
+        progress("upgrading the rest of the system (the Jitsi packages stay held)");
+        apt::set_selections(&ctx.root, &set, Selection::Hold)?;
+        let mut cmd = vec!["upgrade", "-y", "-q"];
+        cmd.extend_from_slice(KEEP_CONFFILES);
+        apt::apt_get(&cmd, &hooks_off)?;
+    }
+
+    let mut summary = Summary::default();
+    let result = window(ctx, &store, &set, &hooks_off, &mut summary);
+    if let Err(err) = result {
+        summary.failure = Some(format!("{err:#}"));
+        progress("something failed: rolling back");
+        let restore = roll_back(ctx, &store, &start, &before, &dpkg_copies_before, &hooks_off);
+        summary.rolled_back = restore.is_ok();
+        hold(ctx, &set);
+        print_summary(ctx, &summary)?;
+        return match restore {
+            Ok(()) => Err(err.context(format!("upgrade failed; rolled back to {}", start.short_id()))),
+            Err(restore_err) => Err(err.context(format!(
+                "upgrade failed, and rolling back failed too: {restore_err:#}\nhint: `jitsi-custom log` and `jitsi-custom rollback {}`",
+                start.short_id()
+            ))),
+        };
+    }
+    hold(ctx, &set);
+    print_summary(ctx, &summary)?;
+    Ok(if summary.parked.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Attention
+    })
+}
+
+/// The part of the window that is rolled back when it fails.
+fn window(
+    ctx: &Ctx,
+    store: &Store,
+    set: &[String],
+    hooks_off: &[(&str, &str)],
+    summary: &mut Summary,
+) -> Result<()> {
+    let manifest = store.load_manifest()?;
+    let before_files = content_ids(ctx, &manifest)?;
+    let before_versions = versions(&ctx.dpkg()?, set);
+
+    ctx.say(format_args!("==> upgrading {}", set.join(" ")));
+    apt::set_selections(&ctx.root, set, Selection::Install)?;
+    let mut cmd = vec!["install", "-y", "-q", "--only-upgrade"];
+    cmd.extend_from_slice(KEEP_CONFFILES);
+    cmd.extend(set.iter().map(String::as_str));
+    apt::apt_get(&cmd, hooks_off)?;
+
+    let dpkg = ctx.dpkg()?;
+    for (name, new) in versions(&dpkg, set) {
+        if let Some(old) = before_versions.get(&name)
+            && *old != new
+        {
+            summary.upgraded.insert(name, (old.clone(), new));
+        }
+    }
+    // What changed during the apt run came from the packages (dpkg, maintainer scripts).
+    let after_files = content_ids(ctx, &manifest)?;
+    let changed: Vec<InstallPath> = manifest
+        .files
+        .iter()
+        .map(|f| f.path.clone())
+        .filter(|p| before_files.get(p) != after_files.get(p))
+        .collect();
+
+    ctx.say("==> carrying the customisations onto the new files");
+    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));
+    let opts = Options {
+        changed_by_packages: changed,
+        pending_upstream: BTreeMap::new(),
+        resolver: resolver.as_ref(),
+        dry_run: false,
+    };
+    let report = rebase::rebase(&ctx.root, store, &manifest, &dpkg, &opts)?;
+    summary.written = report.written.clone();
+    summary.parked = report
+        .parked()
+        .map(|f| format!("{} in {}", f.customisation, f.path))
+        .collect();
+
+    ctx.say("==> restarting what changed");
+    summary.restarted = ctx.restart_services(&report.services)?;
+
+    ctx.say("==> checking the services");
+    for service in &summary.restarted {
+        if !services::is_active(service)? {
+            bail!("{service} is not running after the restart");
+        }
+    }
+    for url in &manifest.health_urls {
+        check_url(url)?;
+    }
+    Ok(())
+}
+
+/// Puts the previous package versions back where apt can still get them (cache or repository),
+/// then the tracked files and the store as the window found them.
+fn roll_back(
+    ctx: &Ctx,
+    store: &Store,
+    start: &Operation,
+    before: &BTreeMap<String, String>,
+    dpkg_copies_before: &[InstallPath],
+    hooks_off: &[(&str, &str)],
+) -> Result<()> {
+    let dpkg = Dpkg::read(&ctx.root)?;
+    let mut wanted = Vec::new();
+    for (name, version) in before {
+        match dpkg.package(name) {
+            Some(pkg) if pkg.version == *version && pkg.state == "installed" => {}
+            _ => wanted.push(format!("{name}={version}")),
+        }
+    }
+    if !wanted.is_empty() {
+        ctx.say(format_args!("==> reinstalling {}", wanted.join(" ")));
+        let mut cmd = vec![
+            "install",
+            "-y",
+            "-q",
+            "--allow-downgrades",
+            "--allow-change-held-packages",
+        ];
+        cmd.extend_from_slice(KEEP_CONFFILES);
+        cmd.extend(wanted.iter().map(String::as_str));
+        if let Err(apt_err) = apt::apt_get(&cmd, hooks_off) {
+            reinstall_from_cache(ctx, &dpkg, before).map_err(|e| apt_err.context(format!("{e:#}")))?;
+        }
+    }
+    ctx.say(format_args!(
+        "==> restoring the tracked files as {} left them",
+        start.short_id()
+    ));
+    crate::undo::return_to(&ctx.root, store, start)?;
+    let manifest = store.load_manifest()?;
+    // The failed and the reinstalled packages leave their conffiles beside the local ones.
+    for copy in dpkg_copies(ctx, &manifest) {
+        if !dpkg_copies_before.contains(&copy) {
+            crate::system::fs::remove(&ctx.root, &copy).map_err(|e| live::path_error(&copy, e))?;
+        }
+    }
+    let paths: Vec<InstallPath> = manifest.files.iter().map(|f| f.path.clone()).collect();
+    ctx.restart_services(&rebase::services_for(&manifest, &paths))?;
+    Ok(())
+}
+
+/// The previous versions' archives from apt's cache, installed with dpkg.
+fn reinstall_from_cache(ctx: &Ctx, dpkg: &Dpkg, before: &BTreeMap<String, String>) -> Result<()> {
+    let mut debs = Vec::new();
+    for (name, version) in before {
+        let arch = dpkg
+            .package(name)
+            .map(|p| p.architecture.clone())
+            .unwrap_or_else(|| "all".into());
+        match deb::cached_deb(&ctx.root, name, version, &arch) {
+            Some(path) => debs.push(path),
+            None => bail!("{name} {version} is neither in apt's cache nor installable from the repositories"),
+        }
+    }
+    let status = std::process::Command::new("dpkg")
+        .args(["-i", "--force-confdef", "--force-confold", "--force-downgrade"])
+        .args(&debs)
+        .env(super::hook::HOOKS_OFF, "1")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdin(std::process::Stdio::null())
+        .status()
+        .context("cannot run dpkg")?;
+    if !status.success() {
+        bail!("dpkg -i of the previous versions failed ({status})");
+    }
+    Ok(())
+}
+
+/// Holds the set again; a failure here is reported, not fatal: the window's work stands.
+fn hold(ctx: &Ctx, set: &[String]) {
+    ctx.say("==> holding the Jitsi packages again");
+    if let Err(e) = apt::set_selections(&ctx.root, set, Selection::Hold) {
+        ctx.warn(format_args!(
+            "cannot hold the Jitsi packages again: {e:#}\nhint: `jitsi-custom hold`"
+        ));
+    }
+}
+
+/// The `.dpkg-dist` / `.dpkg-new` copies dpkg left beside tracked files.
+fn dpkg_copies(ctx: &Ctx, manifest: &crate::store::Manifest) -> Vec<InstallPath> {
+    manifest
+        .files
+        .iter()
+        .flat_map(|f| [f.path.with_suffix(".dpkg-dist"), f.path.with_suffix(".dpkg-new")])
+        .filter(|p| p.under(&ctx.root).is_file())
+        .collect()
+}
+
+fn versions(dpkg: &Dpkg, set: &[String]) -> BTreeMap<String, String> {
+    set.iter()
+        .filter_map(|n| dpkg.package(n).map(|p| (n.clone(), p.version.clone())))
+        .collect()
+}
+
+fn content_ids(
+    ctx: &Ctx,
+    manifest: &crate::store::Manifest,
+) -> Result<BTreeMap<InstallPath, Option<git2::Oid>>> {
+    manifest
+        .files
+        .iter()
+        .map(|f| {
+            Ok((
+                f.path.clone(),
+                live::read(&ctx.root, &f.path)?.map(|c| live::blob_oid(&c)),
+            ))
+        })
+        .collect()
+}
+
+/// An HTTP(S) health check through curl: any non-2xx answer or no answer fails the window.
+fn check_url(url: &str) -> Result<()> {
+    let status = std::process::Command::new("curl")
+        .args([
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "15",
+            "--output",
+            "/dev/null",
+            url,
+        ])
+        .status()
+        .with_context(|| format!("cannot run curl for the health check {url}"))?;
+    if !status.success() {
+        bail!("the health check {url} failed ({status})");
+    }
+    Ok(())
+}
+
+fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
+    if ctx.json {
+        return ctx.print_json(summary);
+    }
+    let mut out = ctx.out();
+    for (name, (old, new)) in &summary.upgraded {
+        writeln!(out, "upgraded {name} {old} → {new}")?;
+    }
+    for path in &summary.written {
+        writeln!(out, "wrote {path}")?;
+    }
+    for service in &summary.restarted {
+        writeln!(out, "restarted {service}")?;
+    }
+    for parked in &summary.parked {
+        writeln!(out, "PARKED {parked}")?;
+    }
+    if summary.rolled_back {
+        writeln!(out, "rolled back")?;
+    }
+    if summary.upgraded.is_empty() && summary.failure.is_none() {
+        writeln!(out, "the Jitsi packages are up to date")?;
+    }
+    Ok(())
+}
