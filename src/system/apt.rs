@@ -115,42 +115,6 @@ pub fn set_selections(root: &Path, packages: &[String], selection: Selection) ->
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_plan_touches_only_installed_packages_whose_selection_differs() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("var/lib/dpkg")).unwrap();
-        std::fs::write(
-            dir.path().join("var/lib/dpkg/status"),
-            "Package: jicofo\nStatus: hold ok installed\nVersion: 1\n\n\
-             Package: jitsi-meet-web\nStatus: install ok installed\nVersion: 1\n\n\
-             Package: prosody\nStatus: deinstall ok config-files\nVersion: 1\n",
-        )
-        .unwrap();
-        let dpkg = Dpkg::read(dir.path()).unwrap();
-        let set: Vec<String> = ["jitsi-meet-web", "jicofo", "prosody", "coturn", "jicofo"]
-            .map(String::from)
-            .to_vec();
-        let hold = plan_selection(&dpkg, &set, Selection::Hold);
-        assert_eq!(hold.changed, ["jitsi-meet-web"]);
-        assert_eq!(hold.unchanged, ["jicofo"]);
-        assert_eq!(hold.not_installed, ["coturn", "prosody"]);
-        let unhold = plan_selection(&dpkg, &set, Selection::Install);
-        assert_eq!(unhold.changed, ["jicofo"]);
-    }
-
-    #[test]
-    fn odd_package_names_never_reach_dpkg() {
-        let dir = tempfile::tempdir().unwrap();
-        let err =
-            set_selections(dir.path(), &["ok".into(), "x hold\ny".into()], Selection::Hold).unwrap_err();
-        assert!(err.to_string().contains("invalid package name"), "{err}");
-    }
-}
-
 /// `-o` options that keep dpkg from asking about conffiles: keep the local file (dpkg writes the
 /// package's as `.dpkg-dist`, which `rebase` merges).
 pub const KEEP_CONFFILES: &[&str] = &[
@@ -187,4 +151,40 @@ pub fn apt_get(args: &[&str], extra_env: &[(&str, &str)]) -> Result<()> {
         bail!("`{line}` failed ({}): {}", output.status, tail.join(" | "));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_touches_only_installed_packages_whose_selection_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("var/lib/dpkg")).unwrap();
+        std::fs::write(
+            dir.path().join("var/lib/dpkg/status"),
+            "Package: jicofo\nStatus: hold ok installed\nVersion: 1\n\n\
+             Package: jitsi-meet-web\nStatus: install ok installed\nVersion: 1\n\n\
+             Package: prosody\nStatus: deinstall ok config-files\nVersion: 1\n",
+        )
+        .unwrap();
+        let dpkg = Dpkg::read(dir.path()).unwrap();
+        let set: Vec<String> = ["jitsi-meet-web", "jicofo", "prosody", "coturn", "jicofo"]
+            .map(String::from)
+            .to_vec();
+        let hold = plan_selection(&dpkg, &set, Selection::Hold);
+        assert_eq!(hold.changed, ["jitsi-meet-web"]);
+        assert_eq!(hold.unchanged, ["jicofo"]);
+        assert_eq!(hold.not_installed, ["coturn", "prosody"]);
+        let unhold = plan_selection(&dpkg, &set, Selection::Install);
+        assert_eq!(unhold.changed, ["jicofo"]);
+    }
+
+    #[test]
+    fn odd_package_names_never_reach_dpkg() {
+        let dir = tempfile::tempdir().unwrap();
+        let err =
+            set_selections(dir.path(), &["ok".into(), "x hold\ny".into()], Selection::Hold).unwrap_err();
+        assert!(err.to_string().contains("invalid package name"), "{err}");
+    }
 }
