@@ -490,3 +490,41 @@ fn hook_steps_never_write_on_dry_run() {
     assert!(changed.iter().all(|n| n == "stat-cache.json"), "{changed:?}");
     let _ = std::io::stderr().flush();
 }
+
+#[test]
+fn init_on_a_terminal_offers_to_hold_the_jitsi_packages() {
+    let (w, _sandbox) = installed();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .arg("--root")
+        .arg(&w.root)
+        .arg("--state-dir")
+        .arg(&w.state)
+        .arg("init");
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    session
+        .exp_string("so that `apt upgrade` keeps them back")
+        .unwrap();
+    session.send("y").unwrap();
+    session.flush().unwrap();
+    session.exp_string("held jicofo").unwrap();
+    session.exp_eof().unwrap();
+    let held: Vec<String> = selections(&w.root)
+        .into_iter()
+        .filter(|(_, s)| s == "hold")
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        held,
+        [
+            "jicofo",
+            "jitsi-meet-prosody",
+            "jitsi-meet-web",
+            "jitsi-meet-web-config",
+            "jitsi-videobridge2"
+        ]
+    );
+}

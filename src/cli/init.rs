@@ -142,7 +142,31 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
             ctx.say("hint: no Jitsi files found under the root; add files with `jitsi-custom track PATH`");
         }
     }
+    offer_hold(ctx, &dpkg, &manifest)?;
     Ok(Outcome::Ok)
+}
+
+/// On a terminal, offers to hold the Jitsi packages so that `apt upgrade` leaves them to the
+/// maintenance window; otherwise says how.
+fn offer_hold(ctx: &Ctx, dpkg: &Dpkg, manifest: &Manifest) -> Result<()> {
+    use crate::system::apt::{self, Selection};
+    let plan = apt::plan_selection(dpkg, &manifest.package_set(), Selection::Hold);
+    if plan.changed.is_empty() {
+        return Ok(());
+    }
+    let question = format!(
+        "Hold {} so that `apt upgrade` keeps them back until the maintenance window (`jitsi-custom upgrade`)?",
+        plan.changed.join(", ")
+    );
+    match ctx.prompt.confirm(&question, true) {
+        Ok(true) => {
+            apt::set_selections(&ctx.root, &plan.changed, Selection::Hold)?;
+            ctx.say(format_args!("held {}", plan.changed.join(", ")));
+        }
+        Ok(false) => {}
+        Err(_) => ctx.say("hint: hold the Jitsi packages with `jitsi-custom hold` and upgrade them with `jitsi-custom upgrade`"),
+    }
+    Ok(())
 }
 
 /// The pristine content of a file at init (`None`: upstream does not ship it).

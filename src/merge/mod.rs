@@ -48,6 +48,7 @@ impl Strategy {
             "json" => Strategy::Json,
             "lua" | "conf" | "properties" => Strategy::TextIgnoreSpace,
             "css" if name.ends_with(".min.css") || name == "all.css" => Strategy::Minified,
+            "js" if name.ends_with(".min.js") => Strategy::Minified,
             "png" | "ico" | "jpg" | "jpeg" | "gif" | "webp" | "woff" | "woff2" | "ttf" | "wasm" => {
                 Strategy::Binary
             }
@@ -161,6 +162,10 @@ mod tests {
         );
         assert_eq!(
             Strategy::for_path("usr/share/jitsi-meet/css/all.css"),
+            Strategy::Minified
+        );
+        assert_eq!(
+            Strategy::for_path("usr/share/jitsi-meet/libs/app.bundle.min.js"),
             Strategy::Minified
         );
         assert_eq!(
