@@ -311,3 +311,70 @@ fn upgrade_refuses_a_sandbox_root_since_it_runs_apt_on_this_machine() {
     assert!(one_error_line(&out).contains("runs apt-get on this machine"));
     assert_eq!(World::snapshot(&w.state), before);
 }
+
+#[test]
+fn a_directory_stands_for_every_file_below_it() {
+    let w = initialised();
+    w.write("/usr/share/jitsi-meet/images/praxis/logo.svg", "<svg/>");
+    w.write("/usr/share/jitsi-meet/images/praxis/icons/a.png", b"\x89PNGa");
+    w.write("/usr/share/jitsi-meet/images/praxis/logo.svg.BKP", "<svg/>");
+    w.cmd(&["track", "/usr/share/jitsi-meet/images/praxis"])
+        .assert()
+        .success();
+    let out = w.cmd(&["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"/usr/share/jitsi-meet/images/praxis/logo.svg"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"/usr/share/jitsi-meet/images/praxis/icons/a.png"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.ends_with(".BKP")),
+        "backup copies are not tracked: {paths:?}"
+    );
+}
+
+#[test]
+fn watch_records_an_edit_once_the_file_settles() {
+    let w = initialised();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"))
+        .env("SOURCE_DATE_EPOCH", "1795910400")
+        .arg("--root")
+        .arg(&w.root)
+        .arg("--state-dir")
+        .arg(&w.state)
+        .args(["watch", "--settle", "1"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let the watcher start before editing.
+    let mut recorded = false;
+    for round in 0..40 {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        if round == 4 {
+            w.write(CARD, "<div class=\"card\">\n<p>Praxis am Markt</p>\n</div>\n");
+        }
+        let out = w.cmd(&["log", "--json"]).output().unwrap();
+        if String::from_utf8_lossy(&out.stdout).contains("edits seen by watch") {
+            recorded = true;
+            break;
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(recorded, "watch did not record the edit");
+    w.cmd(&["status"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("customised"));
+}

@@ -18,6 +18,7 @@ mod status;
 mod track;
 mod upgrade;
 mod validate;
+mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -93,6 +94,7 @@ pub enum Command {
     Resolve(resolve::ResolveArgs),
     Rollback(rollback::RollbackArgs),
     Validate(validate::ValidateArgs),
+    Watch(watch::WatchArgs),
     MergeFile(merge_file::MergeFileArgs),
     Demo(demo::DemoArgs),
     Hold(hold::HoldArgs),
@@ -269,6 +271,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Resolve(args) => resolve::run(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
+        Command::Watch(args) => watch::run(&ctx, args),
         Command::MergeFile(args) => merge_file::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Hold(args) => hold::run_hold(&ctx, args),

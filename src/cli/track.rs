@@ -13,7 +13,7 @@ use crate::live;
 use crate::store::upstream::{Origin, Source};
 
 /// Keep customisations of more files: any regular file under the root, text or binary, also one
-/// that no package ships (a new logo). Its pristine content is taken from dpkg where a package
+/// that no package ships (a new logo). A directory stands for every file below it. Its pristine content is taken from dpkg where a package
 /// owns it; edits already in it show as `unrecorded` until you `record` them.
 #[derive(Debug, Args)]
 pub struct TrackArgs {
@@ -35,8 +35,7 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
     let mut manifest = store.load_manifest()?;
     let dpkg = ctx.dpkg()?;
     let mut new_files = Vec::new();
-    for arg in &args.paths {
-        let path = InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?;
+    for path in expand_directories(ctx, &args.paths)? {
         if manifest.is_tracked(&path)
             || new_files
                 .iter()
@@ -124,6 +123,48 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
         ctx.say(format_args!("{path}: has edits not recorded yet\nhint: record them with `jitsi-custom record -m \"what it is\" {path}`"));
     }
     Ok(Outcome::Ok)
+}
+
+/// The install paths named on the command line, with a directory standing for every regular file
+/// below it (links not followed; dpkg's and the guide's backup copies left out).
+fn expand_directories(ctx: &Ctx, args: &[PathBuf]) -> Result<Vec<InstallPath>> {
+    let mut paths = Vec::new();
+    for arg in args {
+        let path = InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?;
+        let on_disk = path.under(&ctx.root);
+        let is_dir = std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.is_dir());
+        if !is_dir {
+            paths.push(path);
+            continue;
+        }
+        let mut found: Vec<InstallPath> = Vec::new();
+        for entry in walkdir::WalkDir::new(&on_disk)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|e| Error::BadPath {
+                path: path.to_string(),
+                reason: e.to_string(),
+            })?;
+            let name = entry.file_name().to_string_lossy();
+            let backup = [".dpkg-dist", ".dpkg-new", ".dpkg-old", ".BKP"]
+                .iter()
+                .any(|s| name.ends_with(s));
+            if entry.file_type().is_file() && !backup {
+                let rel = entry.path().strip_prefix(&ctx.root).unwrap_or(entry.path());
+                found.push(InstallPath::parse(&rel.to_string_lossy())?);
+            }
+        }
+        if found.is_empty() {
+            return Err(Error::BadPath {
+                path: path.to_string(),
+                reason: "is a directory without files".into(),
+            }
+            .into());
+        }
+        paths.extend(found);
+    }
+    Ok(paths)
 }
 
 pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
