@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::InstallPath;
 use crate::live;
 use crate::merge::{self, Labels, Merged, Strategy};
-use crate::record::{self, Into};
+use crate::record;
 use crate::status;
 use crate::store::parked::{Parked, conflict_key};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
@@ -166,23 +166,23 @@ pub fn rebase(
     let before = store.refs_now()?;
 
     // Invariant 1: an admin's edit is recorded before anything can overwrite it.
-    let survey = status::survey(root, store, manifest, dpkg)?;
-    let edits: Vec<(InstallPath, Vec<u8>)> = record::unrecorded_edits(root, &survey, &[])?
-        .into_iter()
-        .filter(|(p, _)| !opts.changed_by_packages.contains(p))
-        .collect();
-    if !edits.is_empty() && !opts.dry_run {
-        record::record_edits(
+    report.recorded_first = if opts.dry_run {
+        let survey = status::survey(root, store, manifest, dpkg)?;
+        record::unrecorded_edits(root, &survey, &[])?
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| !opts.changed_by_packages.contains(p))
+            .collect()
+    } else {
+        record::protect_edits(
             root,
             store,
             manifest,
-            "record",
+            dpkg,
             "edits found before rebase",
-            &edits,
-            Into::NewPatch,
-        )?;
-    }
-    report.recorded_first = edits.into_iter().map(|(p, _)| p).collect();
+            &opts.changed_by_packages,
+        )?
+    };
 
     let upstream_tip = store
         .upstream_tip()?

@@ -51,6 +51,27 @@ pub fn unrecorded_edits(
     Ok(edits)
 }
 
+/// Invariant 1 for a command about to write live files: records every unrecorded edit (but those
+/// in `except`, which are known to be upstream's) as the customisation `name`. Returns the paths.
+pub fn protect_edits(
+    root: &Path,
+    store: &Store,
+    manifest: &Manifest,
+    dpkg: &crate::system::dpkg::Dpkg,
+    name: &str,
+    except: &[InstallPath],
+) -> Result<Vec<InstallPath>> {
+    let survey = crate::status::survey(root, store, manifest, dpkg)?;
+    let edits: Vec<(InstallPath, Vec<u8>)> = unrecorded_edits(root, &survey, &[])?
+        .into_iter()
+        .filter(|(p, _)| !except.contains(p))
+        .collect();
+    if !edits.is_empty() {
+        record_edits(root, store, manifest, "record", name, &edits, Into::NewPatch)?;
+    }
+    Ok(edits.into_iter().map(|(p, _)| p).collect())
+}
+
 /// How recorded edits join the stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Into {

@@ -12,7 +12,6 @@ use super::{Ctx, Outcome};
 use crate::InstallPath;
 use crate::hook::aptrun::{self, AptRun};
 use crate::hook::protocol;
-use crate::rebase::{self, Options, ParkAll, Resolver};
 use crate::record::{self, Into};
 use crate::status;
 use crate::store::Manifest;
@@ -122,16 +121,7 @@ fn initialised(ctx: &Ctx) -> bool {
 
 /// The manifest without opening the repository (the fast path needs no git).
 fn read_manifest(ctx: &Ctx) -> Result<Manifest> {
-    let path = ctx.state_dir.join(crate::store::manifest::FILE_NAME);
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| crate::Error::BadManifest {
-            path: path.clone(),
-            reason: "not valid UTF-8".into(),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    Ok(Manifest::parse(&text, &path)?)
+    Manifest::load(&ctx.state_dir.join(crate::store::manifest::FILE_NAME))
 }
 
 fn pre_invoke(ctx: &Ctx) -> Result<()> {
@@ -229,7 +219,6 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
     if !initialised(ctx) {
         return Ok(());
     }
-    let interactive = ctx.prompt.is_interactive();
     let apt = aptrun::find_apt_process().map(|(_, p)| p);
     let run = AptRun::load(&ctx.state_dir).filter(|r| r.is_open_for(apt));
     let Some(mut run) = run else {
@@ -251,7 +240,7 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
         if changed.is_empty() {
             return Ok(());
         }
-        return carry_customisations(ctx, changed, interactive);
+        return carry_customisations(ctx, changed);
     };
     // Fast path: stats and the dpkg status only.
     let moved = aptrun::what_moved(&ctx.root, &run, &ctx.dpkg()?)?;
@@ -276,19 +265,14 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
     if changed.is_empty() {
         return Ok(());
     }
-    carry_customisations(ctx, changed, interactive)
+    carry_customisations(ctx, changed)
 }
 
 /// Carries the customisations onto the files that changed during the apt run. The files that
 /// changed are upstream's new content (dpkg and maintainer scripts wrote them), never the
-/// admin's edits: those were recorded by pre-invoke.
-///
-/// Not wired to the rebase engine yet: says what to do instead.
-pub fn carry_customisations(
-    ctx: &Ctx,
-    upstream_changed_files: Vec<InstallPath>,
-    interactive: bool,
-) -> Result<()> {
+/// admin's edits: those were recorded by pre-invoke. The pristine content pre-install-pkgs read
+/// out of the archives is taken in, then forgotten.
+pub fn carry_customisations(ctx: &Ctx, upstream_changed_files: Vec<InstallPath>) -> Result<()> {
     let store = ctx.open_store_for_writing()?;
     let manifest = store.load_manifest()?;
     let mut pending = std::collections::BTreeMap::new();
@@ -297,34 +281,24 @@ pub fn carry_customisations(
             pending.insert(file.path.clone(), content);
         }
     }
-    let resolver: Box<dyn Resolver + '_> = if interactive {
-        super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest))
-    } else {
-        Box::new(ParkAll)
-    };
-    let opts = Options {
-        changed_by_packages: upstream_changed_files,
-        pending_upstream: pending,
-        resolver: resolver.as_ref(),
-        dry_run: ctx.dry_run,
-    };
-    let report = rebase::rebase(&ctx.root, &store, &manifest, &ctx.dpkg()?, &opts)?;
+    // Conflicts are asked about when apt runs on a terminal, parked otherwise. The report goes
+    // to stderr: a hook keeps stdout clean.
+    let outcome = super::rebase::carry(
+        ctx,
+        &store,
+        &manifest,
+        upstream_changed_files,
+        pending,
+        true,
+        &mut std::io::stderr().lock(),
+    )?;
     if !ctx.dry_run {
         aptrun::clear_pending_upstream(store.dir())?;
     }
-    let restarted = if ctx.dry_run {
-        Vec::new()
-    } else {
-        ctx.restart_services(&report.services)?
-    };
-    // apt's terminal gets the report on stderr: a hook keeps stdout clean.
-    super::rebase::print_report(ctx, &mut std::io::stderr().lock(), &report, &restarted)?;
-    let parked = report.parked().count();
-    if parked > 0 {
-        ctx.say(format_args!(
-            "jitsi-custom: {parked} customisation{} parked; the live files are valid; run `jitsi-custom resolve`",
-            if parked == 1 { "" } else { "s" }
-        ));
+    if outcome == Outcome::Attention {
+        ctx.say(
+            "jitsi-custom: customisations were parked; the live files are valid; run `jitsi-custom resolve`",
+        );
     }
     Ok(())
 }

@@ -36,20 +36,42 @@ pub fn run(ctx: &Ctx, args: RebaseArgs) -> Result<Outcome> {
         .iter()
         .map(|p| InstallPath::from_user(p, &ctx.root, &ctx.cwd))
         .collect::<Result<Vec<_>, _>>()?;
-    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));
+    carry(
+        ctx,
+        &store,
+        &manifest,
+        changed_by_packages,
+        Default::default(),
+        !args.no_restart,
+        &mut ctx.out(),
+    )
+}
+
+/// Rebases with the terminal's resolver (or parking), restarts what changed unless told not to,
+/// and reports to `out`. Shared by `rebase`, `resolve` and the apt hook.
+pub fn carry(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    manifest: &crate::store::Manifest,
+    changed_by_packages: Vec<InstallPath>,
+    pending_upstream: std::collections::BTreeMap<InstallPath, Vec<u8>>,
+    restart: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(manifest));
     let opts = Options {
         changed_by_packages,
-        pending_upstream: Default::default(),
+        pending_upstream,
         resolver: resolver.as_ref(),
         dry_run: ctx.dry_run,
     };
-    let report = rebase::rebase(&ctx.root, &store, &manifest, &ctx.dpkg()?, &opts)?;
-    let restarted = if args.no_restart || ctx.dry_run {
-        Vec::new()
-    } else {
+    let report = rebase::rebase(&ctx.root, store, manifest, &ctx.dpkg()?, &opts)?;
+    let restarted = if restart && !ctx.dry_run {
         ctx.restart_services(&report.services)?
+    } else {
+        Vec::new()
     };
-    print_report(ctx, &mut ctx.out(), &report, &restarted)?;
+    print_report(ctx, out, &report, &restarted)?;
     Ok(if report.parked().next().is_some() {
         Outcome::Attention
     } else {

@@ -5,7 +5,6 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::error::Error;
-use crate::rebase::{self, Options};
 
 /// Work through the parked conflicts: each is merged again onto the current files and, where it
 /// still conflicts, asked about (keep, take upstream, edit, diff, merge tool, park, abort).
@@ -27,23 +26,13 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
     if !ctx.prompt.is_interactive() {
         return Err(Error::NotInteractive("resolving parked conflicts needs a terminal".into()).into());
     }
-    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));
-    let opts = Options {
-        changed_by_packages: Vec::new(),
-        pending_upstream: Default::default(),
-        resolver: resolver.as_ref(),
-        dry_run: ctx.dry_run,
-    };
-    let report = rebase::rebase(&ctx.root, &store, &manifest, &ctx.dpkg()?, &opts)?;
-    let restarted = if args.no_restart || ctx.dry_run {
-        Vec::new()
-    } else {
-        ctx.restart_services(&report.services)?
-    };
-    super::rebase::print_report(ctx, &mut ctx.out(), &report, &restarted)?;
-    Ok(if report.parked().next().is_some() {
-        Outcome::Attention
-    } else {
-        Outcome::Ok
-    })
+    super::rebase::carry(
+        ctx,
+        &store,
+        &manifest,
+        Vec::new(),
+        Default::default(),
+        !args.no_restart,
+        &mut ctx.out(),
+    )
 }

@@ -5,8 +5,7 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::error::Error;
-use crate::record::{self, Into};
-use crate::status;
+use crate::record;
 
 /// Restore the live files, the customisations and the manifest exactly as an earlier operation
 /// left them (see `jitsi-custom log`). Without OP, undo the last operation. Live edits not
@@ -38,19 +37,14 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let manifest = store.load_manifest()?;
-    let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
-    let edits = record::unrecorded_edits(&ctx.root, &survey, &[])?;
-    if !edits.is_empty() {
-        record::record_edits(
-            &ctx.root,
-            &store,
-            &manifest,
-            "record",
-            "edits found before rollback",
-            &edits,
-            Into::NewPatch,
-        )?;
-    }
+    record::protect_edits(
+        &ctx.root,
+        &store,
+        &manifest,
+        &ctx.dpkg()?,
+        "edits found before rollback",
+        &[],
+    )?;
     let restored = crate::undo::return_to(&ctx.root, &store, &target)?;
     ctx.say(format_args!(
         "restored {restored} files as {} left them",

@@ -10,8 +10,7 @@ use super::{Ctx, Outcome};
 use crate::InstallPath;
 use crate::live;
 use crate::rebase::{self, Options};
-use crate::record::{self, Into};
-use crate::status;
+use crate::record;
 use crate::store::Store;
 use crate::store::oplog::Operation;
 use crate::system::apt::{self, KEEP_CONFFILES, Selection};
@@ -66,19 +65,14 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
     let progress = |step: &str| ctx.say(format_args!("==> {step}"));
 
     progress("recording unrecorded edits");
-    let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
-    let edits = record::unrecorded_edits(&ctx.root, &survey, &[])?;
-    if !edits.is_empty() {
-        record::record_edits(
-            &ctx.root,
-            &store,
-            &manifest,
-            "record",
-            "edits found before upgrade",
-            &edits,
-            Into::NewPatch,
-        )?;
-    }
+    record::protect_edits(
+        &ctx.root,
+        &store,
+        &manifest,
+        &ctx.dpkg()?,
+        "edits found before upgrade",
+        &[],
+    )?;
     let start = store
         .operations()?
         .into_iter()

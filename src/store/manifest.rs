@@ -112,6 +112,20 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// Reads the manifest file; a missing one is the empty manifest.
+    pub fn load(path: &Path) -> anyhow::Result<Manifest> {
+        use anyhow::Context;
+        let text = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::BadManifest {
+                path: path.to_path_buf(),
+                reason: "not valid UTF-8".into(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Ok(Manifest::parse(&text, path)?)
+    }
+
     pub fn to_toml(&self) -> String {
         let body = toml::to_string_pretty(self).unwrap_or_default();
         format!("{HEADER}{body}")

@@ -115,16 +115,7 @@ impl Store {
     }
 
     pub fn load_manifest(&self) -> Result<Manifest> {
-        let path = self.manifest_path();
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::BadManifest {
-                path: path.clone(),
-                reason: "not valid UTF-8".into(),
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
-        Ok(Manifest::parse(&text, &path)?)
+        Manifest::load(&self.manifest_path())
     }
 
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
