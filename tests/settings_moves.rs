@@ -118,3 +118,62 @@ fn at_the_prompt_a_moved_setting_is_carried_into_config_js() {
     w.cmd(&["status"]).assert().code(0);
     w.cmd(&["validate"]).assert().code(0);
 }
+
+const LUA: &str = "/usr/share/jitsi-meet/prosody-host.cfg.lua";
+const LUA_V1: &str = "VirtualHost \"tele.praxis.de\"\n    authentication = \"jitsi-anonymous\"\n    c2s_require_encryption = false\n    modules_enabled = {\n        \"bosh\";\n        \"ping\";\n    }\n";
+const LUA_V2: &str = "VirtualHost \"tele.praxis.de\"\n\tauthentication = \"jitsi-anonymous-v2\"\n\tc2s_require_encryption = true\n\tmodules_enabled = {\n\t\t\"bosh\";\n\t\t\"ping\";\n\t\t\"smacks\";\n\t}\n";
+
+#[test]
+fn a_setting_both_sides_changed_is_asked_about_by_name() {
+    let w = World::new();
+    let examples = w.dir.path().join("examples");
+    for (version, lua) in [("1.0.1-1", LUA_V1), ("1.0.2-1", LUA_V2)] {
+        let tree = examples.join("packages/jitsi-meet-web").join(version);
+        std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+        std::fs::create_dir_all(tree.join("usr/share/jitsi-meet")).unwrap();
+        std::fs::write(
+            tree.join("DEBIAN/control"),
+            format!("Package: jitsi-meet-web\nVersion: {version}\nArchitecture: all\nMaintainer: Praxis <admin@tele.praxis.de>\nDescription: Jitsi-like web files\n"),
+        )
+        .unwrap();
+        std::fs::write(tree.join("usr/share/jitsi-meet/prosody-host.cfg.lua"), lua).unwrap();
+    }
+    let out = w.dir.path().join("debs");
+    let v1 = sandbox::build_deb(&examples, "jitsi-meet-web", "1.0.1-1", &out).unwrap();
+    let v2 = sandbox::build_deb(&examples, "jitsi-meet-web", "1.0.2-1", &out).unwrap();
+    let sandbox = Sandbox::create(&w.root).unwrap();
+    sandbox.install(&[v1]).unwrap();
+    w.cmd(&["init"]).assert().success();
+    w.cmd(&["track", LUA]).assert().success();
+    w.write(LUA, LUA_V1.replace("jitsi-anonymous", "internal_hashed"));
+    w.cmd(&["record", "-m", "registered users only"])
+        .assert()
+        .success();
+    sandbox.install(&[v2]).unwrap();
+
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .arg("--root")
+        .arg(&w.root)
+        .arg("--state-dir")
+        .arg(&w.state)
+        .args(["rebase", "--no-restart"]);
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    session.exp_string("both changed `authentication`").unwrap();
+    session.exp_string("keep yours").unwrap();
+    // "keep yours" is preselected.
+    session.send("\r").unwrap();
+    session.flush().unwrap();
+    session.exp_eof().unwrap();
+    let lua = String::from_utf8(w.read(LUA)).unwrap();
+    assert!(lua.contains("\tauthentication = \"internal_hashed\""), "{lua}");
+    assert!(
+        lua.contains("\tc2s_require_encryption = true"),
+        "upstream's other change: {lua}"
+    );
+    assert!(lua.contains("\"smacks\";"), "{lua}");
+    w.cmd(&["status"]).assert().code(0);
+}

@@ -52,6 +52,11 @@ impl Resolver for TerminalResolver<'_> {
         {
             return Ok(resolution);
         }
+        if matches!(case.strategy, Strategy::Text | Strategy::TextIgnoreSpace)
+            && let Some(resolution) = self.ask_block_by_block(case)?
+        {
+            return Ok(resolution);
+        }
         loop {
             let choice = self.ctx.prompt.select("What should happen?", CHOICES, 0)?;
             match choice {
@@ -76,6 +81,105 @@ impl Resolver for TerminalResolver<'_> {
 }
 
 impl TerminalResolver<'_> {
+    /// For line merges where every conflict is about a setting (`authentication = …` in Prosody,
+    /// an nginx directive): one question per setting, by name. "the whole file" goes on to the
+    /// file-level choices.
+    fn ask_block_by_block(&self, case: &ConflictCase) -> Result<Option<Resolution>> {
+        let Some((between, blocks)) = merge::marker_blocks(&case.merged.content) else {
+            return Ok(None);
+        };
+        let names_a_setting = |b: &merge::MarkerBlock| {
+            b.local
+                .iter()
+                .chain(&b.upstream)
+                .any(|l| merge::setting_name(l).is_some())
+        };
+        if blocks.is_empty() || !blocks.iter().all(names_a_setting) {
+            return Ok(None);
+        }
+        let mut chosen = Vec::new();
+        for block in &blocks {
+            // libgit2 joins neighbouring changed lines into one block; line by line, only the
+            // lines both sides changed are a question.
+            let lines = if block.local.len() == block.base.len() && block.upstream.len() == block.base.len() {
+                block
+                    .local
+                    .iter()
+                    .zip(&block.base)
+                    .zip(&block.upstream)
+                    .map(|((l, b), u)| (vec![l.clone()], vec![b.clone()], vec![u.clone()]))
+                    .collect()
+            } else {
+                vec![(block.local.clone(), block.base.clone(), block.upstream.clone())]
+            };
+            // Where indentation means nothing, a kept line of yours takes upstream's indentation.
+            let reindent = case.strategy == Strategy::TextIgnoreSpace;
+            let yours = |local: Vec<String>, upstream: &[String]| -> Vec<String> {
+                if reindent && local.len() == upstream.len() {
+                    local
+                        .iter()
+                        .zip(upstream)
+                        .map(|(l, u)| with_indent_of(l, u))
+                        .collect()
+                } else {
+                    local
+                }
+            };
+            let mut out = Vec::new();
+            for (local, base, upstream) in lines {
+                let same =
+                    |a: &[String], b: &[String]| a.iter().map(|l| l.trim()).eq(b.iter().map(|l| l.trim()));
+                if same(&local, &base) || same(&local, &upstream) {
+                    out.extend(upstream);
+                } else if same(&upstream, &base) {
+                    out.extend(yours(local, &upstream));
+                } else {
+                    match self.ask_one_setting(&local, &upstream)? {
+                        Some(true) => out.extend(yours(local, &upstream)),
+                        Some(false) => out.extend(upstream),
+                        None => return Ok(None),
+                    }
+                }
+            }
+            chosen.push(out);
+        }
+        Ok(self
+            .accept(case, merge::join_marker_blocks(&between, &chosen))
+            .map(Resolution::Content))
+    }
+
+    /// "keep yours / take upstream's" for one conflicting setting: `Some(true)` keeps yours,
+    /// `None` decides on the whole file instead.
+    fn ask_one_setting(&self, local: &[String], upstream: &[String]) -> Result<Option<bool>> {
+        let show = |lines: &[String]| -> String {
+            let text: Vec<&str> = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
+            if text.is_empty() {
+                "(nothing)".into()
+            } else {
+                text.join(" ⏎ ")
+            }
+        };
+        let name = local
+            .iter()
+            .chain(upstream)
+            .find_map(|l| merge::setting_name(l))
+            .unwrap_or_default();
+        let keep = format!("keep yours: {}", show(local));
+        let take = format!("take upstream's: {}", show(upstream));
+        let options = [keep.as_str(), take.as_str(), "decide on the whole file instead"];
+        Ok(
+            match self
+                .ctx
+                .prompt
+                .select(&format!("both changed `{name}`"), &options, 0)?
+            {
+                0 => Some(true),
+                1 => Some(false),
+                _ => None,
+            },
+        )
+    }
+
     /// For config.js / interface_config.js: when every conflict is a setting upstream removed or
     /// moved, ask about each setting by name instead of showing a merged file.
     fn ask_about_settings(&self, case: &ConflictCase) -> Result<Option<Resolution>> {
@@ -233,6 +337,12 @@ impl TerminalResolver<'_> {
         }
         Ok(self.accept(case, std::fs::read(&output)?))
     }
+}
+
+/// `line` with the leading whitespace of `model`.
+fn with_indent_of(line: &str, model: &str) -> String {
+    let indent: String = model.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    format!("{indent}{}", line.trim_start())
 }
 
 fn extension<'a>(case: &ConflictCase<'a>) -> &'a str {
