@@ -490,3 +490,74 @@ fn hook_steps_never_write_on_dry_run() {
     assert!(changed.iter().all(|n| n == "stat-cache.json"), "{changed:?}");
     let _ = std::io::stderr().flush();
 }
+
+/// Regression: when pre-install-pkgs kept a conffile's new content from the archive, the rebase
+/// took it from there and left the `.dpkg-dist` that `--force-confold` wrote beside the live
+/// file for ever.
+#[test]
+fn post_invoke_tidies_the_dpkg_dist_of_a_conffile_it_took_from_the_archive() {
+    const LOGGING: &str = "/etc/jitsi/videobridge/logging.properties";
+    let (w, sandbox) = initialised();
+    let customised = w.read_string(LOGGING).replace(".level=INFO", ".level=WARNING");
+    w.write(LOGGING, customised.as_bytes());
+    w.cmd(&["record", "-m", "quiet logs"]).assert().success();
+    hook(&w, "pre-invoke", "");
+    let jvb = sandbox
+        .cache_deb(&deb_of("1.0.2-1", "jitsi-videobridge2"))
+        .unwrap();
+    let input = format!(
+        "VERSION 3\n\njitsi-videobridge2 1.0.1-1 all none < 1.0.2-1 all none {}\n",
+        jvb.display()
+    );
+    assert_eq!(hook(&w, "pre-install-pkgs", &input), "");
+    sandbox
+        .install(&[deb_of("1.0.2-1", "jitsi-videobridge2")])
+        .unwrap();
+    let dist = w.live(&format!("{LOGGING}.dpkg-dist"));
+    assert!(dist.is_file(), "dpkg kept the local file under --force-confold");
+    let err = hook(&w, "post-invoke", "");
+    assert!(err.contains(&format!("wrote {LOGGING}")), "{err}");
+    let live = w.read_string(LOGGING);
+    assert!(live.contains("\n.level=WARNING\n"), "{live}");
+    assert!(live.contains("BandwidthEstimator.level=WARNING"), "{live}");
+    assert!(!dist.exists(), ".dpkg-dist left behind");
+}
+
+/// Regression: a generated file whose new content pre-install-pkgs rendered from the archive's
+/// template was noted with the md5 of the rendered file instead of dpkg's md5 of the template,
+/// so `status` kept calling it (and the nginx site) `upstream-changed` (exit 1) after a clean
+/// apt run.
+#[test]
+fn a_generated_file_taken_from_the_archive_is_clean_after_post_invoke() {
+    let (w, sandbox) = initialised();
+    let customised = w
+        .read_string(MEET_CONFIG)
+        .replace("// defaultLanguage: 'en',", "defaultLanguage: 'de',");
+    assert!(customised.contains("defaultLanguage: 'de',"));
+    w.write(MEET_CONFIG, customised.as_bytes());
+    w.cmd(&["record", "-m", "German"]).assert().success();
+    hook(&w, "pre-invoke", "");
+    let config = sandbox
+        .cache_deb(&deb_of("1.0.2-1", "jitsi-meet-web-config"))
+        .unwrap();
+    let input = format!(
+        "VERSION 3\n\njitsi-meet-web-config 1.0.1-1 all none < 1.0.2-1 all none {}\n",
+        config.display()
+    );
+    assert_eq!(hook(&w, "pre-install-pkgs", &input), "");
+    sandbox
+        .install(&[deb_of("1.0.2-1", "jitsi-meet-web-config")])
+        .unwrap();
+    let err = hook(&w, "post-invoke", "");
+    assert!(err.contains(&format!("wrote {MEET_CONFIG}")), "{err}");
+    assert!(w.read_string(MEET_CONFIG).contains("enableCodecSelectionAPI"));
+    let status = w.cmd(&["status", "--json"]).output().unwrap();
+    let json = json(&status);
+    let states: Vec<(String, String)> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].to_string(), f["state"].to_string()))
+        .collect();
+    assert_eq!(status.status.code(), Some(0), "{states:?}");
+}

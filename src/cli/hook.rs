@@ -273,7 +273,10 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
         run.changed = changed.iter().map(ToString::to_string).collect();
         run.save(&ctx.state_dir)?;
     }
-    if changed.is_empty() {
+    // A watched package moved although no tracked file did: a conffile kept with
+    // --force-confold has its new content beside it (`.dpkg-dist`) or under pending-upstream.
+    // Regression: that new content was only taken in when some other tracked file changed too.
+    if changed.is_empty() && moved.packages.is_empty() {
         return Ok(());
     }
     carry_customisations(ctx, changed, interactive)

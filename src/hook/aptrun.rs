@@ -383,27 +383,47 @@ fn write_atomic_in(state_dir: &Path, relative: &Path, content: &[u8]) -> Result<
 
 /// The apt command line of the run this hook is part of, and the apt process itself. apt passes
 /// no command line to `Pre-Invoke`, so the process tree is walked up from the hook's parent (the
-/// `sh -c` apt started) to the first apt-like program. `None` when no apt process is found.
+/// `sh -c` apt started) to the apt front end. `None` when no apt process is found.
 pub fn find_apt_process() -> Option<(String, AptProcess)> {
+    let mut ancestors = Vec::new();
     let mut pid = std::os::unix::process::parent_id();
     for _ in 0..8 {
         if pid <= 1 {
-            return None;
+            break;
         }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let (ppid, start) = parse_stat(&stat)?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let Some(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok() else {
+            break;
+        };
+        let Some((ppid, start)) = parse_stat(&stat) else {
+            break;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let args: Vec<String> = cmdline
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        if let Some(command) = apt_command_line(&args) {
-            return Some((command, AptProcess { pid, start }));
-        }
+        ancestors.push((AptProcess { pid, start }, args));
         pid = ppid;
     }
-    None
+    apt_among_ancestors(&ancestors)
+}
+
+/// The apt process among a hook's ancestors (nearest first): the outermost of the first run of
+/// apt front ends. Regression: apt 2.6 forks a child of itself for every hook command it runs
+/// (`apt-get` → `apt-get` → `sh -c` → hook), a different one for Pre-Invoke and Post-Invoke;
+/// taking the nearest one made post-invoke distrust pre-invoke's marks of the same run, so the
+/// Prosody postinst's in-place edit was recorded as an admin's edit.
+fn apt_among_ancestors(ancestors: &[(AptProcess, Vec<String>)]) -> Option<(String, AptProcess)> {
+    let mut found = None;
+    for (process, args) in ancestors {
+        match apt_command_line(args) {
+            Some(command) => found = Some((command, *process)),
+            None if found.is_some() => break,
+            None => {}
+        }
+    }
+    found
 }
 
 /// The parent pid and start time from `/proc/<pid>/stat` (the name in parentheses may hold
@@ -478,6 +498,32 @@ mod tests {
         assert_eq!(apt_command_line(&[]), None);
         let long = format!("apt install {}", "x ".repeat(100));
         assert!(apt_command_line(&args(long.trim())).unwrap().chars().count() <= 100);
+    }
+
+    #[test]
+    fn the_outermost_of_apt_and_its_forked_children_is_the_apt_process() {
+        let process = |pid| AptProcess {
+            pid,
+            start: 100 + u64::from(pid),
+        };
+        let apt = "apt-get -y install jicofo";
+        // sh -c (hook) → apt-get (fork for the hook) → apt-get (the run) → bash
+        let ancestors = vec![
+            (process(409), args("sh -c /usr/bin/jitsi-custom hook pre-invoke")),
+            (process(406), args(apt)),
+            (process(401), args(apt)),
+            (process(399), args("/bin/bash /e2e/scenario.sh")),
+            (process(300), args(apt)),
+        ];
+        assert_eq!(
+            apt_among_ancestors(&ancestors),
+            Some((apt.to_string(), process(401)))
+        );
+        assert_eq!(apt_among_ancestors(&ancestors[..1]), None);
+        assert_eq!(
+            apt_among_ancestors(&ancestors[..2]),
+            Some((apt.to_string(), process(406)))
+        );
     }
 
     #[test]
