@@ -138,15 +138,32 @@ fn pre_invoke(ctx: &Ctx) -> Result<()> {
     if !initialised(ctx) {
         return Ok(());
     }
+    let apt = aptrun::find_apt_process();
+    let command = apt
+        .as_ref()
+        .map_or_else(|| "apt run".to_string(), |(c, _)| c.clone());
+    // Fast path (invariant 4): nothing moved since the last marks, so nothing is unrecorded and
+    // they serve this run too. No repository, no survey, no hashing, no fsync.
+    if !ctx.dry_run {
+        let _lock = crate::store::lock_state_dir(&ctx.state_dir)?;
+        if let Some(previous) = AptRun::load(&ctx.state_dir)
+            && let Some(run) = aptrun::reopen_if_unchanged(
+                &ctx.root,
+                &ctx.state_dir,
+                &previous,
+                &command,
+                apt.as_ref().map(|(_, p)| *p),
+            )?
+        {
+            return run.save(&ctx.state_dir);
+        }
+        // The lock is let go here; the full path takes it again with the store.
+    }
     let store = ctx.open_store_for_writing()?;
     let manifest = store.load_manifest()?;
     let dpkg = ctx.dpkg()?;
     let survey = status::survey(&ctx.root, &store, &manifest, &dpkg)?;
     let edits = record::unrecorded_edits(&ctx.root, &survey, &[])?;
-    let apt = aptrun::find_apt_process();
-    let command = apt
-        .as_ref()
-        .map_or_else(|| "apt run".to_string(), |(c, _)| c.clone());
     if !edits.is_empty() {
         let name = format!("edits before apt: {command}");
         let paths: Vec<String> = edits.iter().map(|(p, _)| p.to_string()).collect();
@@ -176,6 +193,7 @@ fn pre_invoke(ctx: &Ctx) -> Result<()> {
     }
     let run = aptrun::mark_before(
         &ctx.root,
+        &ctx.state_dir,
         &manifest,
         &survey,
         &dpkg,
@@ -253,8 +271,8 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
         }
         return carry_customisations(ctx, changed, interactive);
     };
-    // Fast path: stats and the dpkg status only.
-    let moved = aptrun::what_moved(&ctx.root, &run, &ctx.dpkg()?)?;
+    // Fast path: stats, and the dpkg status only when dpkg rewrote it.
+    let moved = aptrun::what_moved(&ctx.root, &run)?;
     if moved.is_empty() {
         return Ok(());
     }
