@@ -88,9 +88,8 @@ assert_grep 'smacks_max_unacked_stanzas' "$prosody"
 assert_grep 'room_metadata' "$prosody"
 assert_grep 'BandwidthEstimator.level=WARNING' "$jvb_logging"
 assert_no_file "$jvb_logging.dpkg-dist"
-for file in $(find "${live_files[@]}" -type f); do
-    assert_no_grep '^<<<<<<<' "$file"
-done
+assert_no_conflict_markers
+! grep -rl '^<<<<<<<' "${live_files[@]}" || fail "conflict markers in live files"
 jitsi-custom validate
 
 step "status is clean; the postinst's in-place edit is upstream's"
