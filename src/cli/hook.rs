@@ -22,7 +22,8 @@ use crate::store::Manifest;
 ///
 /// - `pre-invoke`, before dpkg runs: records edits of tracked files that no customisation
 ///   holds yet, as a customisation named after the apt command ("edits before apt: apt upgrade"),
-///   and notes how every tracked file looks.
+///   and notes how every tracked file looks. Cheap (stat calls only) when nothing moved since
+///   the last apt run.
 /// - `pre-install-pkgs`, with the package list on stdin (apt's protocol version 3): reads the
 ///   pristine new content of tracked files out of the `.deb` archives before dpkg unpacks them.
 /// - `post-invoke`, after dpkg: finds the tracked files that changed during the apt run (the
