@@ -691,14 +691,29 @@ fn take_in(
         dpkg_md5,
     };
     if let Some(content) = opts.pending_upstream.get(&file.path) {
+        // What dpkg records for the file's source, as the other sources below note it.
+        // Regression: for a generated file this was the md5 of the rendered content, never
+        // equal to dpkg's md5 of the template, so `status` saw new upstream content for ever.
+        let source_path = file.template.as_ref().unwrap_or(&file.path).to_string();
         let expected = match &file.package {
-            Some(p) if file.template.is_none() => dpkg.expected_md5(p, &install_path)?,
-            _ => None,
+            Some(p) => dpkg.expected_md5(p, &source_path)?,
+            None => None,
         };
+        // Regression: a conffile kept with --force-confold also left its `.dpkg-dist` behind,
+        // which then stayed forever beside the rebased file. It holds the same content as the
+        // archive: tidy it away like when it is the source.
+        let mut tidy = None;
+        for suffix in [".dpkg-dist", ".dpkg-new"] {
+            let dist = file.path.with_suffix(suffix);
+            if live::read(root, &dist)?.as_ref() == Some(content) {
+                tidy = Some(dist);
+                break;
+            }
+        }
         return Ok(Some(Intake {
             content: Some(content.clone()),
             origin: origin(Source::DebCache, expected.or_else(|| Some(md5_hex(content)))),
-            tidy: None,
+            tidy,
         }));
     }
     for suffix in [".dpkg-dist", ".dpkg-new"] {

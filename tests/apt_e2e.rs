@@ -146,6 +146,58 @@ fn apt_scenarios_pass_in_a_chroot() {
     assert_eq!(host_state(), before, "the host's dpkg/apt state changed");
 }
 
+/// What the driver does at one point of an interactive scenario.
+enum Step<'a> {
+    /// Wait for this text.
+    Expect(&'a str),
+    /// Type this (no newline added).
+    Type(&'a str),
+}
+
+/// Runs `tests/e2e/interactive/<name>` on a pseudo-terminal, going through `steps`, then waits
+/// for "=== ok" and exit 0. On a missed prompt the run is killed and the transcript shown.
+fn drive_in_pty(name: &str, steps: &[Step]) {
+    let scenario = e2e_dir().join("interactive").join(name);
+    let before = host_state();
+
+    let mut cmd = run_scenario(&scenario);
+    cmd.env("TERM", "dumb");
+    let start = Instant::now();
+    // Generous: the first run may build the base tarball first.
+    let mut session = rexpect::session::spawn_command(cmd, Some(300_000)).expect("spawn in a pty");
+    let mut transcript = String::new();
+    let mut expect = |session: &mut rexpect::session::PtySession, needle: &str| {
+        match session.exp_string(needle) {
+            Ok(seen) => transcript.push_str(&seen),
+            Err(e) => {
+                // SIGKILL: unshare ignores the SIGTERM rexpect would send first, and
+                // --kill-child takes the chroot's processes with it.
+                let _ = session.process_mut().signal(Signal::SIGKILL);
+                panic!("{name}: waiting for {needle:?}: {e}\n--- transcript so far:\n{transcript}")
+            }
+        }
+        transcript.push_str(needle);
+    };
+    for step in steps {
+        match step {
+            Step::Expect(needle) => expect(&mut session, needle),
+            Step::Type(keys) => {
+                session.send(keys).expect("type");
+                session.flush().expect("flush");
+            }
+        }
+    }
+    expect(&mut session, "=== ok");
+    let rest = session.exp_eof().unwrap_or_default();
+    transcript.push_str(&rest);
+    match session.process().wait() {
+        Ok(WaitStatus::Exited(_, 0)) => {}
+        other => panic!("{name}: run-scenario.sh ended with {other:?}\n--- transcript:\n{transcript}"),
+    }
+    eprintln!("{name}: ok in {:.1} s", start.elapsed().as_secs_f64());
+    assert_eq!(host_state(), before, "the host's dpkg/apt state changed");
+}
+
 /// The pseudo-terminal path: a conffile prompt inside the chroot reaches this driver, and the
 /// answer typed here reaches dpkg.
 #[test]
@@ -153,35 +205,34 @@ fn a_conffile_prompt_in_the_chroot_is_answered_through_a_pty() {
     if !harness_available("a_conffile_prompt_in_the_chroot_is_answered_through_a_pty") {
         return;
     }
-    let scenario = e2e_dir().join("interactive/conffile-prompt.sh");
-    let before = host_state();
+    drive_in_pty(
+        "conffile-prompt.sh",
+        &[
+            Step::Expect("*** logging.properties (Y/I/N/O/D/Z) [default=N] ?"),
+            Step::Type("Y\n"),
+        ],
+    );
+}
 
-    let mut cmd = run_scenario(&scenario);
-    cmd.env("TERM", "dumb");
-    // Generous: the first run may build the base tarball first.
-    let mut session = rexpect::session::spawn_command(cmd, Some(300_000)).expect("spawn in a pty");
-    let mut transcript = String::new();
-    let mut step = |session: &mut rexpect::session::PtySession, needle: &str| {
-        match session.exp_string(needle) {
-            Ok(seen) => transcript.push_str(&seen),
-            Err(e) => {
-                // SIGKILL: unshare ignores the SIGTERM rexpect would send first, and
-                // --kill-child takes the chroot's processes with it.
-                let _ = session.process_mut().signal(Signal::SIGKILL);
-                panic!("waiting for {needle:?}: {e}\n--- transcript so far:\n{transcript}")
-            }
-        }
-        transcript.push_str(needle);
-    };
-    step(&mut session, "*** logging.properties (Y/I/N/O/D/Z) [default=N] ?");
-    session.send_line("Y").expect("answer the prompt");
-    session.flush().expect("flush");
-    step(&mut session, "=== ok");
-    let rest = session.exp_eof().unwrap_or_default();
-    transcript.push_str(&rest);
-    match session.process().wait() {
-        Ok(WaitStatus::Exited(_, 0)) => {}
-        other => panic!("run-scenario.sh ended with {other:?}\n--- transcript:\n{transcript}"),
+/// Issue scenario 5: apt at the terminal meets a conflict; the hook's Post-Invoke asks about the
+/// welcome card on apt's terminal and the answer "keep the customised file" (the default, Enter)
+/// keeps the customised card live.
+#[test]
+fn a_conflict_during_apt_at_the_terminal_is_asked_and_answered() {
+    if !harness_available("a_conflict_during_apt_at_the_terminal_is_asked_and_answered") {
+        return;
     }
-    assert_eq!(host_state(), before, "the host's dpkg/apt state changed");
+    drive_in_pty(
+        "conflict-prompt.sh",
+        &[
+            Step::Expect(
+                "conflict: customisation \"guide\" in /usr/share/jitsi-meet/static/welcomePageAdditionalCard.html",
+            ),
+            Step::Expect("What should happen?"),
+            Step::Expect("keep the customised file"),
+            Step::Expect("abort (change nothing)"),
+            Step::Type("\r"),
+            Step::Expect("=== the customised card is live"),
+        ],
+    );
 }

@@ -528,3 +528,160 @@ fn init_on_a_terminal_offers_to_hold_the_jitsi_packages() {
         ]
     );
 }
+
+/// Regression: when pre-install-pkgs kept a conffile's new content from the archive, the rebase
+/// took it from there and left the `.dpkg-dist` that `--force-confold` wrote beside the live
+/// file for ever.
+#[test]
+fn post_invoke_tidies_the_dpkg_dist_of_a_conffile_it_took_from_the_archive() {
+    const LOGGING: &str = "/etc/jitsi/videobridge/logging.properties";
+    let (w, sandbox) = initialised();
+    let customised = w.read_string(LOGGING).replace(".level=INFO", ".level=WARNING");
+    w.write(LOGGING, customised.as_bytes());
+    w.cmd(&["record", "-m", "quiet logs"]).assert().success();
+    hook(&w, "pre-invoke", "");
+    let jvb = sandbox
+        .cache_deb(&deb_of("1.0.2-1", "jitsi-videobridge2"))
+        .unwrap();
+    let input = format!(
+        "VERSION 3\n\njitsi-videobridge2 1.0.1-1 all none < 1.0.2-1 all none {}\n",
+        jvb.display()
+    );
+    assert_eq!(hook(&w, "pre-install-pkgs", &input), "");
+    sandbox
+        .install(&[deb_of("1.0.2-1", "jitsi-videobridge2")])
+        .unwrap();
+    let dist = w.live(&format!("{LOGGING}.dpkg-dist"));
+    assert!(dist.is_file(), "dpkg kept the local file under --force-confold");
+    let err = hook(&w, "post-invoke", "");
+    assert!(err.contains(&format!("wrote {LOGGING}")), "{err}");
+    let live = w.read_string(LOGGING);
+    assert!(live.contains("\n.level=WARNING\n"), "{live}");
+    assert!(live.contains("BandwidthEstimator.level=WARNING"), "{live}");
+    assert!(!dist.exists(), ".dpkg-dist left behind");
+}
+
+/// Regression: a generated file whose new content pre-install-pkgs rendered from the archive's
+/// template was noted with the md5 of the rendered file instead of dpkg's md5 of the template,
+/// so `status` kept calling it (and the nginx site) `upstream-changed` (exit 1) after a clean
+/// apt run.
+#[test]
+fn a_generated_file_taken_from_the_archive_is_clean_after_post_invoke() {
+    let (w, sandbox) = initialised();
+    let customised = w
+        .read_string(MEET_CONFIG)
+        .replace("// defaultLanguage: 'en',", "defaultLanguage: 'de',");
+    assert!(customised.contains("defaultLanguage: 'de',"));
+    w.write(MEET_CONFIG, customised.as_bytes());
+    w.cmd(&["record", "-m", "German"]).assert().success();
+    hook(&w, "pre-invoke", "");
+    let config = sandbox
+        .cache_deb(&deb_of("1.0.2-1", "jitsi-meet-web-config"))
+        .unwrap();
+    let input = format!(
+        "VERSION 3\n\njitsi-meet-web-config 1.0.1-1 all none < 1.0.2-1 all none {}\n",
+        config.display()
+    );
+    assert_eq!(hook(&w, "pre-install-pkgs", &input), "");
+    sandbox
+        .install(&[deb_of("1.0.2-1", "jitsi-meet-web-config")])
+        .unwrap();
+    let err = hook(&w, "post-invoke", "");
+    assert!(err.contains(&format!("wrote {MEET_CONFIG}")), "{err}");
+    assert!(w.read_string(MEET_CONFIG).contains("enableCodecSelectionAPI"));
+    let status = w.cmd(&["status", "--json"]).output().unwrap();
+    let json = json(&status);
+    let states: Vec<(String, String)> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].to_string(), f["state"].to_string()))
+        .collect();
+    assert_eq!(status.status.code(), Some(0), "{states:?}");
+}
+
+fn apt_run(w: &World) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(w.state.join("apt-run.json")).unwrap()).unwrap()
+}
+
+/// Stamps younger than a second cannot vouch for a file (a change in the same timestamp tick
+/// could hide); the fast path needs older ones.
+fn let_stamps_age() {
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+}
+
+/// Invariant 4: with nothing changed since the last marks, pre-invoke reuses them (no store, no
+/// survey); any edit, a newly tracked file or a store operation sends it down the full path,
+/// so no edit is ever missed.
+#[test]
+fn pre_invoke_reuses_its_marks_while_nothing_moves_and_never_misses_an_edit() {
+    let (w, _sandbox) = initialised();
+    let_stamps_age();
+    hook(&w, "pre-invoke", "");
+    let first = apt_run(&w);
+    assert!(first["marked_ns"].is_number(), "{first}");
+    let ops = operations(&w);
+
+    // Nothing moved: the same marks, a new open run.
+    let_stamps_age();
+    assert_eq!(hook(&w, "pre-invoke", ""), "");
+    let again = apt_run(&w);
+    assert_eq!(
+        again["marked_ns"], first["marked_ns"],
+        "the fast path reuses the marks"
+    );
+    assert_eq!(again["files"], first["files"]);
+    assert!(again["finished"].is_null());
+    assert_eq!(operations(&w), ops);
+
+    // An edit moves a stamp: recorded, newly marked.
+    let mut content = w.read(INTERFACE);
+    content.extend_from_slice(b"// edited right after the marks\n");
+    w.write(INTERFACE, &content);
+    let err = hook(&w, "pre-invoke", "");
+    assert!(err.contains("recorded \"edits before apt: apt run\""), "{err}");
+    assert_eq!(operations(&w), ops + 1);
+    let marked = apt_run(&w);
+    assert_ne!(marked["marked_ns"], first["marked_ns"]);
+
+    // A store operation (here: track) moves the operation log: full path, the new file marked.
+    let extra = "/usr/share/jitsi-meet/static/extra.html";
+    w.write(extra, b"<p>extra</p>\n");
+    w.cmd(&["track", extra]).assert().success();
+    w.cmd(&["record", "-m", "extra page", extra]).assert().success();
+    let_stamps_age();
+    hook(&w, "pre-invoke", "");
+    let tracked = apt_run(&w);
+    assert_ne!(tracked["marked_ns"], marked["marked_ns"]);
+    assert!(tracked["files"][extra].is_object(), "{tracked}");
+}
+
+/// The fast path's record still lets post-invoke find what dpkg changed.
+#[test]
+fn post_invoke_after_a_fast_pre_invoke_carries_what_dpkg_changed() {
+    let (w, sandbox) = initialised();
+    let ours = w
+        .read_string(INTERFACE)
+        .replace("    APP_NAME: 'Jitsi Meet'", "    APP_NAME: 'Praxis'");
+    w.write(INTERFACE, ours.as_bytes());
+    w.cmd(&["record", "-m", "ours"]).assert().success();
+    let_stamps_age();
+    hook(&w, "pre-invoke", "");
+    let marked = apt_run(&w)["marked_ns"].clone();
+    let_stamps_age();
+    hook(&w, "pre-invoke", "");
+    assert_eq!(apt_run(&w)["marked_ns"], marked, "the fast path was taken");
+    sandbox.install(&[deb_of("1.0.2-1", "jitsi-meet-web")]).unwrap();
+    let err = hook(&w, "post-invoke", "");
+    assert!(err.contains(&format!("wrote {INTERFACE}")), "{err}");
+    let live = w.read_string(INTERFACE);
+    assert!(
+        live.contains("    APP_NAME: 'Praxis',") && live.contains("HIDE_DEEP_LINKING_LOGO"),
+        "{live}"
+    );
+    let changed = &apt_run(&w)["changed"];
+    assert!(
+        changed.as_array().unwrap().iter().any(|p| p == INTERFACE),
+        "{changed}"
+    );
+}

@@ -21,7 +21,8 @@ use crate::store::Manifest;
 ///
 /// - `pre-invoke`, before dpkg runs: records edits of tracked files that no customisation
 ///   holds yet, as a customisation named after the apt command ("edits before apt: apt upgrade"),
-///   and notes how every tracked file looks.
+///   and notes how every tracked file looks. Cheap (stat calls only) when nothing moved since
+///   the last apt run.
 /// - `pre-install-pkgs`, with the package list on stdin (apt's protocol version 3): reads the
 ///   pristine new content of tracked files out of the `.deb` archives before dpkg unpacks them.
 /// - `post-invoke`, after dpkg: finds the tracked files that changed during the apt run (the
@@ -128,15 +129,32 @@ fn pre_invoke(ctx: &Ctx) -> Result<()> {
     if !initialised(ctx) {
         return Ok(());
     }
+    let apt = aptrun::find_apt_process();
+    let command = apt
+        .as_ref()
+        .map_or_else(|| "apt run".to_string(), |(c, _)| c.clone());
+    // Fast path (invariant 4): nothing moved since the last marks, so nothing is unrecorded and
+    // they serve this run too. No repository, no survey, no hashing, no fsync.
+    if !ctx.dry_run {
+        let _lock = crate::store::lock_state_dir(&ctx.state_dir)?;
+        if let Some(previous) = AptRun::load(&ctx.state_dir)
+            && let Some(run) = aptrun::reopen_if_unchanged(
+                &ctx.root,
+                &ctx.state_dir,
+                &previous,
+                &command,
+                apt.as_ref().map(|(_, p)| *p),
+            )?
+        {
+            return run.save(&ctx.state_dir);
+        }
+        // The lock is let go here; the full path takes it again with the store.
+    }
     let store = ctx.open_store_for_writing()?;
     let manifest = store.load_manifest()?;
     let dpkg = ctx.dpkg()?;
     let survey = status::survey(&ctx.root, &store, &manifest, &dpkg)?;
     let edits = record::unrecorded_edits(&ctx.root, &survey, &[])?;
-    let apt = aptrun::find_apt_process();
-    let command = apt
-        .as_ref()
-        .map_or_else(|| "apt run".to_string(), |(c, _)| c.clone());
     if !edits.is_empty() {
         let name = format!("edits before apt: {command}");
         let paths: Vec<String> = edits.iter().map(|(p, _)| p.to_string()).collect();
@@ -166,6 +184,7 @@ fn pre_invoke(ctx: &Ctx) -> Result<()> {
     }
     let run = aptrun::mark_before(
         &ctx.root,
+        &ctx.state_dir,
         &manifest,
         &survey,
         &dpkg,
@@ -242,8 +261,8 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
         }
         return carry_customisations(ctx, changed);
     };
-    // Fast path: stats and the dpkg status only.
-    let moved = aptrun::what_moved(&ctx.root, &run, &ctx.dpkg()?)?;
+    // Fast path: stats, and the dpkg status only when dpkg rewrote it.
+    let moved = aptrun::what_moved(&ctx.root, &run)?;
     if moved.is_empty() {
         return Ok(());
     }
@@ -262,7 +281,10 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
         run.changed = changed.iter().map(ToString::to_string).collect();
         run.save(&ctx.state_dir)?;
     }
-    if changed.is_empty() {
+    // A watched package moved although no tracked file did: a conffile kept with
+    // --force-confold has its new content beside it (`.dpkg-dist`) or under pending-upstream.
+    // Regression: that new content was only taken in when some other tracked file changed too.
+    if changed.is_empty() && moved.packages.is_empty() {
         return Ok(());
     }
     carry_customisations(ctx, changed)

@@ -34,6 +34,11 @@
 //!   until the rebase takes them in and calls [`clear_pending_upstream`].
 //! - `finished`, `changed`: written by post-invoke when something changed: the time and the
 //!   tracked files that changed during the run.
+//! - `marked_ns`, `state`, `dpkg_status`: when the marks were taken (nanoseconds, real clock) and
+//!   the stamps of the manifest, of the operation log's ref (every operation of the store moves
+//!   it) and of dpkg's status file. When none of these nor any watched file moved since, the
+//!   next pre-invoke reuses the marks without opening the store ([`reopen_if_unchanged`]), and
+//!   post-invoke reads the dpkg status only when dpkg rewrote it.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -99,6 +104,12 @@ pub struct AptRun {
     pub upstream: BTreeMap<String, PendingUpstream>,
     #[serde(default)]
     pub changed: Vec<String>,
+    #[serde(default)]
+    pub marked_ns: Option<i128>,
+    #[serde(default)]
+    pub state: BTreeMap<String, Option<Stamp>>,
+    #[serde(default)]
+    pub dpkg_status: Option<Stamp>,
 }
 
 impl AptRun {
@@ -111,10 +122,12 @@ impl AptRun {
             .filter(|r| r.format == FORMAT)
     }
 
-    /// Writes `apt-run.json` atomically.
+    /// Writes `apt-run.json` atomically, without waiting for the disk: after a crash a lost or
+    /// empty record only means the hook knows nothing about the run (see [`AptRun::load`]),
+    /// and an fsync is most of what a hook costs when nothing changed.
     pub fn save(&self, state_dir: &Path) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(self)?;
-        write_atomic_in(state_dir, Path::new(FILE_NAME), &bytes)
+        write_in(state_dir, Path::new(FILE_NAME), &bytes, false)
     }
 
     /// Whether this record belongs to the apt run the caller runs under: pre-invoke wrote it,
@@ -143,10 +156,48 @@ fn watched_paths(manifest: &Manifest) -> Vec<InstallPath> {
     paths
 }
 
+/// Files in the state dir whose stamps tell whether the store changed: the manifest, and the
+/// operation log's ref, loose or packed (every operation of the store moves it).
+const STATE_FILES: &[&str] = &[
+    "jitsi-custom.toml",
+    "repo/refs/jitsi-custom/oplog",
+    "repo/packed-refs",
+];
+
+/// A change within this long after a stamp was taken may not show in it (timestamp ticks).
+const RACY_NS: i128 = 1_000_000_000;
+
+fn state_stamps(state_dir: &Path) -> BTreeMap<String, Option<Stamp>> {
+    STATE_FILES
+        .iter()
+        .map(|name| {
+            let stamp = std::fs::symlink_metadata(state_dir.join(name))
+                .ok()
+                .map(|md| Stamp::of(&md));
+            (name.to_string(), stamp)
+        })
+        .collect()
+}
+
+fn dpkg_status_stamp(root: &Path) -> Option<Stamp> {
+    std::fs::symlink_metadata(root.join("var/lib/dpkg/status"))
+        .ok()
+        .map(|md| Stamp::of(&md))
+}
+
+fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
+}
+
 /// Pre-invoke: a new record of the run with every watched file and package as it is now. Pending
 /// upstream content of an earlier run is carried over. `survey` supplies blob ids already known.
+#[allow(clippy::too_many_arguments)]
 pub fn mark_before(
     root: &Path,
+    state_dir: &Path,
     manifest: &Manifest,
     survey: &Survey,
     dpkg: &Dpkg,
@@ -154,6 +205,9 @@ pub fn mark_before(
     apt_process: Option<AptProcess>,
     previous: Option<AptRun>,
 ) -> Result<AptRun> {
+    // Before any stamp is taken: a change after this moment shows in a stamp unless racy.
+    let marked_ns = now_ns();
+    let dpkg_status = dpkg_status_stamp(root);
     let mut files = BTreeMap::new();
     for path in watched_paths(manifest) {
         let stamp = livefs::stamp(root, &path)
@@ -176,7 +230,64 @@ pub fn mark_before(
         files,
         upstream: previous.map(|p| p.upstream).unwrap_or_default(),
         changed: Vec::new(),
+        marked_ns: Some(marked_ns),
+        state: state_stamps(state_dir),
+        dpkg_status,
     })
+}
+
+/// Pre-invoke's fast path. When every watched file, the manifest, the store and the watched
+/// packages are as `previous` marked them, nothing can be unrecorded (that pre-invoke recorded
+/// every edit before marking, and each later change of a live file or of the store moves a
+/// stamp), so the same marks serve the new run: returns its record. Stats only: an unchanged
+/// manifest watches the paths and packages `previous` marked, and the dpkg status is read only
+/// when dpkg rewrote it. `None` when anything moved, when a stamp is too close to its marking to
+/// vouch for the content, or when a killed rebase left writes to finish: the caller then takes
+/// the full path.
+pub fn reopen_if_unchanged(
+    root: &Path,
+    state_dir: &Path,
+    previous: &AptRun,
+    command: &str,
+    apt_process: Option<AptProcess>,
+) -> Result<Option<AptRun>> {
+    let Some(marked_ns) = previous.marked_ns else {
+        return Ok(None);
+    };
+    if previous.files.is_empty() || state_dir.join(crate::rebase::PENDING_WRITES).exists() {
+        return Ok(None);
+    }
+    let state = state_stamps(state_dir);
+    if state != previous.state || state.values().flatten().any(|s| s.is_racy(marked_ns, RACY_NS)) {
+        return Ok(None);
+    }
+    for (path, mark) in &previous.files {
+        let path = &InstallPath::parse(path)?;
+        let now = livefs::stamp(root, path)
+            .map_err(|e| live::path_error(path, e))?
+            .map(|(s, _)| s);
+        if now != mark.stamp || now.is_some_and(|s| s.is_racy(marked_ns, RACY_NS)) {
+            return Ok(None);
+        }
+    }
+    let dpkg_status = dpkg_status_stamp(root);
+    if dpkg_status.is_none() || dpkg_status != previous.dpkg_status {
+        let names: Vec<String> = previous.packages.keys().cloned().collect();
+        let packages = installed_versions(&Dpkg::read(root)?, &names);
+        if packages != previous.packages {
+            return Ok(None);
+        }
+    }
+    Ok(Some(AptRun {
+        format: FORMAT,
+        command: command.to_string(),
+        apt_process,
+        started: crate::store::now_secs(),
+        finished: None,
+        changed: Vec::new(),
+        dpkg_status,
+        ..previous.clone()
+    }))
 }
 
 fn installed_versions(dpkg: &Dpkg, names: &[String]) -> BTreeMap<String, Option<String>> {
@@ -285,8 +396,9 @@ impl Moved {
     }
 }
 
-/// Post-invoke's fast check: stats only, plus the dpkg status. Nothing is read or hashed.
-pub fn what_moved(root: &Path, run: &AptRun, dpkg: &Dpkg) -> Result<Moved> {
+/// Post-invoke's fast check: stats only, plus the dpkg status when dpkg rewrote it since
+/// pre-invoke. Nothing is read or hashed.
+pub fn what_moved(root: &Path, run: &AptRun) -> Result<Moved> {
     let mut moved = Moved::default();
     for (path, mark) in &run.files {
         let path = InstallPath::parse(path)?;
@@ -297,6 +409,11 @@ pub fn what_moved(root: &Path, run: &AptRun, dpkg: &Dpkg) -> Result<Moved> {
             moved.stamps.push(path);
         }
     }
+    let dpkg_status = dpkg_status_stamp(root);
+    if dpkg_status.is_some() && dpkg_status == run.dpkg_status {
+        return Ok(moved);
+    }
+    let dpkg = Dpkg::read(root)?;
     for (name, before) in &run.packages {
         let now = dpkg.package(name).map(|p| p.version.clone());
         if &now != before {
@@ -364,6 +481,11 @@ pub fn clear_pending_upstream(state_dir: &Path) -> Result<()> {
 
 /// Writes a file below the state dir atomically, creating directories (mode 0700).
 fn write_atomic_in(state_dir: &Path, relative: &Path, content: &[u8]) -> Result<()> {
+    write_in(state_dir, relative, content, true)
+}
+
+/// Writes a file below the state dir by renaming a temporary file over it; `sync`: fsync first.
+fn write_in(state_dir: &Path, relative: &Path, content: &[u8], sync: bool) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     let path = state_dir.join(relative);
     let dir = path.parent().unwrap_or(state_dir);
@@ -375,7 +497,9 @@ fn write_atomic_in(state_dir: &Path, relative: &Path, content: &[u8]) -> Result<
     let mut temp =
         tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     temp.write_all(content)?;
-    temp.as_file().sync_all()?;
+    if sync {
+        temp.as_file().sync_all()?;
+    }
     temp.persist(&path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
@@ -383,27 +507,47 @@ fn write_atomic_in(state_dir: &Path, relative: &Path, content: &[u8]) -> Result<
 
 /// The apt command line of the run this hook is part of, and the apt process itself. apt passes
 /// no command line to `Pre-Invoke`, so the process tree is walked up from the hook's parent (the
-/// `sh -c` apt started) to the first apt-like program. `None` when no apt process is found.
+/// `sh -c` apt started) to the apt front end. `None` when no apt process is found.
 pub fn find_apt_process() -> Option<(String, AptProcess)> {
+    let mut ancestors = Vec::new();
     let mut pid = std::os::unix::process::parent_id();
     for _ in 0..8 {
         if pid <= 1 {
-            return None;
+            break;
         }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let (ppid, start) = parse_stat(&stat)?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let Some(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok() else {
+            break;
+        };
+        let Some((ppid, start)) = parse_stat(&stat) else {
+            break;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let args: Vec<String> = cmdline
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        if let Some(command) = apt_command_line(&args) {
-            return Some((command, AptProcess { pid, start }));
-        }
+        ancestors.push((AptProcess { pid, start }, args));
         pid = ppid;
     }
-    None
+    apt_among_ancestors(&ancestors)
+}
+
+/// The apt process among a hook's ancestors (nearest first): the outermost of the first run of
+/// apt front ends. Regression: apt 2.6 forks a child of itself for every hook command it runs
+/// (`apt-get` → `apt-get` → `sh -c` → hook), a different one for Pre-Invoke and Post-Invoke;
+/// taking the nearest one made post-invoke distrust pre-invoke's marks of the same run, so the
+/// Prosody postinst's in-place edit was recorded as an admin's edit.
+fn apt_among_ancestors(ancestors: &[(AptProcess, Vec<String>)]) -> Option<(String, AptProcess)> {
+    let mut found = None;
+    for (process, args) in ancestors {
+        match apt_command_line(args) {
+            Some(command) => found = Some((command, *process)),
+            None if found.is_some() => break,
+            None => {}
+        }
+    }
+    found
 }
 
 /// The parent pid and start time from `/proc/<pid>/stat` (the name in parentheses may hold
@@ -478,6 +622,32 @@ mod tests {
         assert_eq!(apt_command_line(&[]), None);
         let long = format!("apt install {}", "x ".repeat(100));
         assert!(apt_command_line(&args(long.trim())).unwrap().chars().count() <= 100);
+    }
+
+    #[test]
+    fn the_outermost_of_apt_and_its_forked_children_is_the_apt_process() {
+        let process = |pid| AptProcess {
+            pid,
+            start: 100 + u64::from(pid),
+        };
+        let apt = "apt-get -y install jicofo";
+        // sh -c (hook) → apt-get (fork for the hook) → apt-get (the run) → bash
+        let ancestors = vec![
+            (process(409), args("sh -c /usr/bin/jitsi-custom hook pre-invoke")),
+            (process(406), args(apt)),
+            (process(401), args(apt)),
+            (process(399), args("/bin/bash /e2e/scenario.sh")),
+            (process(300), args(apt)),
+        ];
+        assert_eq!(
+            apt_among_ancestors(&ancestors),
+            Some((apt.to_string(), process(401)))
+        );
+        assert_eq!(apt_among_ancestors(&ancestors[..1]), None);
+        assert_eq!(
+            apt_among_ancestors(&ancestors[..2]),
+            Some((apt.to_string(), process(406)))
+        );
     }
 
     #[test]

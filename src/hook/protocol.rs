@@ -112,13 +112,35 @@ pub fn parse(input: &str) -> PkgsInfo {
     info
 }
 
-/// apt quotes values that carry specials; the values this tool reads do not need it.
+/// apt writes each value through its `QuoteString`: `%`, spaces, control and non-ASCII bytes and
+/// `=`, `"` and newlines become `%xx`. Regression: `CommandLine::AsString` was kept as
+/// `apt-get%20upgrade`, and named the apt run that way.
 fn unquote(value: &str) -> String {
     let v = value.trim_end_matches('\r');
-    v.strip_prefix('"')
+    let v = v
+        .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
         .unwrap_or(v)
-        .to_string()
+        .as_bytes();
+    let mut bytes = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        let decoded = (v[i] == b'%')
+            .then(|| v.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match decoded {
+            Some(byte) => {
+                bytes.push(byte);
+                i += 3;
+            }
+            None => {
+                bytes.push(v[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn parse_line(line: &str, with_arch: bool) -> Option<PackageLine> {
@@ -254,6 +276,14 @@ jitsi-meet-web 1.0.1-1 all none ? 1.0.2-1 all none /x.deb
         assert_eq!(coturn.step, Step::Remove);
         assert_eq!(coturn.new, None);
         assert_eq!(info.packages[4].step, Step::Configure);
+    }
+
+    #[test]
+    fn quoted_values_are_decoded() {
+        // As apt 2.6 writes `apt-get -y install jicofo` (seen in the end-to-end chroot).
+        let info = parse("VERSION 3\nCommandLine::AsString=apt-get%20-y%20install%20jicofo\nX=a%zz%2\n\n");
+        assert_eq!(info.command_line(), Some("apt-get -y install jicofo"));
+        assert_eq!(info.config("X"), Some("a%zz%2"));
     }
 
     #[test]

@@ -269,8 +269,10 @@ fn skip_rehashing_on_read() {
     git2::opts::strict_hash_verification(false);
 }
 
-/// Takes the state dir's lock without waiting: a second writer gets a clear error at once.
-fn lock_state_dir(dir: &Path) -> Result<File> {
+/// Takes the state dir's lock without waiting: a second writer gets a clear error at once. Held
+/// until the file is dropped; [`Store::open_for_writing`] takes it, the apt hook's fast path
+/// takes only the lock.
+pub fn lock_state_dir(dir: &Path) -> Result<File> {
     let path = dir.join("lock");
     let mut file = std::fs::OpenOptions::new()
         .read(true)

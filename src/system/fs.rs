@@ -41,6 +41,24 @@ pub struct Stamp {
     pub dev: u64,
 }
 
+impl Stamp {
+    pub fn of(md: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            size: md.size(),
+            mtime_ns: md.mtime() as i128 * 1_000_000_000 + md.mtime_nsec() as i128,
+            ctime_ns: md.ctime() as i128 * 1_000_000_000 + md.ctime_nsec() as i128,
+            ino: md.ino(),
+            dev: md.dev(),
+        }
+    }
+
+    /// Whether a change made up to `window_ns` after `at_ns` could have left this stamp as it
+    /// is (same size, same coarse timestamp tick): then the stamp cannot vouch for the content.
+    pub fn is_racy(&self, at_ns: i128, window_ns: i128) -> bool {
+        self.mtime_ns.max(self.ctime_ns) + window_ns > at_ns
+    }
+}
+
 /// Why a live path cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PathProblem {
@@ -102,13 +120,7 @@ pub fn stamp(root: &Path, path: &InstallPath) -> Result<Option<(Stamp, FileMeta)
         return Err(PathProblem::NotAFile);
     }
     Ok(Some((
-        Stamp {
-            size: md.size(),
-            mtime_ns: md.mtime() as i128 * 1_000_000_000 + md.mtime_nsec() as i128,
-            ctime_ns: md.ctime() as i128 * 1_000_000_000 + md.ctime_nsec() as i128,
-            ino: md.ino(),
-            dev: md.dev(),
-        },
+        Stamp::of(&md),
         FileMeta {
             mode: md.mode() & 0o7777,
             uid: md.uid(),

@@ -108,3 +108,30 @@ customise() {
 systemctl_calls() {
     cat /var/log/systemctl.log 2>/dev/null || true
 }
+
+# customised_with_hooks: 1.0.1-1 installed with apt, `jitsi-custom init`, the apt hook in place
+# (`install-hooks --no-enable`), the guide's customisations recorded as "guide". Where the hook
+# scenarios start.
+customised_with_hooks() {
+    publish 1.0.1-1
+    apt_get update -qq
+    apt_get install -qq "${JITSI_PACKAGES[@]}" >/dev/null
+    jitsi-custom --non-interactive init >/dev/null  # the interactive scenarios prompt only at the conflict
+    jitsi-custom install-hooks --no-enable >/dev/null
+    [ -f /etc/apt/apt.conf.d/80jitsi-custom ] || fail "install-hooks did not install the apt hook"
+    customise
+    jitsi-custom record -m guide >/dev/null
+}
+
+# tracked_files: the paths jitsi-custom tracks, one a line.
+tracked_files() {
+    jitsi-custom --json status | sed -n 's/^ *"path": "\(\/[^"]*\)",\{0,1\}$/\1/p'
+}
+
+# assert_no_conflict_markers: no tracked live file holds a conflict marker.
+assert_no_conflict_markers() {
+    local files
+    mapfile -t files < <(tracked_files)
+    [ "${#files[@]}" -gt 0 ] || fail "no tracked files"
+    ! grep -l -e '^<<<<<<<' -e '^>>>>>>>' "${files[@]}" || fail "conflict markers in live files"
+}
