@@ -84,6 +84,12 @@ impl Op {
 /// markers: the content always parses). For settings upstream dropped, [`left_behind`] lists
 /// what the caller can still do: keep the value anyway with [`apply_ops`], or move it with
 /// [`carry_setting`] when the setting has a new home.
+fn same_but_whitespace(a: &[u8], b: &[u8]) -> bool {
+    a.iter()
+        .filter(|c| !c.is_ascii_whitespace())
+        .eq(b.iter().filter(|c| !c.is_ascii_whitespace()))
+}
+
 pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
     if local == upstream || local == base {
         return Merged::clean(upstream.to_vec());
@@ -110,6 +116,17 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
         }
     };
     let ops = diff_docs(&base_doc, &local_doc);
+    // The operations must say everything the customisation changed: an edit they do not capture
+    // (a comment, code outside the config object) would be lost silently. Then the line merge
+    // carries it, or a person decides.
+    let captured = apply_ops(base, &ops).is_ok_and(|replayed| same_but_whitespace(&replayed, local));
+    if !captured {
+        let mut merged = merge_text(base, local, upstream, labels, Whitespace::Exact);
+        merged.notes.push(
+            "fell back to text: the customisation changes more than settings (comments or code)".into(),
+        );
+        return merged;
+    }
     let file_kind = upstream_doc
         .roots
         .first()
@@ -1630,5 +1647,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Regression: a comment the admin added after the config object was dropped, and the rebase
+    /// reported the customisation as adopted by upstream.
+    #[test]
+    fn an_edit_outside_the_settings_is_not_lost() {
+        let base =
+            b"var interfaceConfig = {\n    APP_NAME: 'Jitsi Meet',\n    SHOW_JITSI_WATERMARK: true,\n};\n";
+        let local = b"var interfaceConfig = {\n    APP_NAME: 'Jitsi Meet',\n    SHOW_JITSI_WATERMARK: true,\n};\n// Praxis: see the admin guide\n";
+        let upstream = b"var interfaceConfig = {\n    APP_NAME: 'Jitsi Meet',\n    SHOW_JITSI_WATERMARK: true,\n    SHOW_BRAND_WATERMARK: false,\n};\n";
+        let merged = merge_js_config(base, local, upstream, &Labels::default());
+        assert!(merged.is_clean(), "{:?}", merged.conflicts);
+        let text = String::from_utf8(merged.content).unwrap();
+        assert!(text.contains("// Praxis: see the admin guide"), "{text}");
+        assert!(text.contains("SHOW_BRAND_WATERMARK"), "{text}");
     }
 }
