@@ -494,17 +494,7 @@ fn hook_steps_never_write_on_dry_run() {
 #[test]
 fn init_on_a_terminal_offers_to_hold_the_jitsi_packages() {
     let (w, _sandbox) = installed();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .arg("--root")
-        .arg(&w.root)
-        .arg("--state-dir")
-        .arg(&w.state)
-        .arg("init");
-    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let mut session = w.pty(&["init"], &[]);
     session
         .exp_string("so that `apt upgrade` keeps them back")
         .unwrap();

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use rexpect::process::WaitStatus;
-use rexpect::session::{PtySession, spawn_command};
+use rexpect::session::PtySession;
 
-const TIMEOUT_MS: u64 = 20_000;
 const DOWN: &str = "\x1b[B";
 
 /// The choices in the order the prompt lists them.
@@ -42,12 +41,7 @@ fn conflict_world() -> (World, Vec<u8>) {
 
 /// Starts `jitsi-custom ARGS…` on a pseudo-terminal.
 fn spawn(w: &World, args: &[&str], env: &[(&str, &str)]) -> PtySession {
-    let mut cmd = w.std_cmd(args);
-    cmd.env("TERM", "xterm");
-    for (key, value) in env {
-        cmd.env(key, value);
-    }
-    spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn on a pty")
+    w.pty(args, env)
 }
 
 /// Waits for the question, moves down to `choice` and presses Enter.

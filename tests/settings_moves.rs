@@ -80,17 +80,7 @@ fn without_a_terminal_a_moved_setting_is_parked_with_its_new_key() {
 #[test]
 fn at_the_prompt_a_moved_setting_is_carried_into_config_js() {
     let w = upgraded_world();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .arg("--root")
-        .arg(&w.root)
-        .arg("--state-dir")
-        .arg(&w.state)
-        .args(["rebase", "--no-restart"]);
-    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let mut session = w.pty(&["rebase", "--no-restart"], &[]);
     for key in ["MOBILE_DOWNLOAD_LINK_ANDROID", "TOOLBAR_ALWAYS_VISIBLE"] {
         session.exp_string(&format!("upstream moved `{key}`")).unwrap();
         session.exp_string("carry the value").unwrap();
@@ -151,17 +141,7 @@ fn a_setting_both_sides_changed_is_asked_about_by_name() {
         .success();
     sandbox.install(&[v2]).unwrap();
 
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .arg("--root")
-        .arg(&w.root)
-        .arg("--state-dir")
-        .arg(&w.state)
-        .args(["rebase", "--no-restart"]);
-    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let mut session = w.pty(&["rebase", "--no-restart"], &[]);
     session.exp_string("both changed `authentication`").unwrap();
     session.exp_string("keep yours").unwrap();
     // "keep yours" is preselected.

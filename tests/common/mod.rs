@@ -175,6 +175,16 @@ impl World {
         cmd
     }
 
+    /// Starts `jitsi-custom ARGS…` on a pseudo-terminal, with `env` added.
+    pub fn pty(&self, args: &[&str], env: &[(&str, &str)]) -> rexpect::session::PtySession {
+        let mut cmd = self.std_cmd(args);
+        cmd.env("TERM", "xterm");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty")
+    }
+
     /// Writes a live file under the root (creating directories).
     pub fn write(&self, install_path: &str, content: impl AsRef<[u8]>) {
         let path = self.live(install_path);
