@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The maintenance window (`jitsi-custom upgrade`, what the systemd timer runs): held packages are
+# The maintenance window (`jitsi-custom upgrade --system`: the rest of the system first, Jitsi held; then): held packages are
 # released, upgraded with local conffiles kept, the customisations carried onto the new files, the
 # affected services restarted and checked, and the packages held again.
 # shellcheck source=tests/e2e/lib.sh
@@ -27,7 +27,7 @@ assert_versions 1.0.1-1 "${JITSI_PACKAGES[@]}"
 
 step "jitsi-custom upgrade"
 : >/var/log/systemctl.log
-jitsi-custom upgrade --non-interactive
+jitsi-custom upgrade --system --non-interactive
 assert_versions 1.0.2-1 "${JITSI_PACKAGES[@]}"
 assert_held "${JITSI_PACKAGES[@]}"
 
