@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The maintenance window (`jitsi-custom upgrade --system`: the rest of the system first, Jitsi held; then): held packages are
-# released, upgraded with local conffiles kept, the customisations carried onto the new files, the
-# affected services restarted and checked, and the packages held again.
+# The maintenance window (`jitsi-custom upgrade --system`, what the systemd timer runs, plus the
+# rest of the system first): held packages are released, upgraded with local conffiles kept, the
+# customisations carried onto the new files, the affected services restarted and checked, and the
+# packages held again.
 # shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
