@@ -10,11 +10,12 @@ use clap::Args;
 use super::{Ctx, Outcome};
 use crate::sandbox::{self, Sandbox};
 
-/// Show what jitsi-custom does, on a sandbox in a temporary directory: install Jitsi-like packages
-/// (version 1.0.1-1) with the real dpkg, customise them as the admin guide says, record the
-/// customisations, upgrade to 1.0.2-1 (dpkg overwrites them) and rebase them back, then upgrade
-/// to 1.0.3-1, where one customisation conflicts and is parked while the others carry. Nothing
-/// is left behind unless --keep is given.
+/// Show what jitsi-custom does, on a sandbox in a temporary directory.
+///
+/// It installs Jitsi-like packages (version 1.0.1-1) with the real dpkg, customise them as the admin
+/// guide says, record the customisations, upgrade to 1.0.2-1 (dpkg overwrites them) and rebase them
+/// back, then upgrade to 1.0.3-1, where one customisation conflicts and is parked while the others
+/// carry. Nothing is left behind unless --keep is given.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Keep the sandbox and print where it is, to explore it afterwards.

@@ -11,8 +11,9 @@ use crate::error::Error;
 use crate::live;
 use crate::ui::diff::{line_counts, write_unified};
 
-/// Show the customisations as unified diffs against upstream (what `record` kept), or with
-/// `--live` the edits not recorded yet. The output applies with `patch -p1` in the root.
+/// Show the customisations as unified diffs.
+///
+/// Against upstream, what `record` kept; with `--live`, the edits not recorded yet. The output applies with `patch -p1` in the root.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Only this file.

@@ -10,8 +10,10 @@ use super::{Ctx, Outcome};
 use crate::store::Manifest;
 use crate::system::apt::{self, Selection, SelectionPlan};
 
-/// Hold the Jitsi packages (like `apt-mark hold`): `apt upgrade` keeps them back until
-/// `jitsi-custom unhold` or the maintenance window (`jitsi-custom upgrade`) releases them.
+/// Hold the Jitsi packages (like `apt-mark hold`).
+///
+/// `apt upgrade` keeps them back until `jitsi-custom unhold` or the maintenance window
+/// (`jitsi-custom upgrade`) releases them.
 ///
 /// The set is the manifest's `packages` list, or the admin guide's (coturn jicofo prosody
 /// jitsi-meet jitsi-meet-web jitsi-meet-web-config jitsi-meet-prosody jitsi-meet-turnserver

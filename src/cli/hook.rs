@@ -16,8 +16,10 @@ use crate::record::{self, Into};
 use crate::status;
 use crate::store::Manifest;
 
-/// The steps of the apt hook. apt runs them through `/etc/apt/apt.conf.d/80jitsi-custom`
-/// (`jitsi-custom install-hooks` puts it there); there is no need to run them by hand.
+/// The steps of the apt hook.
+///
+/// apt runs them through `/etc/apt/apt.conf.d/80jitsi-custom` (`jitsi-custom install-hooks` puts it
+/// there); there is no need to run them by hand.
 ///
 /// - `pre-invoke`, before dpkg runs: records edits of tracked files that no customisation
 ///   holds yet, as a customisation named after the apt command ("edits before apt: apt upgrade"),

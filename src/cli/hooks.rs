@@ -11,8 +11,9 @@ use super::{Ctx, Outcome};
 use crate::hook::files::{self, Action, FileChange};
 use crate::system::services;
 
-/// Put the apt hook and the maintenance window in place:
-/// `/etc/apt/apt.conf.d/80jitsi-custom` (records edits before dpkg runs and carries the
+/// Put the apt hook and the maintenance window in place.
+///
+/// These are `/etc/apt/apt.conf.d/80jitsi-custom` (records edits before dpkg runs and carries the
 /// customisations onto new package files after it) and the systemd units
 /// `jitsi-custom-upgrade.service` / `.timer` in `/etc/systemd/system/` (Sunday 03:00).
 ///
@@ -27,7 +28,8 @@ pub struct InstallHooksArgs {
     no_enable: bool,
 }
 
-/// Remove exactly the files `install-hooks` put in place (and disable the timer on `/`).
+/// Remove exactly the files `install-hooks` put in place (and disable the timer on `/`)
+///
 /// Files already gone are fine.
 #[derive(Debug, Args)]
 pub struct UninstallHooksArgs {}

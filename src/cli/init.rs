@@ -12,9 +12,11 @@ use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Refs, Store, TrackedFile};
 use crate::system::dpkg::Dpkg;
 
-/// Start keeping customisations: detect the Jitsi packages, versions and domain, track the
-/// files admins customise, and take their pristine upstream content from dpkg, the guide's
-/// `*.BKP` copies or apt's package cache. Edits already made become the first customisations.
+/// Start keeping customisations.
+///
+/// Detects the Jitsi packages, versions and domain, track the files admins customise, and take their
+/// pristine upstream content from dpkg, the guide's `*.BKP` copies or apt's package cache. Edits
+/// already made become the first customisations.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The Jitsi domain (default: found from /etc/jitsi/meet/<domain>-config.js).

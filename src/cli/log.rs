@@ -7,8 +7,10 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 
-/// Show the operation log: every init, track, record, rebase and rollback with its id. Any of
-/// these states can be restored with `jitsi-custom rollback ID`.
+/// Show the operation log.
+///
+/// Every init, track, record, rebase and rollback with its id. Any of these states can be restored
+/// with `jitsi-custom rollback ID`.
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// Show at most N operations.

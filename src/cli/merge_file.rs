@@ -11,15 +11,16 @@ use crate::InstallPath;
 use crate::error::Error;
 use crate::merge::{self, Labels, Strategy};
 
-/// Merge BASE (old upstream), LOCAL (customised) and UPSTREAM (new upstream) with the strategy
-/// for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config, minified or
-/// binary. The result goes to stdout or OUT. Exit status 0 when clean, 1 when a person is needed
-/// (text-like results then hold git-style conflict markers), 2 on bad input.
+/// Merge three versions of one file, as a git merge driver can.
 ///
-/// As a git merge driver (.git/config):
-///   [merge "jitsi"]
-///     driver = jitsi-custom merge-file --path %P %O %A %B -o %A
+/// BASE is the old upstream, LOCAL the customised file, UPSTREAM the new upstream; the strategy is the
+/// one for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config, minified or binary. The result goes to stdout or OUT.
+/// Exit status 0 when clean, 1 when a person is needed (text-like results then hold git-style
+/// conflict markers), 2 on bad input.
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "As a git merge driver:\n\n  # .git/config\n  [merge \"jitsi\"]\n      driver = jitsi-custom merge-file --path %P %O %A %B -o %A\n\n  # .gitattributes\n  *.json merge=jitsi"
+)]
 pub struct MergeFileArgs {
     /// The install path the files stand for; picks the strategy.
     #[arg(long, value_name = "INSTALL_PATH")]

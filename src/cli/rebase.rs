@@ -10,9 +10,11 @@ use super::{Ctx, Outcome};
 use crate::InstallPath;
 use crate::rebase::{self, Fate, Options, Report};
 
-/// Take in the new upstream content the packages brought (files dpkg overwrote, `.dpkg-dist`
-/// copies of conffiles, changed templates), replay every customisation onto it with a 3-way merge,
-/// validate the results, write them atomically and restart the services whose files changed.
+/// Carry the customisations onto the new upstream files.
+///
+/// Takes in the new upstream content the packages brought (files dpkg overwrote, `.dpkg-dist`
+/// copies of conffiles, changed templates), replays every customisation onto it with a 3-way merge,
+/// validates the results, writes them atomically and restarts the services whose files changed.
 ///
 /// A conflict is asked about on a terminal; without one (or with --non-interactive) it is parked,
 /// the other customisations still apply, and the exit status is 1. `jitsi-custom resolve` works

@@ -11,8 +11,9 @@ use crate::error::Error;
 use crate::record::{self, Into};
 use crate::status;
 
-/// Record live edits of tracked files as a named customisation (a patch on the stack), so that
-/// upgrades carry them. Only edits are recorded: a file a package overwrote is left for `rebase`.
+/// Record live edits as a named customisation.
+///
+/// The edits of tracked files become a patch on the stack, so that upgrades carry them. Only edits are recorded: a file a package overwrote is left for `rebase`.
 #[derive(Debug, Args)]
 pub struct RecordArgs {
     /// What the customisation is, in a few words ("German welcome texts").

@@ -6,9 +6,11 @@ use clap::Args;
 use super::{Ctx, Outcome};
 use crate::error::Error;
 
-/// Work through the parked conflicts: each is merged again onto the current files and, where it
-/// still conflicts, asked about (keep, take upstream, edit, diff, merge tool, park, abort).
-/// Resolutions are remembered and reused when the same conflict comes back.
+/// Work through the parked conflicts.
+///
+/// Each is merged again onto the current files and, where it still conflicts, asked about (keep,
+/// take upstream, edit, diff, merge tool, park, abort). Resolutions are remembered and reused when
+/// the same conflict comes back.
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
     /// Do not restart or reload services.

@@ -7,9 +7,11 @@ use super::{Ctx, Outcome};
 use crate::error::Error;
 use crate::record;
 
-/// Restore the live files, the customisations and the manifest exactly as an earlier operation
-/// left them (see `jitsi-custom log`). Without OP, undo the last operation. Live edits not
-/// recorded yet are recorded first, so the rollback itself can be undone.
+/// Return to the state an earlier operation left.
+///
+/// The live files, the customisations and the manifest are restored exactly as the operation left
+/// them (see `jitsi-custom log`). Without OP, undo the last operation. Live edits not recorded yet are recorded first, so the
+/// rollback itself can be undone.
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// The operation to return to (an id or a prefix of one from `jitsi-custom log`).

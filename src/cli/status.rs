@@ -8,10 +8,11 @@ use clap::Args;
 use super::{Ctx, Outcome};
 use crate::status::{self, FileState};
 
-/// Show each tracked file's state — clean, customised, unrecorded (edited, not recorded),
-/// overwritten (a package replaced a customised file), upstream-changed (new upstream content to
-/// take in with `rebase`), conflict (parked), missing — and the Jitsi packages' recorded and
-/// installed versions and holds.
+/// Show the state of every tracked file and of the Jitsi packages.
+///
+/// A file is clean, customised, unrecorded (edited, not recorded), overwritten (a package replaced
+/// a customised file), upstream-changed (new upstream content to take in with `rebase`), conflict
+/// (parked) or missing. Packages show their recorded and installed versions and holds.
 ///
 /// Exit status: 0 all good, 1 something needs attention, 2 usage or input error, 3 failure.
 #[derive(Debug, Args)]

@@ -12,9 +12,11 @@ use crate::intake::{self, Pristine};
 use crate::live;
 use crate::store::upstream::{Origin, Source};
 
-/// Keep customisations of more files: any regular file under the root, text or binary, also one
-/// that no package ships (a new logo). A directory stands for every file below it. Its pristine content is taken from dpkg where a package
-/// owns it; edits already in it show as `unrecorded` until you `record` them.
+/// Keep customisations of more files.
+///
+/// Any regular file under the root, text or binary, also one that no package ships (a new logo). A
+/// directory stands for every file below it. Its pristine content is taken from dpkg where a
+/// package owns it; edits already in it show as `unrecorded` until you `record` them.
 #[derive(Debug, Args)]
 pub struct TrackArgs {
     /// Files to track (absolute install paths like /usr/share/jitsi-meet/interface_config.js).
@@ -22,8 +24,10 @@ pub struct TrackArgs {
     paths: Vec<PathBuf>,
 }
 
-/// Stop keeping customisations of files. Their recorded customisations are dropped from the
-/// stack (the operation log still has them); the live files are left as they are.
+/// Stop keeping customisations of files
+///
+/// Their recorded customisations are dropped from the stack (the operation log still has them); the
+/// live files are left as they are.
 #[derive(Debug, Args)]
 pub struct UntrackArgs {
     #[arg(required = true, value_name = "PATH")]

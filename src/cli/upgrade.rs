@@ -16,11 +16,13 @@ use crate::store::oplog::Operation;
 use crate::system::apt::{self, KEEP_CONFFILES, Selection};
 use crate::system::{deb, dpkg::Dpkg, services};
 
-/// Run a maintenance window unattended: record unrecorded edits, refresh the package lists,
-/// release and upgrade the Jitsi packages (keeping local conffiles), carry the customisations
-/// onto the new files, validate, restart what changed, check that those services run, and hold
-/// the packages again. If any step fails, the customised files and the previous package versions
-/// (from apt's cache or repository) are put back, the packages are held, and the exit status is 3.
+/// Run a maintenance window unattended.
+///
+/// It records unrecorded edits, refreshes the package lists, release and upgrade the Jitsi packages
+/// (keeping local conffiles), carry the customisations onto the new files, validate, restart what
+/// changed, check that those services run, and hold the packages again. If any step fails, the
+/// customised files and the previous package versions (from apt's cache or repository) are put
+/// back, the packages are held, and the exit status is 3.
 ///
 /// Conflicts are asked about on a terminal; otherwise they are parked (exit 1) and the server
 /// keeps running on valid files. The systemd timer `jitsi-custom-upgrade.timer` runs this on

@@ -12,9 +12,10 @@ use crate::error::Error;
 use crate::live;
 use crate::validate::{self, Checked};
 
-/// Check live files the way `rebase` checks a result before it goes live: JSON, JavaScript,
-/// Lua, XML/SVG, conflict markers, and `nginx -t` for nginx files when nginx is installed.
-/// Without PATH, every tracked file. Exit status 1 when a file fails.
+/// Check live files the way `rebase` checks a result before it goes live.
+///
+/// Checks JSON, JavaScript, Lua, XML/SVG, conflict markers, and `nginx -t` for nginx files when nginx is
+/// installed. Without PATH, every tracked file. Exit status 1 when a file fails.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[arg(value_name = "PATH")]

@@ -15,9 +15,10 @@ use crate::error::Error;
 use crate::record::{self, Into};
 use crate::status;
 
-/// Watch the tracked files and record every edit as soon as the file has settled, as the
-/// customisation "edits seen by watch" (rename or fold them later with `record --into`). Runs
-/// until interrupted. Edits made by jitsi-custom itself or by packages are not recorded: only
+/// Record edits of tracked files as they happen.
+///
+/// Every edit is recorded as soon as the file has settled, as the customisation "edits seen by
+/// watch" (rename or fold them later with `record --into`). Runs until interrupted. Edits made by jitsi-custom itself or by packages are not recorded: only
 /// what `status` calls unrecorded is.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
