@@ -24,7 +24,7 @@ use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Store, TrackedFile, UPSTREAM_REF};
 use crate::system::dpkg::Dpkg;
 use crate::system::fs::{self as livefs, FileMeta};
-use crate::system::{deb, md5_hex};
+use crate::system::md5_hex;
 
 /// A state file that exists while live files are being written after the branches moved: a run
 /// killed in between is finished by the next writer (see [`finish_interrupted_writes`]).
@@ -730,52 +730,33 @@ fn take_in(
             }));
         }
     }
-    if let Some(template) = &file.template {
-        let Some(content) = live::read(root, template)? else {
+    // A template is rendered afresh (the caller compares it with the recorded upstream); a
+    // package file is only looked at when dpkg's md5 moved, or the live file is the package's
+    // content while the customised one is recorded (dpkg reinstalled it).
+    let live_content = live::read(root, &file.path)?;
+    if file.template.is_none() {
+        let Some(package) = &file.package else {
             return Ok(None);
         };
-        let template_md5 = match &file.package {
-            Some(p) => dpkg.expected_md5(p, &template.to_string())?,
-            None => None,
+        let Some(expected) = dpkg.expected_md5(package, &install_path)? else {
+            return Ok(None);
         };
-        return Ok(Some(Intake {
-            content: Some(file.render_template(&content)),
-            origin: origin(Source::Template, template_md5),
-            tidy: None,
-        }));
+        let live_is_package = live_content.as_deref().is_some_and(|c| md5_hex(c) == expected);
+        let custom = store.content_at(custom_tip, file.path.as_rel())?;
+        if Some(&expected) == recorded.as_ref() && !(live_is_package && live_content != custom) {
+            return Ok(None);
+        }
     }
-    let Some(package) = &file.package else {
-        return Ok(None);
-    };
-    let Some(expected) = dpkg.expected_md5(package, &install_path)? else {
-        return Ok(None);
-    };
-    let live_content = live::read(root, &file.path)?;
-    let live_is_package = live_content.as_deref().is_some_and(|c| md5_hex(c) == expected);
-    let custom = store.content_at(custom_tip, file.path.as_rel())?;
-    if Some(&expected) == recorded.as_ref() && !(live_is_package && live_content != custom) {
-        return Ok(None);
-    }
-    if live_is_package {
-        return Ok(Some(Intake {
-            content: live_content,
-            origin: origin(Source::Dpkg, Some(expected)),
-            tidy: None,
-        }));
-    }
-    if let Some(pkg) = dpkg.package(package)
-        && let Some(archive) = deb::cached_deb(root, &pkg.name, &pkg.version, &pkg.architecture)
-        && let Ok(mut files) = deb::read_files(&archive, &[install_path.as_str()])
-        && let Some(content) = files.remove(&install_path)
-        && md5_hex(&content) == expected
-    {
-        return Ok(Some(Intake {
-            content: Some(content),
-            origin: origin(Source::DebCache, Some(expected)),
-            tidy: None,
-        }));
-    }
-    Ok(None)
+    Ok(
+        match crate::intake::find_pristine(root, dpkg, file, live_content.as_deref(), false)? {
+            crate::intake::Pristine::Found { content, origin } => Some(Intake {
+                content: Some(content),
+                origin,
+                tidy: None,
+            }),
+            _ => None,
+        },
+    )
 }
 
 enum ScriptEdits {
