@@ -71,6 +71,20 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     path
 }
 
+/// Runs `rebase` on a pty with a merge tool script (called as `tool base local upstream output`)
+/// and picks "run a merge tool" at the prompt; returns the output and exit code.
+fn rebase_with_merge_tool(w: &World, body: &str) -> (String, i32) {
+    let tool = script(w.dir.path(), "mergetool", body);
+    let command = format!("{} {{base}} {{local}} {{upstream}} {{output}}", tool.display());
+    let mut s = spawn(
+        w,
+        &["rebase", "--no-restart"],
+        &[("JITSI_CUSTOM_MERGETOOL", &command)],
+    );
+    choose(&mut s, Choice::MergeTool);
+    finish(s)
+}
+
 fn parked(w: &World) -> serde_json::Value {
     let out = w.cmd(&["status", "--json"]).output().unwrap();
     serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["parked"].clone()
@@ -219,20 +233,11 @@ fn show_diff_prints_both_sides_and_asks_again() {
 #[test]
 fn a_merge_tool_result_goes_live() {
     let (w, _) = conflict_world();
-    let tool = script(
-        w.dir.path(),
-        "mergetool",
+    let (out, code) = rebase_with_merge_tool(
+        &w,
         // base local upstream output: upstream's card with the practice heading.
         "test -f \"$1\" && test -f \"$2\" || exit 9\nsed 's|<h2>Jitsi Meet</h2>|<h2>Praxis per Merge-Tool</h2>|' \"$3\" > \"$4\"",
     );
-    let command = format!("{} {{base}} {{local}} {{upstream}} {{output}}", tool.display());
-    let mut s = spawn(
-        &w,
-        &["rebase", "--no-restart"],
-        &[("JITSI_CUSTOM_MERGETOOL", &command)],
-    );
-    choose(&mut s, Choice::MergeTool);
-    let (out, code) = finish(s);
     assert_eq!(code, 0, "{out}");
     let expected = String::from_utf8(upstream_card())
         .unwrap()
@@ -270,19 +275,10 @@ fn park_leaves_the_card_for_later_and_resolve_settles_it() {
 #[test]
 fn a_recorded_resolution_is_reused_after_a_rollback() {
     let (w, _) = conflict_world();
-    let tool = script(
-        w.dir.path(),
-        "mergetool",
+    let (out, code) = rebase_with_merge_tool(
+        &w,
         "sed 's|<h2>Jitsi Meet</h2>|<h2>Einmal entschieden</h2>|' \"$3\" > \"$4\"",
     );
-    let command = format!("{} {{base}} {{local}} {{upstream}} {{output}}", tool.display());
-    let mut s = spawn(
-        &w,
-        &["rebase", "--no-restart"],
-        &[("JITSI_CUSTOM_MERGETOOL", &command)],
-    );
-    choose(&mut s, Choice::MergeTool);
-    let (out, code) = finish(s);
     assert_eq!(code, 0, "{out}");
     let resolved = w.read(CARD);
     assert!(String::from_utf8_lossy(&resolved).contains("Einmal entschieden"));

@@ -86,10 +86,7 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
         .into_iter()
         .filter(|name| dpkg.package(name).is_some())
         .collect();
-    let before: BTreeMap<String, String> = set
-        .iter()
-        .filter_map(|n| dpkg.package(n).map(|p| (n.clone(), p.version.clone())))
-        .collect();
+    let before = versions(&dpkg, &set);
     let hooks_off = [(super::hook::HOOKS_OFF, "1")];
     let dpkg_copies_before = dpkg_copies(ctx, &manifest);
 
@@ -106,7 +103,7 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
     }
 
     let mut summary = Summary::default();
-    let result = window(ctx, &store, &set, &hooks_off, &mut summary);
+    let result = window(ctx, &store, &set, &before, &hooks_off, &mut summary);
     if let Err(err) = result {
         summary.failure = Some(format!("{err:#}"));
         progress("something failed: rolling back");
@@ -136,12 +133,12 @@ fn window(
     ctx: &Ctx,
     store: &Store,
     set: &[String],
+    before: &BTreeMap<String, String>,
     hooks_off: &[(&str, &str)],
     summary: &mut Summary,
 ) -> Result<()> {
     let manifest = store.load_manifest()?;
     let before_files = content_ids(ctx, &manifest)?;
-    let before_versions = versions(&ctx.dpkg()?, set);
 
     ctx.say(format_args!("==> upgrading {}", set.join(" ")));
     apt::set_selections(&ctx.root, set, Selection::Install)?;
@@ -152,7 +149,7 @@ fn window(
 
     let dpkg = ctx.dpkg()?;
     for (name, new) in versions(&dpkg, set) {
-        if let Some(old) = before_versions.get(&name)
+        if let Some(old) = before.get(&name)
             && *old != new
         {
             summary.upgraded.insert(name, (old.clone(), new));
@@ -192,7 +189,7 @@ fn window(
         }
     }
     for url in &manifest.health_urls {
-        check_url(url)?;
+        services::check_url(url)?;
     }
     Ok(())
 }
@@ -314,27 +311,6 @@ fn content_ids(
             ))
         })
         .collect()
-}
-
-/// An HTTP(S) health check through curl: any non-2xx answer or no answer fails the window.
-fn check_url(url: &str) -> Result<()> {
-    let status = std::process::Command::new("curl")
-        .args([
-            "--fail",
-            "--silent",
-            "--show-error",
-            "--max-time",
-            "15",
-            "--output",
-            "/dev/null",
-            url,
-        ])
-        .status()
-        .with_context(|| format!("cannot run curl for the health check {url}"))?;
-    if !status.success() {
-        bail!("the health check {url} failed ({status})");
-    }
-    Ok(())
 }
 
 fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {

@@ -120,9 +120,74 @@ fn systemctl(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// An HTTP(S) health check through curl: a non-2xx answer, or none within 15 s, is an error.
+pub fn check_url(url: &str) -> Result<()> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!(crate::error::Error::Usage(format!(
+            "health check {url:?} is not an http(s) URL"
+        )));
+    }
+    let output = Command::new("curl")
+        .args([
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "15",
+            "--output",
+            "/dev/null",
+            "--",
+            url,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run curl for the health check {url}"))?;
+    if !output.status.success() {
+        bail!(
+            "the health check {url} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Serves one HTTP response with the given status line on a free loopback port.
+    fn serve_once(status: &'static str) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/health", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn a_health_check_passes_on_2xx_and_fails_otherwise() {
+        check_url(&serve_once("200 OK")).unwrap();
+        let err = check_url(&serve_once("503 Service Unavailable")).unwrap_err();
+        assert!(format!("{err:#}").contains("503"), "{err:#}");
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        assert!(
+            check_url(&format!("http://{closed}/")).is_err(),
+            "nobody listening"
+        );
+        assert!(check_url("file:///etc/shadow").is_err(), "only http(s)");
+    }
 
     #[test]
     fn odd_unit_names_never_reach_systemctl() {
