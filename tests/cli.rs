@@ -378,3 +378,37 @@ fn watch_records_an_edit_once_the_file_settles() {
         .code(0)
         .stdout(predicate::str::contains("customised"));
 }
+
+#[test]
+fn color_follows_the_flag_and_dry_run_writes_nothing() {
+    let w = initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
+    let coloured = w.cmd(&["--color", "always", "diff", "--live"]).output().unwrap();
+    assert!(
+        stdout(&coloured).contains("\x1b[32m+<p>Praxis</p>"),
+        "{}",
+        stdout(&coloured)
+    );
+    let plain = w.cmd(&["--color", "never", "diff", "--live"]).output().unwrap();
+    assert!(!stdout(&plain).contains('\x1b'), "{}", stdout(&plain));
+    // `auto` off a terminal is plain, whatever NO_COLOR says.
+    let auto = w
+        .cmd(&["diff", "--live"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!stdout(&auto).contains('\x1b'));
+
+    let before = World::snapshot(&w.state);
+    let out = w
+        .cmd(&["--dry-run", "record", "-m", "practice card"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("would record"), "{}", stderr(&out));
+    assert_eq!(World::snapshot(&w.state), before, "a dry run writes nothing");
+    w.cmd(&["status"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("unrecorded"));
+}

@@ -201,12 +201,15 @@ impl World {
     }
 
     /// Every file under a directory with its content, to prove that nothing was written. The
-    /// lock file is left out: taking the lock writes the holder's pid into it.
+    /// lock file is left out (taking the lock writes the holder's pid into it), and so is the
+    /// stat cache (derived data any look at the files may refresh).
     pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
             .into_iter()
             .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file() && e.file_name() != "lock")
+            .filter(|e| {
+                e.file_type().is_file() && e.file_name() != "lock" && e.file_name() != "stat-cache.json"
+            })
             .map(|e| {
                 (
                     e.path().to_path_buf(),
