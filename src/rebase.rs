@@ -614,7 +614,7 @@ fn replay_one(
                 },
                 hint: None,
             }],
-            notes: Vec::new(),
+            ..Merged::default()
         }
     } else {
         merge::merge(strategy, base, local_bytes, upstream_bytes, labels)

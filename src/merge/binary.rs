@@ -16,7 +16,7 @@ pub fn merge_binary(base: &[u8], local: &[u8], upstream: &[u8]) -> Merged {
                 what: "binary file changed both by the customisation and by upstream".into(),
                 hint: Some("keep the customised file or take upstream's".into()),
             }],
-            notes: Vec::new(),
+            ..Merged::default()
         }
     }
 }

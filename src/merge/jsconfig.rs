@@ -164,6 +164,7 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
         content: text.into_bytes(),
         conflicts,
         notes,
+        ..Merged::default()
     }
 }
 

@@ -68,6 +68,7 @@ pub fn merge_json(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -
         content,
         conflicts: state.conflicts,
         notes: state.notes,
+        ..Merged::default()
     }
 }
 

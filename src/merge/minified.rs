@@ -108,8 +108,8 @@ pub fn merge_minified_as(
     if merged.is_clean() {
         return Merged {
             content: join_lines(&merged.content),
-            conflicts: Vec::new(),
             notes: merged.notes,
+            ..Merged::default()
         };
     }
     let blocks = conflict_blocks(&merged.content);
@@ -128,10 +128,19 @@ pub fn merge_minified_as(
         "the conflicting content is shown with one of the {} a line",
         kind.noun()
     ));
+    let regions = merged.regions.map(|mut regions| {
+        regions.split_minified = true;
+        for (choice, conflict) in regions.choices.iter_mut().zip(&conflicts) {
+            choice.what = conflict.what.clone();
+        }
+        regions
+    });
     Merged {
         content: merged.content,
         conflicts,
         notes,
+        regions,
+        ..Merged::default()
     }
 }
 

@@ -102,6 +102,103 @@ pub struct Conflict {
     pub hint: Option<String>,
 }
 
+/// Something a strategy settled without a person that a person should still see: the merge is
+/// clean, the admin's side is in effect, and the review list says what was decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub kind: DecisionKind,
+    /// The setting it is about (`MOBILE_DOWNLOAD_LINK_ANDROID`, `headerSubtitle`,
+    /// `.chatconversation { font-size }`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
+    /// One line for a person: `kept your X; upstream changed its default from A to B`.
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecisionKind {
+    /// Both sides changed the same value; the admin's value stays (a new default does not undo
+    /// an override).
+    KeptYours,
+    /// Upstream removed or commented out a setting the admin set; the admin's setting stays.
+    KeptRemoved,
+    /// Upstream moved the setting elsewhere (named in the message; carried where the engine can).
+    Moved,
+    /// A value that another setting now overrides (a precedence trap).
+    Overridden,
+}
+
+/// A conflicting merge laid out for deciding region by region: the bytes between conflicts, and
+/// what each side has at each conflict. Joining it with one pick per region gives a result
+/// without markers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Regions {
+    /// One more than `choices`: before the first conflict, between each pair, after the last.
+    pub between: Vec<Vec<u8>>,
+    pub choices: Vec<Choice>,
+    /// The regions are in the one-piece-a-line form of a minified file ([`minified`]) and are
+    /// joined back after the picks.
+    pub split_minified: bool,
+}
+
+/// What each side has at one conflicting region.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Choice {
+    /// Names the setting or lines (`both changed setting authentication (line 12)`).
+    pub what: String,
+    pub base: Vec<u8>,
+    pub local: Vec<u8>,
+    pub upstream: Vec<u8>,
+}
+
+impl Regions {
+    /// The result with `picks[i]` at conflict `i`.
+    pub fn join(&self, picks: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, text) in self.between.iter().enumerate() {
+            out.extend_from_slice(text);
+            if let Some(pick) = picks.get(i) {
+                out.extend_from_slice(pick);
+            }
+        }
+        if self.split_minified {
+            minified::join_lines(&out)
+        } else {
+            out
+        }
+    }
+
+    /// Every conflict settled on the customisation's side; everything else merged. Within a
+    /// conflict, an upstream line change that only touches (does not overlap) the customisation's
+    /// is kept too ([`Choice::favour_local`]).
+    pub fn favour_local(&self) -> Vec<u8> {
+        let favoured: Vec<Vec<u8>> = self.choices.iter().map(Choice::favour_local).collect();
+        let picks: Vec<&[u8]> = favoured.iter().map(Vec::as_slice).collect();
+        self.join(&picks)
+    }
+}
+
+impl Choice {
+    /// The customisation's side of this region, with the upstream changes in it that do not
+    /// overlap the customisation's. A line merge joins touching changes into one conflict (as
+    /// xdiff does); where every side has the same number of lines, each line is its own question
+    /// and the lines only upstream changed are upstream's.
+    pub fn favour_local(&self) -> Vec<u8> {
+        let lines =
+            |b: &[u8]| -> Vec<Vec<u8>> { b.split_inclusive(|&c| c == b'\n').map(<[u8]>::to_vec).collect() };
+        let (base, local, upstream) = (lines(&self.base), lines(&self.local), lines(&self.upstream));
+        if base.len() != local.len() || base.len() != upstream.len() {
+            return self.local.clone();
+        }
+        let mut out = Vec::with_capacity(self.local.len());
+        for ((b, l), u) in base.iter().zip(&local).zip(&upstream) {
+            out.extend_from_slice(if l == b { u } else { l });
+        }
+        out
+    }
+}
+
 /// The result of one three-way merge.
 #[derive(Clone, Debug, Default)]
 pub struct Merged {
@@ -111,6 +208,10 @@ pub struct Merged {
     pub conflicts: Vec<Conflict>,
     /// Remarks worth showing (`fell back to text: config.js does not parse`).
     pub notes: Vec<String>,
+    /// What was settled without a person (the review list).
+    pub decisions: Vec<Decision>,
+    /// For a conflicting merge: the result laid out region by region, when the strategy can.
+    pub regions: Option<Regions>,
 }
 
 impl Merged {
@@ -123,6 +224,12 @@ impl Merged {
 
     pub fn is_clean(&self) -> bool {
         self.conflicts.is_empty()
+    }
+
+    /// The result with every conflict settled on the customisation's side, when the strategy laid
+    /// its conflicts out as [`Regions`].
+    pub fn favour_local(&self) -> Option<Vec<u8>> {
+        self.regions.as_ref().map(Regions::favour_local)
     }
 }
 
@@ -137,6 +244,46 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
         Strategy::Minified => merge_minified(base, local, upstream, labels),
         Strategy::JsConfig => merge_js_config(base, local, upstream, labels),
     }
+}
+
+/// Reads a diff3-style result with conflict markers into [`Regions`]. `None` when the markers are
+/// not well formed or there are none.
+pub fn regions_from_markers(content: &[u8], describe: impl Fn(usize, &Choice) -> String) -> Option<Regions> {
+    let mut regions = Regions {
+        between: vec![Vec::new()],
+        ..Regions::default()
+    };
+    let mut lines = content.split_inclusive(|&b| b == b'\n');
+    let mut line_no = 0;
+    while let Some(line) = lines.next() {
+        line_no += 1;
+        if !line.starts_with(b"<<<<<<< ") {
+            regions.between.last_mut()?.extend_from_slice(line);
+            continue;
+        }
+        let start = line_no;
+        let mut choice = Choice::default();
+        let mut side = 0; // 0 local, 1 base, 2 upstream
+        loop {
+            let line = lines.next()?;
+            line_no += 1;
+            let bare = line.strip_suffix(b"\n").unwrap_or(line);
+            let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
+            if line.starts_with(b"||||||| ") && side == 0 {
+                side = 1;
+            } else if bare == b"=======" && side < 2 {
+                side = 2;
+            } else if line.starts_with(b">>>>>>> ") && side == 2 {
+                break;
+            } else {
+                [&mut choice.local, &mut choice.base, &mut choice.upstream][side].extend_from_slice(line);
+            }
+        }
+        choice.what = describe(start, &choice);
+        regions.choices.push(choice);
+        regions.between.push(Vec::new());
+    }
+    (!regions.choices.is_empty()).then_some(regions)
 }
 
 /// One conflict block of a diff3-style result: the lines each side has there.
@@ -280,6 +427,39 @@ mod tests {
             b"a\nx = 2\nb\n"
         );
         assert!(marker_blocks(b"<<<<<<< local\nunterminated\n").is_none());
+    }
+
+    #[test]
+    fn a_text_conflict_is_laid_out_region_by_region() {
+        let base = b"<h1>Welcome</h1>\n<p>old text</p>\n<footer>v1</footer>\n";
+        let local = b"<h1>Willkommen</h1>\n<p>Praxis text</p>\n<footer>v1</footer>\n";
+        let upstream = b"<h1>Welcome</h1>\n<p>new text</p>\n<footer>v2</footer>\n";
+        // Two neighbouring lines on each side: one conflict; the footer is upstream's alone.
+        let merged = merge(Strategy::Text, base, local, upstream, &Labels::default());
+        assert!(!merged.is_clean());
+        let regions = merged.regions.as_ref().expect("a text conflict has regions");
+        assert_eq!(regions.choices.len(), 1);
+        assert_eq!(
+            merged.favour_local().unwrap(),
+            b"<h1>Willkommen</h1>\n<p>Praxis text</p>\n<footer>v2</footer>\n"
+        );
+        let up: Vec<&[u8]> = regions.choices.iter().map(|c| c.upstream.as_slice()).collect();
+        assert_eq!(regions.join(&up), upstream);
+    }
+
+    #[test]
+    fn a_minified_conflict_joins_back_to_one_line() {
+        let base = b".a{color:red}.chat{font-size:10px}.b{x:1}";
+        let local = b".a{color:red}.chat{font-size:14px}.b{x:1}";
+        let upstream = b".a{color:red}.chat{font-size:12px;margin:0}.b{x:2}";
+        let merged = merge(Strategy::Minified, base, local, upstream, &Labels::default());
+        if merged.is_clean() {
+            return; // a strategy that settles this by itself needs no regions
+        }
+        let favoured = merged.favour_local().expect("regions");
+        assert!(!favoured.contains(&b'\n'));
+        assert!(String::from_utf8_lossy(&favoured).contains("font-size:14px"));
+        assert!(String::from_utf8_lossy(&favoured).contains(".b{x:2}"));
     }
 
     #[test]

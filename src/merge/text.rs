@@ -79,10 +79,17 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
                 return Merged::clean(content);
             }
             let conflicts = describe_conflicts(&content);
+            let regions = super::regions_from_markers(&content, |_, _| String::new()).map(|mut regions| {
+                for (choice, conflict) in regions.choices.iter_mut().zip(&conflicts) {
+                    choice.what = conflict.what.clone();
+                }
+                regions
+            });
             Merged {
                 content,
                 conflicts,
-                notes: Vec::new(),
+                regions,
+                ..Merged::default()
             }
         }
         // libgit2 refuses some inputs (binary-looking content); a person decides then.
@@ -92,7 +99,7 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
                 what: format!("the line merge could not run: {}", err.message()),
                 hint: Some("keep the customised file or take upstream's".into()),
             }],
-            notes: Vec::new(),
+            ..Merged::default()
         },
     }
 }
