@@ -19,7 +19,7 @@ use crate::live;
 use crate::merge::{self, Labels, Merged, Strategy};
 use crate::record;
 use crate::status;
-use crate::store::parked::{Parked, conflict_key};
+use crate::store::parked::{Fallback, Notice, NoticeKind, Parked, conflict_key};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Store, TrackedFile, UPSTREAM_REF};
 use crate::system::dpkg::Dpkg;
@@ -106,8 +106,11 @@ pub enum Fate {
     Reused,
     /// Decided now by a person.
     Resolved,
-    /// Waiting for a person.
-    Parked { reasons: Vec<String> },
+    /// Waiting for a person; `fallback` says what is live meanwhile.
+    Parked {
+        reasons: Vec<String>,
+        fallback: Fallback,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -136,6 +139,8 @@ pub struct Report {
     /// Services whose files changed.
     pub services: Vec<String>,
     pub notes: Vec<String>,
+    /// The review list after this run: what was decided without a person.
+    pub notices: Vec<Notice>,
 }
 
 impl Report {
@@ -144,6 +149,14 @@ impl Report {
             .iter()
             .filter(|f| matches!(f.fate, Fate::Parked { .. }))
     }
+}
+
+/// One customisation in the replay: a commit of the stack, or one whose commit left the stack
+/// and lives on in the parked list only (`id` is `None`).
+struct StackEntry {
+    name: String,
+    id: Option<Oid>,
+    parent: Option<Oid>,
 }
 
 /// New upstream content for one file, found by [`take_in`].
@@ -254,9 +267,14 @@ pub fn rebase(
     };
 
     // Replay the stack file by file.
-    let mut stack: Vec<(String, Oid, Option<Oid>)> = Vec::new(); // (name, patch commit, parent)
+    let mut review = store.review()?;
+    let mut stack: Vec<StackEntry> = Vec::new();
     for patch in &patches {
-        stack.push((patch.name.clone(), patch.id, store.parent_of(patch.id)?));
+        stack.push(StackEntry {
+            name: patch.name.clone(),
+            id: Some(patch.id),
+            parent: store.parent_of(patch.id)?,
+        });
     }
     if !script_edits.is_empty() {
         let changes: Vec<(&str, Option<&[u8]>)> = script_edits
@@ -265,35 +283,70 @@ pub fn rebase(
             .collect();
         let tree = store.tree_with(Some(custom_tip), &changes)?;
         let commit = store.commit(tree, &[custom_tip], "changes by package scripts\n")?;
-        stack.push(("changes by package scripts".into(), commit, Some(custom_tip)));
+        stack.push(StackEntry {
+            name: "changes by package scripts".into(),
+            id: Some(commit),
+            parent: Some(custom_tip),
+        });
+    }
+    // A parked customisation whose commit left the stack (everything it changed fell back to
+    // upstream's) still has its inputs in the parked list: it is replayed from them.
+    for entry in &review.parked {
+        if manifest.is_tracked(&entry.path) && !stack.iter().any(|s| s.name == entry.patch) {
+            stack.push(StackEntry {
+                name: entry.patch.clone(),
+                id: None,
+                parent: None,
+            });
+        }
     }
     let mut results: BTreeMap<(usize, InstallPath), Option<Vec<u8>>> = BTreeMap::new();
-    let mut parked = store.parked()?;
     let mut finals: BTreeMap<InstallPath, Option<Vec<u8>>> = BTreeMap::new();
     let mut carries: Vec<Carry> = Vec::new();
+    let mut parked_now: Vec<Parked> = Vec::new();
     for file in &manifest.files {
         let rel = file.path.as_rel();
         let upstream_content = store.content_at(new_upstream, rel)?;
         let mut content = upstream_content.clone();
-        let mut applied = Vec::new();
-        for (index, (name, id, parent)) in stack.iter().enumerate() {
-            let base = match parent {
-                Some(p) => store.content_at(*p, rel)?,
-                None => None,
+        // Indices of the customisations replayed on this file, and their parked entries.
+        let mut touched: Vec<usize> = Vec::new();
+        let mut parked_here: Vec<(usize, Parked)> = Vec::new();
+        let mut needs_person_for_file = false;
+        for (index, entry) in stack.iter().enumerate() {
+            let reopened = review
+                .parked
+                .iter()
+                .find(|p| p.patch == entry.name && p.path == file.path)
+                .cloned();
+            let reopened = reopened.as_ref();
+            // A parked customisation is merged from its own inputs again, not from the fallback
+            // the stack holds meanwhile.
+            let (base, local) = match (reopened, entry.id) {
+                (Some(parked), _) => (
+                    store.parked_blob(&parked.base)?,
+                    store.parked_blob(&parked.local)?,
+                ),
+                (None, Some(id)) => (
+                    match entry.parent {
+                        Some(p) => store.content_at(p, rel)?,
+                        None => None,
+                    },
+                    store.content_at(id, rel)?,
+                ),
+                (None, None) => continue,
             };
-            let local = store.content_at(*id, rel)?;
             if base == local {
                 continue;
             }
             let labels = Labels {
                 base: "before the customisation".into(),
-                local: format!("customisation: {name}"),
+                local: format!("customisation: {}", entry.name),
                 upstream: versions_label(&new_meta),
             };
-            let (result, fate, notes) = replay_one(
+            let step = replay_one(
                 store,
-                opts.resolver,
-                name,
+                opts,
+                &entry.name,
                 file,
                 &labels,
                 base.as_deref(),
@@ -301,128 +354,174 @@ pub fn rebase(
                 content.as_deref(),
                 &mut carries,
             )?;
-            if let Fate::Parked { reasons } = &fate {
-                parked.retain(|p| !(p.patch == *name && p.path == file.path));
-                parked.push(Parked {
-                    patch: name.clone(),
+            for decision in step.decisions {
+                review.add_notice(Notice {
                     path: file.path.clone(),
-                    base: base
-                        .as_deref()
-                        .map(|b| store.store_blob(b))
-                        .transpose()?
-                        .map(|o| o.to_string()),
-                    local: local
-                        .as_deref()
-                        .map(|l| store.store_blob(l))
-                        .transpose()?
-                        .map(|o| o.to_string()),
-                    reasons: reasons.clone(),
+                    customisation: entry.name.clone(),
+                    kind: decision.kind.into(),
+                    setting: decision.setting,
+                    message: decision.message,
                 });
+            }
+            if step.upstream_dropped {
+                review.add_notice(Notice {
+                    path: file.path.clone(),
+                    customisation: entry.name.clone(),
+                    kind: NoticeKind::UpstreamDropped,
+                    setting: None,
+                    message: "you kept the whole customised file: upstream's changes to it are not live"
+                        .into(),
+                });
+            }
+            touched.push(index);
+            if let Fate::Parked { reasons, .. } = &step.fate {
+                let (base_blob, local_blob) = match reopened {
+                    Some(parked) => (parked.base.clone(), parked.local.clone()),
+                    None => (
+                        base.as_deref()
+                            .map(|b| store.store_blob(b))
+                            .transpose()?
+                            .map(|o| o.to_string()),
+                        local
+                            .as_deref()
+                            .map(|l| store.store_blob(l))
+                            .transpose()?
+                            .map(|o| o.to_string()),
+                    ),
+                };
+                parked_here.push((
+                    index,
+                    Parked {
+                        patch: entry.name.clone(),
+                        path: file.path.clone(),
+                        base: base_blob,
+                        local: local_blob,
+                        reasons: reasons.clone(),
+                        fallback: Fallback::Yours,
+                    },
+                ));
+                match step.result {
+                    Some(favoured) => content = Some(favoured),
+                    None => needs_person_for_file = true,
+                }
             } else {
-                content = result;
-                applied.push(index);
+                content = step.result;
             }
             results.insert((index, file.path.clone()), content.clone());
             report.fates.push(PatchFate {
-                customisation: name.clone(),
+                customisation: entry.name.clone(),
                 path: file.path.clone(),
-                fate,
-                notes,
+                fate: step.fate,
+                notes: step.notes,
             });
         }
-        // Nothing that fails validation goes live: park what this run applied to the file.
-        if let Some(bytes) = &content
-            && content != upstream_content
-            && let Err(problem) = crate::validate::validate_file(root, &file.path, bytes)
-        {
-            report.notes.push(format!(
-                "{}: the merged file does not validate ({problem}); its customisations are parked",
-                file.path
-            ));
+
+        // Nothing that fails validation goes live, and a decision that waits for a person never
+        // takes the customisation off the server while a customised alternative validates.
+        let invalid = match &content {
+            Some(bytes) if content != upstream_content => {
+                crate::validate::validate_file(root, &file.path, bytes).err()
+            }
+            _ => None,
+        };
+        if invalid.is_some() || needs_person_for_file {
+            let previous = store.content_at(custom_tip, rel)?;
+            let previous_valid = previous.as_deref().is_some_and(|bytes| {
+                previous != upstream_content
+                    && crate::validate::validate_file(root, &file.path, bytes).is_ok()
+            });
+            let (fallback, fallback_content) = if previous_valid {
+                (Fallback::Previous, previous)
+            } else {
+                (Fallback::Upstream, upstream_content.clone())
+            };
+            let reason = match &invalid {
+                Some(problem) => format!("the merged file does not validate: {problem}"),
+                None => "another customisation of this file waits for a decision".into(),
+            };
+            if let Some(problem) = &invalid {
+                report.notes.push(format!(
+                    "{}: the merged file does not validate ({problem}); {}",
+                    file.path,
+                    fallback.describe()
+                ));
+            }
+            for &index in &touched {
+                let entry = &stack[index];
+                if !parked_here.iter().any(|(i, _)| *i == index) {
+                    let reopened = review
+                        .parked
+                        .iter()
+                        .find(|p| p.patch == entry.name && p.path == file.path);
+                    let (base, local) = match (reopened, entry.id) {
+                        (Some(parked), _) => (parked.base.clone(), parked.local.clone()),
+                        (None, Some(id)) => (
+                            match entry.parent {
+                                Some(p) => store.blob_id(p, rel)?.map(|o| o.to_string()),
+                                None => None,
+                            },
+                            store.blob_id(id, rel)?.map(|o| o.to_string()),
+                        ),
+                        (None, None) => (None, None),
+                    };
+                    parked_here.push((
+                        index,
+                        Parked {
+                            patch: entry.name.clone(),
+                            path: file.path.clone(),
+                            base,
+                            local,
+                            reasons: vec![reason.clone()],
+                            fallback,
+                        },
+                    ));
+                }
+                // The stack carries what is live; the parked entries carry the intent.
+                results.insert((index, file.path.clone()), fallback_content.clone());
+            }
             for fate in report.fates.iter_mut().filter(|f| f.path == file.path) {
-                fate.fate = Fate::Parked {
-                    reasons: vec![format!("the merged file does not validate: {problem}")],
+                let reasons = match &fate.fate {
+                    Fate::Parked { reasons, .. } => reasons.clone(),
+                    _ => vec![reason.clone()],
                 };
+                fate.fate = Fate::Parked { reasons, fallback };
             }
-            for index in applied {
-                let (name, id, parent) = &stack[index];
-                parked.retain(|p| !(p.patch == *name && p.path == file.path));
-                parked.push(Parked {
-                    patch: name.clone(),
-                    path: file.path.clone(),
-                    base: match parent {
-                        Some(p) => store.blob_id(*p, rel)?.map(|o| o.to_string()),
-                        None => None,
-                    },
-                    local: store.blob_id(*id, rel)?.map(|o| o.to_string()),
-                    reasons: vec![format!("the merged file does not validate: {problem}")],
-                });
-                results.insert((index, file.path.clone()), upstream_content.clone());
+            for (_, parked) in &mut parked_here {
+                parked.fallback = fallback;
             }
-            content = upstream_content.clone();
+            content = fallback_content;
+        }
+        for (_, parked) in parked_here {
+            parked_now.push(parked);
         }
         finals.insert(file.path.clone(), content);
     }
-
-    // Customisations parked earlier: try again on the new content.
-    let mut retried = Vec::new();
-    let mut still_parked = Vec::new();
-    for entry in parked {
-        let in_this_run = report
-            .fates
-            .iter()
-            .any(|f| f.customisation == entry.patch && f.path == entry.path);
-        if in_this_run || !manifest.is_tracked(&entry.path) {
-            still_parked.push(entry);
-            continue;
-        }
-        let Some(file) = manifest.file(&entry.path) else {
-            continue;
-        };
-        let blob = |id: &Option<String>| -> Result<Option<Vec<u8>>> {
-            id.as_deref()
-                .map(|id| store.read_blob(Oid::from_str(id)?))
-                .transpose()
-        };
-        let (base, local) = (blob(&entry.base)?, blob(&entry.local)?);
-        let current = finals.get(&entry.path).cloned().flatten();
-        let labels = Labels {
-            base: "before the customisation".into(),
-            local: format!("customisation: {}", entry.patch),
-            upstream: versions_label(&new_meta),
-        };
-        let (result, fate, notes) = replay_one(
-            store,
-            opts.resolver,
-            &entry.patch,
-            file,
-            &labels,
-            base.as_deref(),
-            local.as_deref(),
-            current.as_deref(),
-            &mut carries,
-        )?;
-        let parked_again = matches!(fate, Fate::Parked { .. });
-        report.fates.push(PatchFate {
-            customisation: entry.patch.clone(),
-            path: entry.path.clone(),
-            fate,
-            notes,
+    // What is parked after this run: this run's decisions, and entries for files no longer
+    // tracked (kept, so that tracking the file again brings them back).
+    let mut still_parked: Vec<Parked> = review
+        .parked
+        .iter()
+        .filter(|p| !manifest.is_tracked(&p.path))
+        .cloned()
+        .collect();
+    still_parked.extend(parked_now);
+    review.notices.retain(|n| {
+        n.kind != NoticeKind::Parked
+            || still_parked
+                .iter()
+                .any(|p| p.patch == n.customisation && p.path == n.path)
+    });
+    for parked in &still_parked {
+        review.add_notice(Notice {
+            path: parked.path.clone(),
+            customisation: parked.patch.clone(),
+            kind: NoticeKind::Parked,
+            setting: None,
+            message: format!("{}; {}", parked.reasons.join("; "), parked.fallback.describe()),
         });
-        if parked_again {
-            still_parked.push(entry);
-        } else {
-            let valid = result
-                .as_deref()
-                .is_none_or(|bytes| crate::validate::validate_file(root, &entry.path, bytes).is_ok());
-            if valid {
-                finals.insert(entry.path.clone(), result.clone());
-                retried.push((entry.patch.clone(), entry.path.clone(), result));
-            } else {
-                still_parked.push(entry);
-            }
-        }
     }
+    review.parked = still_parked;
+    report.notices = review.notices.clone();
 
     // Settings a person chose to carry to where Jitsi moved them.
     let mut carried: Vec<(InstallPath, Option<Vec<u8>>)> = Vec::new();
@@ -466,7 +565,7 @@ pub fn rebase(
 
     // Build the new stack.
     let mut base = new_upstream;
-    for (index, (name, _, _)) in stack.iter().enumerate() {
+    for (index, entry) in stack.iter().enumerate() {
         let changes: Vec<(&str, Option<&[u8]>)> = results
             .iter()
             .filter(|((i, _), _)| *i == index)
@@ -474,16 +573,13 @@ pub fn rebase(
             .collect();
         let tree = store.tree_with(Some(base), &changes)?;
         if tree == store.tree_of(base)? {
-            report.emptied.push(name.clone());
+            // A customisation that waits for a decision is not empty: its inputs are parked.
+            if entry.id.is_some() && !review.parked.iter().any(|p| p.patch == entry.name) {
+                report.emptied.push(entry.name.clone());
+            }
             continue;
         }
-        base = store.commit(tree, &[base], &format!("{name}\n"))?;
-    }
-    for (name, path, content) in &retried {
-        let tree = store.tree_with(Some(base), &[(path.as_rel(), content.as_deref())])?;
-        if tree != store.tree_of(base)? {
-            base = store.commit(tree, &[base], &format!("{name}\n"))?;
-        }
+        base = store.commit(tree, &[base], &format!("{}\n", entry.name))?;
     }
     if !carried.is_empty() {
         let changes: Vec<(&str, Option<&[u8]>)> =
@@ -521,7 +617,7 @@ pub fn rebase(
     store.write_state_file(PENDING_WRITES, pending_text(&writes).as_bytes())?;
     store.set_ref(UPSTREAM_REF, Some(new_upstream), "rebase")?;
     store.set_ref(CUSTOM_REF, Some(new_custom), "rebase")?;
-    store.save_parked(&still_parked)?;
+    store.save_review(&review)?;
     write_live(root, store, &writes)?;
     for path in &tidy {
         livefs::remove(root, path).map_err(|e| live::path_error(path, e))?;
@@ -577,11 +673,36 @@ fn write_live(root: &Path, store: &Store, paths: &[InstallPath]) -> Result<()> {
     Ok(())
 }
 
+/// What replaying one customisation on one file came to.
+struct Step {
+    /// The file's content after this customisation. For a parked one: the merge with every
+    /// conflict settled on the customisation's side, or `None` when there is no such merge (a
+    /// deleted or binary file) and the file as a whole needs a fallback.
+    result: Option<Vec<u8>>,
+    fate: Fate,
+    notes: Vec<String>,
+    decisions: Vec<merge::Decision>,
+    /// A person kept the whole customised file over upstream's changes.
+    upstream_dropped: bool,
+}
+
+impl Step {
+    fn settled(result: Option<Vec<u8>>, fate: Fate, merged: Merged) -> Step {
+        Step {
+            result,
+            fate,
+            notes: merged.notes,
+            decisions: merged.decisions,
+            upstream_dropped: false,
+        }
+    }
+}
+
 /// Merges one customisation of one file onto the content so far and settles conflicts.
 #[allow(clippy::too_many_arguments)]
 fn replay_one(
     store: &Store,
-    resolver: &dyn Resolver,
+    opts: &Options,
     name: &str,
     file: &TrackedFile,
     labels: &Labels,
@@ -589,12 +710,20 @@ fn replay_one(
     local: Option<&[u8]>,
     upstream: Option<&[u8]>,
     carries: &mut Vec<Carry>,
-) -> Result<(Option<Vec<u8>>, Fate, Vec<String>)> {
+) -> Result<Step> {
     if local == upstream {
-        return Ok((upstream.map(<[u8]>::to_vec), Fate::Adopted, Vec::new()));
+        return Ok(Step::settled(
+            upstream.map(<[u8]>::to_vec),
+            Fate::Adopted,
+            Merged::default(),
+        ));
     }
     if base == upstream {
-        return Ok((local.map(<[u8]>::to_vec), Fate::Carried, Vec::new()));
+        return Ok(Step::settled(
+            local.map(<[u8]>::to_vec),
+            Fate::Carried,
+            Merged::default(),
+        ));
     }
     let strategy = file.strategy();
     let (base, local_bytes, upstream_bytes) = (
@@ -625,11 +754,12 @@ fn replay_one(
         } else {
             Fate::Carried
         };
-        return Ok((Some(merged.content), fate, merged.notes));
+        let content = merged.content.clone();
+        return Ok(Step::settled(Some(content), fate, merged));
     }
     let key = conflict_key(strategy.name(), base, local_bytes, upstream_bytes);
     if let Some(content) = store.recorded_resolution(&key)? {
-        return Ok((Some(content), Fate::Reused, merged.notes));
+        return Ok(Step::settled(Some(content), Fate::Reused, merged));
     }
     let case = ConflictCase {
         patch: name,
@@ -641,9 +771,20 @@ fn replay_one(
         merged: &merged,
         invalid: None,
     };
-    let resolution = resolver.resolve(&case)?;
+    let remember = |content: &[u8]| -> Result<()> {
+        // A dry run decides nothing for later.
+        if !opts.dry_run {
+            store.record_resolution(&key, content)?;
+        }
+        Ok(())
+    };
+    let resolution = opts.resolver.resolve(&case)?;
+    let mut upstream_dropped = false;
     let chosen = match resolution {
-        Resolution::KeepLocal => local.map(<[u8]>::to_vec),
+        Resolution::KeepLocal => {
+            upstream_dropped = upstream.is_some();
+            local.map(<[u8]>::to_vec)
+        }
         Resolution::TakeUpstream => upstream.map(<[u8]>::to_vec),
         Resolution::Content(content) => Some(content),
         Resolution::Park => {
@@ -655,22 +796,57 @@ fn replay_one(
                     None => c.what.clone(),
                 })
                 .collect();
-            return Ok((None, Fate::Parked { reasons }, merged.notes));
+            let favoured = if local.is_some() && upstream.is_some() {
+                favour_local(strategy, &merged, base, local_bytes, upstream_bytes, labels)
+            } else {
+                None
+            };
+            return Ok(Step::settled(
+                favoured,
+                Fate::Parked {
+                    reasons,
+                    fallback: Fallback::Yours,
+                },
+                merged,
+            ));
         }
         Resolution::Settled { content, carry } => {
             // The carried settings live in another file: replaying only this file's result
             // later would lose them, so this resolution is not remembered.
             if carry.is_empty() {
-                store.record_resolution(&key, &content)?;
+                remember(&content)?;
             }
             carries.extend(carry);
-            return Ok((Some(content), Fate::Resolved, merged.notes));
+            return Ok(Step::settled(Some(content), Fate::Resolved, merged));
         }
     };
     if let Some(content) = &chosen {
-        store.record_resolution(&key, content)?;
+        remember(content)?;
     }
-    Ok((chosen, Fate::Resolved, merged.notes))
+    let mut step = Step::settled(chosen, Fate::Resolved, merged);
+    step.upstream_dropped = upstream_dropped;
+    Ok(step)
+}
+
+/// The merge with every conflict settled on the customisation's side: the strategy's own when it
+/// laid its conflicts out region by region, else the line merge's. `None` for content a line
+/// merge cannot take (binary).
+fn favour_local(
+    strategy: Strategy,
+    merged: &Merged,
+    base: &[u8],
+    local: &[u8],
+    upstream: &[u8],
+    labels: &Labels,
+) -> Option<Vec<u8>> {
+    if let Some(content) = merged.favour_local() {
+        return Some(content);
+    }
+    let is_text = |b: &[u8]| !b.contains(&0) && std::str::from_utf8(b).is_ok();
+    if strategy == Strategy::Binary || ![base, local, upstream].into_iter().all(is_text) {
+        return None;
+    }
+    merge::merge(Strategy::Text, base, local, upstream, labels).favour_local()
 }
 
 /// Where the new upstream content of a file comes from, if the packages brought any.

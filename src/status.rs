@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::InstallPath;
 use crate::live::{self, Seen};
+use crate::store::parked::{Fallback, Notice, Parked};
 use crate::store::statcache::StatCache;
 use crate::store::upstream::UpstreamMeta;
 use crate::store::{Manifest, Store, TrackedFile};
@@ -74,6 +75,8 @@ pub struct ParkedStatus {
     pub customisation: String,
     pub path: InstallPath,
     pub reasons: Vec<String>,
+    /// What is live while the decision waits.
+    pub fallback: Fallback,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -89,13 +92,17 @@ pub struct Survey {
     pub files: Vec<FileStatus>,
     pub packages: Vec<PackageStatus>,
     pub parked: Vec<ParkedStatus>,
+    /// What was decided without a person and waits for review (`resolve` walks it).
+    pub notices: Vec<Notice>,
     /// Whether the apt hook and the maintenance timer are in place.
     pub hook: crate::hook::files::HookStatus,
 }
 
 impl Survey {
     pub fn needs_attention(&self) -> bool {
-        !self.parked.is_empty() || self.files.iter().any(|f| f.state.needs_attention())
+        !self.parked.is_empty()
+            || !self.notices.is_empty()
+            || self.files.iter().any(|f| f.state.needs_attention())
     }
 
     pub fn file(&self, path: &InstallPath) -> Option<&FileStatus> {
@@ -109,7 +116,8 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
     let custom = store.custom_tip()?;
     let meta = store.upstream_meta(upstream)?;
     let patches = store.patches()?;
-    let parked = store.parked()?;
+    let review = store.review()?;
+    let parked = review.parked;
     let mut cache = StatCache::load(store.dir());
     let mut files = Vec::new();
     for file in &manifest.files {
@@ -126,11 +134,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
             path: file.path.clone(),
             state,
             package: file.package.clone(),
-            customisations: patches
-                .iter()
-                .filter(|p| p.paths.iter().any(|pp| pp == rel))
-                .map(|p| p.name.clone())
-                .collect(),
+            customisations: customisations_of(&patches, &parked, file),
             live: seen,
         });
     }
@@ -141,14 +145,37 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
             customisation: p.patch,
             path: p.path,
             reasons: p.reasons,
+            fallback: p.fallback,
         })
         .collect();
     Ok(Survey {
         files,
         packages: package_status(manifest, &meta, dpkg),
         parked,
+        notices: review.notices,
         hook: crate::hook::files::hook_status(root),
     })
+}
+
+/// The customisations that change a file, oldest first: those in the stack, and those waiting
+/// for a decision about it (whose change may not be in the stack while upstream's file is live).
+fn customisations_of(
+    patches: &[crate::store::stack::Patch],
+    parked: &[Parked],
+    file: &TrackedFile,
+) -> Vec<String> {
+    let rel = file.path.as_rel();
+    let mut names: Vec<String> = patches
+        .iter()
+        .filter(|p| p.paths.iter().any(|pp| pp == rel))
+        .map(|p| p.name.clone())
+        .collect();
+    for entry in parked.iter().filter(|p| p.path == file.path) {
+        if !names.contains(&entry.patch) {
+            names.push(entry.patch.clone());
+        }
+    }
+    names
 }
 
 fn classify(

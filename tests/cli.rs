@@ -274,10 +274,11 @@ fn status_json_has_the_documented_shape() {
     let obj = json.as_object().unwrap();
     assert_eq!(
         obj.keys().collect::<Vec<_>>(),
-        ["files", "packages", "parked", "hook"]
+        ["files", "packages", "parked", "notices", "hook"]
     );
     assert_eq!(json["hook"], serde_json::json!({"apt": false, "timer": false}));
     assert!(json["files"].is_array() && json["packages"].is_array() && json["parked"].is_array());
+    assert_eq!(json["notices"], serde_json::json!([]));
     assert!(stderr(&out).is_empty(), "data on stdout, nothing on stderr");
 }
 

@@ -14,16 +14,17 @@ use rexpect::session::PtySession;
 
 const DOWN: &str = "\x1b[B";
 
-/// The choices in the order the prompt lists them.
+/// The choices in the order the prompt lists them (the first is pre-selected).
 #[derive(Clone, Copy)]
 enum Choice {
-    Keep = 0,
-    TakeUpstream = 1,
-    Edit = 2,
-    ShowDiff = 3,
-    MergeTool = 4,
-    Park = 5,
-    Abort = 6,
+    ByConflict = 0,
+    Keep = 1,
+    TakeUpstream = 2,
+    Edit = 3,
+    ShowDiff = 4,
+    MergeTool = 5,
+    Park = 6,
+    Abort = 7,
 }
 
 /// The bundled world rebased onto 1.0.2 and upgraded to jitsi-meet-web 1.0.3 (whose welcome
@@ -85,9 +86,13 @@ fn rebase_with_merge_tool(w: &World, body: &str) -> (String, i32) {
     finish(s)
 }
 
-fn parked(w: &World) -> serde_json::Value {
+fn status(w: &World) -> serde_json::Value {
     let out = w.cmd(&["status", "--json"]).output().unwrap();
-    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["parked"].clone()
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+}
+
+fn parked(w: &World) -> serde_json::Value {
+    status(w)["parked"].clone()
 }
 
 fn has_markers(text: &[u8]) -> bool {
@@ -129,6 +134,16 @@ fn keep_local_keeps_the_customised_card() {
     assert!(String::from_utf8_lossy(&card).contains("Logopädische Praxis Sommer"));
     assert!(!has_markers(&card));
     assert_eq!(parked(&w), serde_json::json!([]));
+    // Dropping upstream's changes was a person's choice, and status says it was made.
+    let json = status(&w);
+    assert!(
+        json["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["path"] == CARD && n["kind"] == "upstream-dropped"),
+        "{json}"
+    );
     // The other customisations went live in the same run.
     assert!(
         w.read_string(INTERFACE)
@@ -255,7 +270,13 @@ fn park_leaves_the_card_for_later_and_resolve_settles_it() {
     let list = parked(&w);
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["path"], CARD);
-    assert_eq!(w.read(CARD), upstream_card());
+    assert_eq!(list[0]["fallback"], "yours");
+    // Parked, yet never weaker: the practice's heading and links stay live, with 1.0.3's
+    // reworded comment around them.
+    let card = w.read_string(CARD);
+    assert!(card.contains("Logopädische Praxis Sommer"), "{card}");
+    assert!(card.contains("displayed when"), "{card}");
+    assert!(!has_markers(card.as_bytes()));
     assert!(
         w.read_string(INTERFACE)
             .contains("APP_NAME: 'Praxis Videosprechstunde',")
@@ -265,10 +286,45 @@ fn park_leaves_the_card_for_later_and_resolve_settles_it() {
     s.exp_string(&format!("conflict: customisation \"guide\" in {CARD}"))
         .unwrap();
     choose(&mut s, Choice::Keep);
+    // Keeping the whole customised file is a choice that drops upstream's changes: it stays on
+    // the review list, and resolve asks about it next.
+    s.exp_string("Noted?").unwrap();
+    s.send("\r").unwrap();
+    s.flush().unwrap();
     let (out, code) = finish(s);
     assert_eq!(code, 0, "{out}");
     assert_eq!(w.read(CARD), card_102);
     assert_eq!(parked(&w), serde_json::json!([]));
+    w.cmd(&["status"]).assert().code(0);
+}
+
+#[test]
+fn resolve_defaults_keep_yours_where_both_changed_and_upstream_everywhere_else() {
+    let (w, _) = conflict_world();
+    w.cmd(&["--non-interactive", "rebase", "--no-restart"])
+        .assert()
+        .code(1);
+    let mut s = spawn(&w, &["resolve", "--no-restart"], &[]);
+    // Enter on every question: the pre-selected answers.
+    choose(&mut s, Choice::ByConflict);
+    s.exp_string("conflict 1/1").unwrap();
+    s.exp_string("Videosprechstunde").unwrap();
+    s.send("\r").unwrap();
+    s.flush().unwrap();
+    let (out, code) = finish(s);
+    assert_eq!(code, 0, "{out}");
+    let card = w.read_string(CARD);
+    assert!(
+        card.contains("<h2>Logopädische Praxis Sommer – Videosprechstunde</h2>"),
+        "{card}"
+    );
+    assert!(card.contains("datenschutz/#videosprechstunde"), "{card}");
+    // Upstream's change that does not collide with the practice's (the reworded comment) is live.
+    assert!(card.contains("displayed when"), "{card}");
+    assert!(!card.contains("<h2>Jitsi Meet</h2>"), "{card}");
+    assert_eq!(parked(&w), serde_json::json!([]));
+    let json = status(&w);
+    assert_eq!(json["notices"], serde_json::json!([]), "{json}");
     w.cmd(&["status"]).assert().code(0);
 }
 

@@ -222,16 +222,25 @@ fn conflict_at_1_0_3_is_parked_and_the_other_files_carry_on() {
     );
     assert!(stderr(&out).contains("hint: work through parked conflicts with `jitsi-custom resolve`"));
 
-    // The parked card is upstream's 1.0.3 card, without markers; the other files were rewritten
-    // with their customisations.
-    let card = w.read(CARD);
-    assert_eq!(card, shipped("jitsi-meet-web", "1.0.3-1", CARD));
-    let card = String::from_utf8(card).unwrap();
+    // Never weaker: while the card waits for a person, the practice's card stays live (each
+    // conflicting region on the customisation's side; upstream changed nothing else there),
+    // without markers. The other files were rewritten with their customisations.
+    let card = w.read_string(CARD);
+    assert!(
+        card.contains("<h2>Logopädische Praxis Sommer – Videosprechstunde</h2>"),
+        "{card}"
+    );
+    assert!(card.contains("datenschutz/#videosprechstunde"), "{card}");
+    // 1.0.2's upstream change to the comment stays; 1.0.3's heading collides with the practice's.
+    assert!(card.contains("hidden on narrow screens"), "{card}");
+    assert!(!card.contains("<h2>Jitsi Meet</h2>"), "{card}");
     assert!(!card.contains("<<<<<<<") && !card.contains(">>>>>>>") && !card.contains("======="));
+    assert!(card.contains("Praxis Sommer"), "{card}");
     for path in [
         INTERFACE,
         MAIN_DE,
         ALL_CSS,
+        CARD,
         "/usr/share/jitsi-meet/images/favicon.ico",
     ] {
         assert!(
@@ -239,7 +248,7 @@ fn conflict_at_1_0_3_is_parked_and_the_other_files_carry_on() {
             "{path} not written:\n{text}"
         );
     }
-    assert!(!text.contains(&format!("wrote {CARD}")));
+    assert!(text.contains("live: your side of each conflict"), "{text}");
     assert_customisations_live(&w);
     assert_upstream_1_0_2_live(&w);
 
@@ -250,6 +259,25 @@ fn conflict_at_1_0_3_is_parked_and_the_other_files_carry_on() {
     let parked = json["parked"].as_array().expect("parked list");
     assert_eq!(parked.len(), 1, "{json}");
     assert_eq!(parked[0]["customisation"], "guide");
+    assert_eq!(parked[0]["fallback"], "yours", "{json}");
+    let card_status = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == CARD)
+        .unwrap();
+    assert_eq!(
+        card_status["customisations"],
+        serde_json::json!(["guide"]),
+        "{json}"
+    );
+    let notices = json["notices"].as_array().expect("notices");
+    assert!(
+        notices
+            .iter()
+            .any(|n| n["path"] == CARD && n["customisation"] == "guide" && n["kind"] == "parked"),
+        "{json}"
+    );
     assert_eq!(parked[0]["path"], CARD);
     assert!(
         parked[0]["reasons"][0]
@@ -368,7 +396,7 @@ fn extra_deb(dir: &Path, version: &str, content: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_clean_text_merge_that_does_not_validate_is_parked_and_not_written() {
+fn a_clean_text_merge_that_does_not_validate_is_parked_and_the_customised_file_stays() {
     let w = World::jitsi_customised();
     let base = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"m\": 3,\n  \"y\": 4,\n  \"z\": 5\n}\n";
     // Both sides add the key "c", far enough apart for a line merge to take both.
@@ -418,10 +446,13 @@ fn a_clean_text_merge_that_does_not_validate_is_parked_and_not_written() {
         "{text}"
     );
     assert!(text.contains("duplicate key \\\"c\\\"") || text.contains("duplicate key \"c\""));
-    assert!(!text.contains(&format!("wrote {EXTRA}")), "{text}");
-    assert_eq!(w.read_string(EXTRA), upstream, "something was written");
+    // Never weaker: the merge cannot go live, the file as customised before validates, so that
+    // is what stays live (not upstream's file without the setting) until a person decides.
+    assert!(text.contains(&format!("wrote {EXTRA}")), "{text}");
+    assert_eq!(w.read_string(EXTRA), local, "the customised file is not live");
     let (_, json) = status_json(&w);
     assert_eq!(file_state(&json, EXTRA), "conflict");
+    assert_eq!(json["parked"][0]["fallback"], "previous", "{json}");
     assert!(
         json["parked"][0]["reasons"][0]
             .as_str()

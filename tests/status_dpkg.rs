@@ -587,7 +587,7 @@ fn status_json_reports_files_and_packages_with_versions_and_holds() {
     assert!(stderr(&out).is_empty(), "data on stdout only: {}", stderr(&out));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(&json), ["files", "packages", "parked", "hook"]);
+    assert_eq!(keys(&json), ["files", "packages", "parked", "notices", "hook"]);
     assert_eq!(json["parked"], serde_json::json!([]));
     for file in json["files"].as_array().unwrap() {
         assert_eq!(

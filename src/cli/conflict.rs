@@ -26,15 +26,16 @@ pub struct TerminalResolver<'a> {
     merge_tool: Option<String>,
 }
 
-const CHOICES: &[&str] = &[
-    "keep the customised file (drop upstream's changes to it)",
-    "take upstream's file (drop this customisation here)",
-    "edit the merged file",
-    "show the 3-way diff",
-    "run a merge tool",
-    "park it for later (`jitsi-custom resolve`)",
-    "abort (change nothing)",
-];
+/// The whole-file choices. "decide conflict by conflict" leads when the merge laid its conflicts
+/// out region by region; a choice that drops upstream's other changes is never pre-selected.
+const BY_CONFLICT: &str = "decide conflict by conflict (upstream's other changes stay)";
+const KEEP_FILE: &str = "keep the customised file as it was (drops ALL of upstream's changes to it)";
+const TAKE_UPSTREAM: &str = "take upstream's file (drop this customisation here)";
+const EDIT: &str = "edit the merged file";
+const SHOW_DIFF: &str = "show the 3-way diff";
+const MERGE_TOOL: &str = "run a merge tool";
+const PARK: &str = "park it for later (`jitsi-custom resolve`); your side stays live meanwhile";
+const ABORT: &str = "abort (change nothing)";
 
 impl Resolver for TerminalResolver<'_> {
     fn resolve(&self, case: &ConflictCase) -> Result<Resolution> {
@@ -57,23 +58,41 @@ impl Resolver for TerminalResolver<'_> {
         {
             return Ok(resolution);
         }
+        let regions = case.merged.regions.as_ref();
+        let mut choices: Vec<&str> = Vec::new();
+        if regions.is_some() {
+            choices.push(BY_CONFLICT);
+        }
+        choices.extend([KEEP_FILE, TAKE_UPSTREAM, EDIT, SHOW_DIFF, MERGE_TOOL, PARK, ABORT]);
+        let default = if regions.is_some() {
+            0
+        } else {
+            choices.iter().position(|c| *c == PARK).unwrap_or(0)
+        };
         loop {
-            let choice = self.ctx.prompt.select("What should happen?", CHOICES, 0)?;
+            let choice = choices[self.ctx.prompt.select("What should happen?", &choices, default)?];
             match choice {
-                0 => return Ok(Resolution::KeepLocal),
-                1 => return Ok(Resolution::TakeUpstream),
-                2 => {
+                BY_CONFLICT => {
+                    if let Some(regions) = regions
+                        && let Some(content) = self.ask_region_by_region(case, regions)?
+                    {
+                        return Ok(Resolution::Content(content));
+                    }
+                }
+                KEEP_FILE => return Ok(Resolution::KeepLocal),
+                TAKE_UPSTREAM => return Ok(Resolution::TakeUpstream),
+                EDIT => {
                     if let Some(content) = self.edit(case)? {
                         return Ok(Resolution::Content(content));
                     }
                 }
-                3 => self.show_diff(case)?,
-                4 => {
+                SHOW_DIFF => self.show_diff(case)?,
+                MERGE_TOOL => {
                     if let Some(content) = self.run_merge_tool(case)? {
                         return Ok(Resolution::Content(content));
                     }
                 }
-                5 => return Ok(Resolution::Park),
+                PARK => return Ok(Resolution::Park),
                 _ => return Err(Error::Aborted.into()),
             }
         }
@@ -81,6 +100,55 @@ impl Resolver for TerminalResolver<'_> {
 }
 
 impl TerminalResolver<'_> {
+    /// One question per conflicting region, with the three sides shown; "keep yours here" is
+    /// pre-selected and keeps upstream's changes around it. `None` goes back to the whole-file
+    /// choices.
+    fn ask_region_by_region(&self, case: &ConflictCase, regions: &merge::Regions) -> Result<Option<Vec<u8>>> {
+        let count = regions.choices.len();
+        let mut picks: Vec<Vec<u8>> = Vec::with_capacity(count);
+        for (i, choice) in regions.choices.iter().enumerate() {
+            {
+                let mut err = std::io::stderr().lock();
+                writeln!(err, "\nconflict {}/{count}: {}", i + 1, choice.what)?;
+                for (label, side) in [
+                    ("before the customisation", &choice.base),
+                    ("yours", &choice.local),
+                    ("upstream's", &choice.upstream),
+                ] {
+                    writeln!(err, "  --- {label}:")?;
+                    let text = String::from_utf8_lossy(side);
+                    if text.trim().is_empty() {
+                        writeln!(err, "      (nothing)")?;
+                    }
+                    for line in text.lines() {
+                        writeln!(err, "      {line}")?;
+                    }
+                }
+            }
+            let options = [
+                "keep yours here",
+                "take upstream's here",
+                "edit this part",
+                "back to the whole-file choices",
+            ];
+            match self
+                .ctx
+                .prompt
+                .select(&format!("conflict {}/{count}", i + 1), &options, 0)?
+            {
+                0 => picks.push(choice.favour_local()),
+                1 => picks.push(choice.upstream.clone()),
+                2 => match self.edit_text(&choice.favour_local(), extension(case))? {
+                    Some(edited) => picks.push(edited),
+                    None => return Ok(None),
+                },
+                _ => return Ok(None),
+            }
+        }
+        let picks: Vec<&[u8]> = picks.iter().map(Vec::as_slice).collect();
+        Ok(self.accept(case, regions.join(&picks)))
+    }
+
     /// For line merges where every conflict is about a setting (`authentication = …` in Prosody,
     /// an nginx directive): one question per setting, by name. "the whole file" goes on to the
     /// file-level choices.
@@ -248,31 +316,37 @@ impl TerminalResolver<'_> {
 
     /// Opens `$VISUAL`/`$EDITOR` on the merged file; accepted only without markers and valid.
     fn edit(&self, case: &ConflictCase) -> Result<Option<Vec<u8>>> {
-        let Ok(text) = std::str::from_utf8(&case.merged.content) else {
+        Ok(self
+            .edit_text(&case.merged.content, extension(case))?
+            .and_then(|edited| self.accept(case, edited)))
+    }
+
+    /// Opens `$VISUAL`/`$EDITOR` on `content`; `None` when it is not text or nothing was saved.
+    fn edit_text(&self, content: &[u8], extension: &str) -> Result<Option<Vec<u8>>> {
+        let Ok(text) = std::str::from_utf8(content) else {
             self.ctx
                 .say("this file is not text; keep one side or use a merge tool");
             return Ok(None);
         };
         // Regression: dialoguer wants the extension with its dot, and by default strips the
         // file's final newline from what the editor saved (tests/prompts.rs pins both).
-        let edited = match dialoguer::Editor::new()
-            .extension(&format!(".{}", extension(case)))
+        match dialoguer::Editor::new()
+            .extension(&format!(".{extension}"))
             .trim_newlines(false)
             .edit(text)
         {
-            Ok(Some(edited)) => edited.into_bytes(),
+            Ok(Some(edited)) => Ok(Some(edited.into_bytes())),
             Ok(None) => {
                 self.ctx.say("the editor closed without saving; nothing changed");
-                return Ok(None);
+                Ok(None)
             }
             Err(e) => {
                 self.ctx.say(format_args!(
                     "cannot run the editor: {e}\nhint: set VISUAL or EDITOR"
                 ));
-                return Ok(None);
+                Ok(None)
             }
-        };
-        Ok(self.accept(case, edited))
+        }
     }
 
     fn accept(&self, case: &ConflictCase, content: Vec<u8>) -> Option<Vec<u8>> {

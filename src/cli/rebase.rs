@@ -111,7 +111,9 @@ pub fn print_report(ctx: &Ctx, out: &mut dyn Write, report: &Report, restarted: 
             Fate::Adopted => "adopted by upstream (nothing left to carry)".to_string(),
             Fate::Reused => "resolved as recorded last time".to_string(),
             Fate::Resolved => "resolved".to_string(),
-            Fate::Parked { reasons } => format!("PARKED: {}", reasons.join("; ")),
+            Fate::Parked { reasons, fallback } => {
+                format!("PARKED: {} ({})", reasons.join("; "), fallback.describe())
+            }
         };
         writeln!(out, "{}  {:?}: {what}", fate.path, fate.customisation)?;
         for note in &fate.notes {

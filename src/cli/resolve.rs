@@ -1,40 +1,101 @@
-//! `jitsi-custom resolve`: work through parked conflicts on the terminal.
+//! `jitsi-custom resolve`: work through the review list on the terminal — parked conflicts
+//! first, then what was decided without a person.
+
+use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::error::Error;
+use crate::store::parked::NoticeKind;
 
-/// Work through the parked conflicts.
+/// Work through parked conflicts and the review list.
 ///
-/// Each is merged again onto the current files and, where it still conflicts, asked about (keep,
-/// take upstream, edit, diff, merge tool, park, abort). Resolutions are remembered and reused when
-/// the same conflict comes back.
+/// Each parked customisation is merged again from its own inputs onto the current files and,
+/// where it still conflicts, asked about conflict by conflict (keep yours here, take upstream's
+/// here, edit this part), with whole-file answers (keep the customised file, take upstream's,
+/// edit, diff, merge tool, park, abort) still available. Resolutions are remembered and reused
+/// when the same conflict comes back.
+///
+/// Then each notice — your value kept over a new upstream default, a setting upstream removed or
+/// moved, a file whose upstream changes you dropped — is shown once to acknowledge. Without a
+/// terminal, `--acknowledge` acknowledges every notice (parked conflicts still need a terminal).
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
     /// Do not restart or reload services.
     #[arg(long)]
     no_restart: bool,
+
+    /// Acknowledge every notice without asking (parked conflicts stay parked).
+    #[arg(long)]
+    acknowledge: bool,
 }
 
 pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
     let store = ctx.open_store_for_writing()?;
     let manifest = store.load_manifest()?;
-    if store.parked()?.is_empty() {
-        ctx.say("nothing is parked");
+    let review = store.review()?;
+    if review.is_empty() {
+        ctx.say("nothing is parked and nothing waits for review");
         return Ok(Outcome::Ok);
     }
-    if !ctx.prompt.is_interactive() {
-        return Err(Error::NotInteractive("resolving parked conflicts needs a terminal".into()).into());
+    if !ctx.prompt.is_interactive() && !args.acknowledge {
+        return Err(Error::NotInteractive(
+            "resolving parked conflicts and reviewing notices needs a terminal\nhint: `jitsi-custom resolve --acknowledge` acknowledges the notices without one".into(),
+        )
+        .into());
     }
-    super::rebase::carry(
-        ctx,
-        &store,
-        &manifest,
-        Vec::new(),
-        Default::default(),
-        !args.no_restart,
-        &mut ctx.out(),
-    )
+    let mut outcome = Outcome::Ok;
+    if !review.parked.is_empty() && ctx.prompt.is_interactive() {
+        outcome = super::rebase::carry(
+            ctx,
+            &store,
+            &manifest,
+            Vec::new(),
+            Default::default(),
+            !args.no_restart,
+            &mut ctx.out(),
+        )?;
+    }
+    let mut review = store.review()?;
+    let before = review.notices.len();
+    let mut kept = Vec::new();
+    for notice in std::mem::take(&mut review.notices) {
+        // A parked decision leaves the list when it is decided, not when it is read.
+        if notice.kind == NoticeKind::Parked || (!args.acknowledge && !acknowledged(ctx, &notice)?) {
+            kept.push(notice);
+        }
+    }
+    review.notices = kept;
+    let acknowledged = before - review.notices.len();
+    if acknowledged > 0 && !ctx.dry_run {
+        store.save_review(&review)?;
+    }
+    let mut out = ctx.out();
+    if acknowledged > 0 {
+        let verb = if ctx.dry_run {
+            "would acknowledge"
+        } else {
+            "acknowledged"
+        };
+        writeln!(out, "{verb} {acknowledged} notice(s)")?;
+    }
+    Ok(if review.is_empty() {
+        outcome
+    } else {
+        Outcome::Attention
+    })
+}
+
+/// Shows one notice and asks whether it can leave the list.
+fn acknowledged(ctx: &Ctx, notice: &crate::store::parked::Notice) -> Result<bool> {
+    ctx.say(format_args!(
+        "\n{}  ({:?}): {}",
+        notice.path, notice.customisation, notice.message
+    ));
+    let choice = ctx
+        .prompt
+        .select("Noted?", &["yes, take it off the list", "keep it on the list"], 0)?;
+    Ok(choice == 0)
 }

@@ -7,14 +7,19 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::status::{self, FileState};
+use crate::store::parked::NoticeKind;
 
 /// Show the state of every tracked file and of the Jitsi packages.
 ///
 /// A file is clean, customised, unrecorded (edited, not recorded), overwritten (a package replaced
 /// a customised file), upstream-changed (new upstream content to take in with `rebase`), conflict
-/// (parked) or missing. Packages show their recorded and installed versions and holds.
+/// (parked) or missing. Under a file, `parked` lines say what waits for a decision and what is
+/// live meanwhile; `review` lines what was decided without a person (your value kept over a new
+/// upstream default, a setting upstream removed or moved). Packages show their recorded and
+/// installed versions and holds.
 ///
-/// Exit status: 0 all good, 1 something needs attention, 2 usage or input error, 3 failure.
+/// Exit status: 0 all good, 1 something needs attention (including an unreviewed notice),
+/// 2 usage or input error, 3 failure.
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
 
@@ -40,6 +45,22 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
                 format!("  ({})", file.customisations.join(", "))
             };
             writeln!(out, "{:<width$}  {state}{extra}", file.path.to_string())?;
+            for parked in survey.parked.iter().filter(|p| p.path == file.path) {
+                writeln!(
+                    out,
+                    "    parked {:?}: {}; {}",
+                    parked.customisation,
+                    parked.reasons.join("; "),
+                    parked.fallback.describe()
+                )?;
+            }
+            for notice in survey
+                .notices
+                .iter()
+                .filter(|n| n.path == file.path && n.kind != NoticeKind::Parked)
+            {
+                writeln!(out, "    review {:?}: {}", notice.customisation, notice.message)?;
+            }
         }
         if !survey.packages.is_empty() {
             writeln!(out)?;
@@ -104,6 +125,9 @@ fn hints(survey: &status::Survey) -> Vec<&'static str> {
     }
     if has(FileState::Conflict) || !survey.parked.is_empty() {
         hints.push("work through parked conflicts with `jitsi-custom resolve`");
+    } else if !survey.notices.is_empty() {
+        hints
+            .push("review what was decided for you with `jitsi-custom resolve` (or `resolve --acknowledge`)");
     }
     if !survey.hook.apt {
         hints.push("let apt keep the customisations with `jitsi-custom install-hooks`");
