@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -13,6 +14,7 @@ use jitsi_custom::sandbox::{self, Sandbox};
 const INTERFACE: &str = "/usr/share/jitsi-meet/interface_config.js";
 const MEET_CONFIG: &str = "/etc/jitsi/meet/tele.praxis.de-config.js";
 const APT_SNIPPET: &str = "/etc/apt/apt.conf.d/80jitsi-custom";
+const MOTD: &str = "/etc/update-motd.d/90-jitsi-custom";
 const SERVICE: &str = "/etc/systemd/system/jitsi-custom-upgrade.service";
 const TIMER: &str = "/etc/systemd/system/jitsi-custom-upgrade.timer";
 const TIMER_LINK: &str = "/etc/systemd/system/timers.target.wants/jitsi-custom-upgrade.timer";
@@ -175,7 +177,7 @@ fn install_and_uninstall_hooks_put_exactly_their_files_and_repeat_harmlessly() {
 
     let out = w.cmd(&["install-hooks"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).matches("created").count(), 4, "{}", stdout(&out));
+    assert_eq!(stdout(&out).matches("created").count(), 5, "{}", stdout(&out));
     let apt = String::from_utf8(w.read(APT_SNIPPET)).unwrap();
     assert!(apt.contains("DPkg::Tools::Options::/usr/bin/jitsi-custom::Version \"3\";"));
     assert!(w.read(TIMER).starts_with(b"# jitsi-custom"));
@@ -190,7 +192,16 @@ fn install_and_uninstall_hooks_put_exactly_their_files_and_repeat_harmlessly() {
         .filter(|f| !before.contains(f))
         .map(|(p, _)| p.clone())
         .collect();
-    assert_eq!(added, [w.live(APT_SNIPPET), w.live(SERVICE), w.live(TIMER)]);
+    assert_eq!(
+        added,
+        [w.live(APT_SNIPPET), w.live(SERVICE), w.live(TIMER), w.live(MOTD)]
+    );
+    let motd_mode = std::fs::metadata(w.live(MOTD)).unwrap().permissions().mode();
+    assert_eq!(
+        motd_mode & 0o777,
+        0o755,
+        "update-motd.d runs only executable scripts"
+    );
 
     let out = w.cmd(&["install-hooks", "--json"]).output().unwrap();
     let report = json(&out);
@@ -217,12 +228,12 @@ fn install_and_uninstall_hooks_put_exactly_their_files_and_repeat_harmlessly() {
 
     let out = w.cmd(&["uninstall-hooks"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).matches("removed").count(), 4, "{}", stdout(&out));
+    assert_eq!(stdout(&out).matches("removed").count(), 5, "{}", stdout(&out));
     assert_eq!(World::snapshot(&w.root), before);
     assert!(std::fs::symlink_metadata(w.live(TIMER_LINK)).is_err());
     let out = w.cmd(&["uninstall-hooks"]).output().unwrap();
     assert!(out.status.success(), "already gone is fine");
-    assert_eq!(stdout(&out).matches("absent").count(), 4);
+    assert_eq!(stdout(&out).matches("absent").count(), 5);
 }
 
 #[test]

@@ -168,6 +168,13 @@ fn upgrade_to_1_0_2_carries_every_customisation_and_restarts_what_changed() {
         assert_eq!(package["recorded"], "1.0.2-1", "{package}");
     }
     assert_eq!(json["parked"], serde_json::json!([]));
+    let brief = w.cmd(&["status", "--brief"]).output().unwrap();
+    assert_eq!(brief.status.code(), Some(0));
+    assert_eq!(
+        stdout(&brief),
+        "",
+        "the login message says nothing when all is well"
+    );
 
     // Nothing left to do: a second rebase writes and restarts nothing.
     let out = w
@@ -285,6 +292,13 @@ fn conflict_at_1_0_3_is_parked_and_the_other_files_carry_on() {
             .unwrap()
             .contains("conflicting changes"),
         "{json}"
+    );
+
+    // The login message: one line while a decision waits.
+    let brief = w.cmd(&["status", "--brief"]).output().unwrap();
+    assert_eq!(
+        stdout(&brief),
+        "jitsi-custom: 1 decision waits — run `jitsi-custom status`\n"
     );
 
     // Still parked on the next run; nothing else changes.

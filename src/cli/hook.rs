@@ -268,6 +268,7 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
     if moved.is_empty() {
         return Ok(());
     }
+    hold_again(ctx, &run);
     let manifest = read_manifest(ctx)?;
     let changed = aptrun::changed_during_run(&ctx.root, &manifest, &run, &moved)?;
     if ctx.dry_run {
@@ -290,6 +291,36 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     carry_customisations(ctx, changed)
+}
+
+/// Holds again the packages apt released during this run (`--allow-change-held-packages`): the
+/// admin held them, and one apt command line does not undo that.
+fn hold_again(ctx: &Ctx, run: &AptRun) {
+    if run.held.is_empty() || ctx.dry_run {
+        return;
+    }
+    let released: Vec<String> = match ctx.dpkg() {
+        Ok(dpkg) => run
+            .held
+            .iter()
+            .filter(|name| dpkg.package(name).is_some_and(|p| !p.is_held()))
+            .cloned()
+            .collect(),
+        Err(_) => return,
+    };
+    if released.is_empty() {
+        return;
+    }
+    match crate::system::apt::set_selections(&ctx.root, &released, crate::system::apt::Selection::Hold) {
+        Ok(()) => ctx.say(format_args!(
+            "jitsi-custom: held {} again (this apt run released them)",
+            released.join(" ")
+        )),
+        Err(e) => ctx.say(format_args!(
+            "jitsi-custom: cannot hold {} again: {e:#}; run `jitsi-custom hold`",
+            released.join(" ")
+        )),
+    }
 }
 
 /// Carries the customisations onto the files that changed during the apt run. The files that
@@ -321,8 +352,16 @@ pub fn carry_customisations(ctx: &Ctx, upstream_changed_files: Vec<InstallPath>)
     }
     if outcome == Outcome::Attention {
         ctx.say(
-            "jitsi-custom: customisations were parked; the live files are valid; run `jitsi-custom resolve`",
+            "jitsi-custom: decisions wait for you; meanwhile your side of each conflict is live; run `jitsi-custom resolve`",
         );
+        if !ctx.dry_run {
+            super::report::deliver(
+                ctx,
+                &store,
+                "apt run",
+                "an apt run brought new Jitsi files; some customisations need a decision (their fallbacks are live)\n",
+            );
+        }
     }
     Ok(())
 }

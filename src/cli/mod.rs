@@ -12,6 +12,7 @@ mod log;
 mod merge_file;
 mod rebase;
 mod record;
+mod report;
 mod resolve;
 mod rollback;
 mod status;

@@ -21,13 +21,21 @@ use crate::store::parked::NoticeKind;
 /// Exit status: 0 all good, 1 something needs attention (including an unreviewed notice),
 /// 2 usage or input error, 3 failure.
 #[derive(Debug, Args)]
-pub struct StatusArgs {}
+pub struct StatusArgs {
+    /// One line, and only when something needs attention (the login message uses it).
+    #[arg(long, conflicts_with = "json")]
+    brief: bool,
+}
 
-pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
     let store = ctx.open_store()?;
     let manifest = store.load_manifest()?;
     let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
-    if ctx.json {
+    if args.brief {
+        if let Some(line) = brief_line(&survey) {
+            writeln!(ctx.out(), "{line}")?;
+        }
+    } else if ctx.json {
         ctx.print_json(&survey)?;
     } else {
         let mut out = ctx.out();
@@ -98,6 +106,33 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
     } else {
         Outcome::Ok
     })
+}
+
+/// `jitsi-custom: 1 decision waits, 3 notices to review — run `jitsi-custom status``, or
+/// nothing when all is well.
+fn brief_line(survey: &status::Survey) -> Option<String> {
+    let mut parts = Vec::new();
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    if !survey.parked.is_empty() {
+        parts.push(plural(survey.parked.len(), "decision waits", "decisions wait"));
+    }
+    let notices = survey
+        .notices
+        .iter()
+        .filter(|n| n.kind != NoticeKind::Parked)
+        .count();
+    if notices > 0 {
+        parts.push(plural(notices, "notice to review", "notices to review"));
+    }
+    let files = survey
+        .files
+        .iter()
+        .filter(|f| f.state.needs_attention() && f.state != FileState::Conflict)
+        .count();
+    if files > 0 {
+        parts.push(plural(files, "file needs attention", "files need attention"));
+    }
+    (!parts.is_empty()).then(|| format!("jitsi-custom: {} — run `jitsi-custom status`", parts.join(", ")))
 }
 
 fn paint(color: bool, state: FileState) -> String {

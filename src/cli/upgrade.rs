@@ -13,6 +13,7 @@ use crate::rebase::{self, Options};
 use crate::record;
 use crate::store::Store;
 use crate::store::oplog::Operation;
+use crate::store::parked::{Notice, NoticeKind};
 use crate::system::apt::{self, KEEP_CONFFILES, Selection};
 use crate::system::{deb, dpkg::Dpkg, services};
 
@@ -24,9 +25,13 @@ use crate::system::{deb, dpkg::Dpkg, services};
 /// customised files and the previous package versions (from apt's cache or repository) are put
 /// back, the packages are held, and the exit status is 3.
 ///
-/// Conflicts are asked about on a terminal; otherwise they are parked (exit 1) and the server
-/// keeps running on valid files. The systemd timer `jitsi-custom-upgrade.timer` runs this on
-/// Sundays at 03:00 (`jitsi-custom install-hooks`).
+/// Conflicts are asked about on a terminal. Without one, a window that would leave a decision
+/// for a person is postponed instead of going live weaker: the previous packages and files are
+/// put back, the packages held, the report mailed (`mail_to` in the manifest) and logged, and
+/// the exit status is 1 — run `jitsi-custom upgrade` on a terminal to decide. With
+/// --accept-fallbacks the new version stays, each open decision on its fallback (your side of
+/// each conflict, else the file as customised before). The systemd timer
+/// `jitsi-custom-upgrade.timer` runs this on Sundays at 03:00 (`jitsi-custom install-hooks`).
 #[derive(Debug, Args)]
 pub struct UpgradeArgs {
     /// Upgrade the rest of the system first (`apt-get upgrade`; the Jitsi packages stay held).
@@ -36,7 +41,29 @@ pub struct UpgradeArgs {
     /// Do not run `apt-get update` first.
     #[arg(long)]
     no_update: bool,
+
+    /// Keep the new version even when a decision waits for a person (its fallback is live).
+    #[arg(long)]
+    accept_fallbacks: bool,
 }
+
+/// A window that would have left decisions for a person, unattended.
+#[derive(Debug)]
+struct Postponed {
+    decisions: Vec<(String, InstallPath)>,
+}
+
+impl std::fmt::Display for Postponed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "postponed: {} decision(s) need you — run `jitsi-custom upgrade` on a terminal",
+            self.decisions.len()
+        )
+    }
+}
+
+impl std::error::Error for Postponed {}
 
 /// What the window did, for the summary.
 #[derive(Default, serde::Serialize)]
@@ -46,6 +73,8 @@ struct Summary {
     restarted: Vec<String>,
     parked: Vec<String>,
     rolled_back: bool,
+    /// Rolled back because a decision needs a person.
+    postponed: bool,
     failure: Option<String>,
 }
 
@@ -103,7 +132,36 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
     }
 
     let mut summary = Summary::default();
-    let result = window(ctx, &store, &set, &before, &hooks_off, &mut summary);
+    let result = window(ctx, &store, &set, &before, &hooks_off, &args, &mut summary);
+    if let Err(err) = &result
+        && let Some(postponed) = err.downcast_ref::<Postponed>()
+    {
+        progress("a decision needs a person: putting the previous version back");
+        let restore = roll_back(ctx, &store, &start, &before, &dpkg_copies_before, &hooks_off);
+        summary.rolled_back = restore.is_ok();
+        summary.postponed = true;
+        hold(ctx, &set);
+        restore?;
+        let mut review = store.review()?;
+        review.notices.retain(|n| n.kind != NoticeKind::Postponed);
+        for (customisation, path) in &postponed.decisions {
+            review.add_notice(Notice {
+                path: path.clone(),
+                customisation: customisation.clone(),
+                kind: NoticeKind::Postponed,
+                setting: None,
+                message: format!(
+                    "the upgrade to {} waits for your decision here: run `jitsi-custom upgrade` on a terminal",
+                    upgraded_versions(&summary)
+                ),
+            });
+        }
+        store.save_review(&review)?;
+        print_summary(ctx, &summary)?;
+        ctx.say(format_args!("{postponed}"));
+        report_to_person(ctx, &store, &format!("{postponed}"), &summary);
+        return Ok(Outcome::Attention);
+    }
     if let Err(err) = result {
         summary.failure = Some(format!("{err:#}"));
         progress("something failed: rolling back");
@@ -111,6 +169,7 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
         summary.rolled_back = restore.is_ok();
         hold(ctx, &set);
         print_summary(ctx, &summary)?;
+        report_to_person(ctx, &store, &format!("upgrade failed: {err:#}"), &summary);
         return match restore {
             Ok(()) => Err(err.context(format!("upgrade failed; rolled back to {}", start.short_id()))),
             Err(restore_err) => Err(err.context(format!(
@@ -120,7 +179,21 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
         };
     }
     hold(ctx, &set);
+    let mut review = store.review()?;
+    let before_notices = review.notices.len();
+    review.notices.retain(|n| n.kind != NoticeKind::Postponed);
+    if review.notices.len() != before_notices {
+        store.save_review(&review)?;
+    }
     print_summary(ctx, &summary)?;
+    if !summary.parked.is_empty() {
+        report_to_person(
+            ctx,
+            &store,
+            "upgraded; decisions wait for a person (their fallbacks are live)",
+            &summary,
+        );
+    }
     Ok(if summary.parked.is_empty() {
         Outcome::Ok
     } else {
@@ -135,6 +208,7 @@ fn window(
     set: &[String],
     before: &BTreeMap<String, String>,
     hooks_off: &[(&str, &str)],
+    args: &UpgradeArgs,
     summary: &mut Summary,
 ) -> Result<()> {
     let manifest = store.load_manifest()?;
@@ -178,6 +252,17 @@ fn window(
         .parked()
         .map(|f| format!("{} in {}", f.customisation, f.path))
         .collect();
+    // Never weaker, unattended: a window that needs a person does not go live on fallbacks
+    // unless the admin said so.
+    if !summary.parked.is_empty() && !ctx.prompt.is_interactive() && !args.accept_fallbacks {
+        return Err(Postponed {
+            decisions: report
+                .parked()
+                .map(|f| (f.customisation.clone(), f.path.clone()))
+                .collect(),
+        }
+        .into());
+    }
 
     ctx.say("==> restarting what changed");
     summary.restarted = ctx.restart_services(&report.services)?;
@@ -313,6 +398,34 @@ fn content_ids(
         .collect()
 }
 
+fn upgraded_versions(summary: &Summary) -> String {
+    let versions: Vec<String> = summary
+        .upgraded
+        .iter()
+        .map(|(name, (_, new))| format!("{name} {new}"))
+        .collect();
+    if versions.is_empty() {
+        "the new version".into()
+    } else {
+        versions.join(", ")
+    }
+}
+
+/// Mails (when `mail_to` is set) and logs what a person must know after an unattended window.
+fn report_to_person(ctx: &Ctx, store: &Store, headline: &str, summary: &Summary) {
+    let mut body = format!("{headline}\n\n");
+    for (name, (old, new)) in &summary.upgraded {
+        body.push_str(&format!("{name} {old} → {new}\n"));
+    }
+    for parked in &summary.parked {
+        body.push_str(&format!("needs a decision: {parked}\n"));
+    }
+    if summary.rolled_back {
+        body.push_str("the previous packages and files were put back; the Jitsi packages are held\n");
+    }
+    super::report::deliver(ctx, store, "maintenance window", &body);
+}
+
 fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
     if ctx.json {
         return ctx.print_json(summary);
@@ -332,6 +445,12 @@ fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
     }
     if summary.rolled_back {
         writeln!(out, "rolled back")?;
+    }
+    if summary.postponed {
+        writeln!(
+            out,
+            "postponed: the previous version stays until the decisions are made"
+        )?;
     }
     if summary.upgraded.is_empty() && summary.failure.is_none() {
         writeln!(out, "the Jitsi packages are up to date")?;

@@ -110,6 +110,10 @@ pub struct AptRun {
     pub state: BTreeMap<String, Option<Stamp>>,
     #[serde(default)]
     pub dpkg_status: Option<Stamp>,
+    /// Watched packages that were held before the run: post-invoke holds them again when apt
+    /// released them (`--allow-change-held-packages`).
+    #[serde(default)]
+    pub held: Vec<String>,
 }
 
 impl AptRun {
@@ -227,6 +231,7 @@ pub fn mark_before(
         started: crate::store::now_secs(),
         finished: None,
         packages: installed_versions(dpkg, &watched_packages(manifest)),
+        held: held_packages(dpkg, &watched_packages(manifest)),
         files,
         upstream: previous.map(|p| p.upstream).unwrap_or_default(),
         changed: Vec::new(),
@@ -271,14 +276,18 @@ pub fn reopen_if_unchanged(
         }
     }
     let dpkg_status = dpkg_status_stamp(root);
+    let mut held = previous.held.clone();
     if dpkg_status.is_none() || dpkg_status != previous.dpkg_status {
         let names: Vec<String> = previous.packages.keys().cloned().collect();
-        let packages = installed_versions(&Dpkg::read(root)?, &names);
+        let dpkg = Dpkg::read(root)?;
+        let packages = installed_versions(&dpkg, &names);
         if packages != previous.packages {
             return Ok(None);
         }
+        held = held_packages(&dpkg, &names);
     }
     Ok(Some(AptRun {
+        held,
         format: FORMAT,
         command: command.to_string(),
         apt_process,
@@ -288,6 +297,15 @@ pub fn reopen_if_unchanged(
         dpkg_status,
         ..previous.clone()
     }))
+}
+
+/// The packages of `names` that are installed and held.
+pub fn held_packages(dpkg: &Dpkg, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| dpkg.package(n).is_some_and(|p| p.is_held()))
+        .cloned()
+        .collect()
 }
 
 fn installed_versions(dpkg: &Dpkg, names: &[String]) -> BTreeMap<String, Option<String>> {

@@ -1,5 +1,5 @@
-//! The files `install-hooks` puts under the root: the apt.conf.d snippet and the systemd units
-//! of the maintenance window. They are embedded in the binary, so an installed binary can put
+//! The files `install-hooks` puts under the root: the apt.conf.d snippet, the systemd units
+//! of the maintenance window and the login message (`update-motd.d`). They are embedded in the binary, so an installed binary can put
 //! them in place without its source tree.
 
 use std::path::Path;
@@ -17,18 +17,27 @@ pub const TIMER_PATH: &str = "/etc/systemd/system/jitsi-custom-upgrade.timer";
 pub const TIMER_UNIT: &str = "jitsi-custom-upgrade.timer";
 /// The link `systemctl enable` makes for the timer (`WantedBy=timers.target`).
 pub const TIMER_WANTS_PATH: &str = "/etc/systemd/system/timers.target.wants/jitsi-custom-upgrade.timer";
+/// Run by pam_motd at login (Debian's `update-motd.d`): one line while `status` needs attention.
+pub const MOTD_PATH: &str = "/etc/update-motd.d/90-jitsi-custom";
 
-/// The files, path and content, in the order they are installed.
-pub const FILES: &[(&str, &str)] = &[
-    (APT_SNIPPET_PATH, include_str!("../../hooks/apt/80jitsi-custom")),
+/// The files, path, content and mode, in the order they are installed.
+pub const FILES: &[(&str, &str, u32)] = &[
+    (
+        APT_SNIPPET_PATH,
+        include_str!("../../hooks/apt/80jitsi-custom"),
+        0o644,
+    ),
     (
         SERVICE_PATH,
         include_str!("../../hooks/systemd/jitsi-custom-upgrade.service"),
+        0o644,
     ),
     (
         TIMER_PATH,
         include_str!("../../hooks/systemd/jitsi-custom-upgrade.timer"),
+        0o644,
     ),
+    (MOTD_PATH, include_str!("../../hooks/motd/90-jitsi-custom"), 0o755),
 ];
 
 /// Whether the hook and the timer are in place under a root.
@@ -81,26 +90,30 @@ impl FileChange {
 /// they were. With `dry_run` nothing is written.
 pub fn install(root: &Path, dry_run: bool) -> Result<Vec<FileChange>> {
     let mut plan = Vec::new();
-    for (path, content) in FILES {
+    for (path, content, mode) in FILES {
         let path = InstallPath::parse(path)?;
         let action = match livefs::read(root, &path).map_err(|e| refused(&path, e))? {
             None => Action::Created,
-            Some(old) if old == content.as_bytes() && mode_of(root, &path)? == Some(0o644) => {
+            Some(old) if old == content.as_bytes() && mode_of(root, &path)? == Some(*mode) => {
                 Action::Unchanged
             }
             Some(_) => Action::Updated,
         };
-        plan.push((FileChange { path, action }, *content));
+        plan.push((FileChange { path, action }, *content, *mode));
     }
     if !dry_run {
-        for (change, content) in &plan {
+        for (change, content, mode) in &plan {
             if change.changes_something() {
-                livefs::write_atomic(root, &change.path, content.as_bytes(), FileMeta::default())
+                let meta = FileMeta {
+                    mode: *mode,
+                    ..FileMeta::default()
+                };
+                livefs::write_atomic(root, &change.path, content.as_bytes(), meta)
                     .map_err(|e| refused(&change.path, e))?;
             }
         }
     }
-    Ok(plan.into_iter().map(|(c, _)| c).collect())
+    Ok(plan.into_iter().map(|(c, _, _)| c).collect())
 }
 
 /// Creates the timer's `timers.target.wants` link, as `systemctl enable` does for a root
@@ -122,7 +135,7 @@ pub fn link_timer(root: &Path, dry_run: bool) -> Result<FileChange> {
 /// Removes exactly the installed files and the timer link; missing ones are fine.
 pub fn uninstall(root: &Path, dry_run: bool) -> Result<Vec<FileChange>> {
     let mut paths: Vec<&str> = vec![TIMER_WANTS_PATH];
-    paths.extend(FILES.iter().map(|(p, _)| *p));
+    paths.extend(FILES.iter().map(|(p, _, _)| *p));
     let mut plan = Vec::new();
     for path in paths {
         let path = InstallPath::parse(path)?;
@@ -172,6 +185,7 @@ mod tests {
     #[test]
     fn the_apt_snippet_guards_every_line_and_keys_the_protocol_on_the_first_word() {
         let snippet = FILES[0].1;
+        assert_eq!(FILES[0].2, 0o644);
         let commands: Vec<&str> = snippet
             .lines()
             .filter(|l| l.starts_with("DPkg::") && l.contains('{'))
@@ -200,5 +214,15 @@ mod tests {
         let service = FILES[1].1;
         assert!(service.contains("Type=oneshot"));
         assert!(service.contains("ExecStart=/usr/bin/jitsi-custom upgrade --non-interactive"));
+    }
+
+    #[test]
+    fn the_login_message_is_an_executable_script_that_never_fails_a_login() {
+        let (path, script, mode) = FILES[3];
+        assert_eq!(path, MOTD_PATH);
+        assert_eq!(mode, 0o755, "update-motd.d runs only executable files");
+        assert!(script.starts_with("#!/bin/sh\n"));
+        assert!(script.contains("status --brief"));
+        assert!(script.trim_end().ends_with("exit 0"));
     }
 }

@@ -20,6 +20,9 @@ const HEADER: &str = "\
 # file a package script generated it from, with `placeholders` replaced. `strategy` overrides
 # how it is merged (text, text-ignore-space, json, js-config, minified, binary); `services`
 # overrides what is restarted when it changes.
+#
+# At the top: `mail_to = 'admin@praxis.de'` mails the report when an unattended run needs a
+# person; `health_urls` are checked after a maintenance window; `merge_tool` runs at a conflict.
 
 ";
 
@@ -39,6 +42,10 @@ pub struct Manifest {
     /// URLs `upgrade` checks after restarting services (any non-2xx answer rolls the window back).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health_urls: Vec<String>,
+    /// Where the report goes when an unattended run needs a person (a postponed window, parked
+    /// conflicts after an apt run): mailed with `sendmail -t`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_to: Option<String>,
     #[serde(default, rename = "file")]
     pub files: Vec<TrackedFile>,
 }

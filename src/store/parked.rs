@@ -96,6 +96,9 @@ pub enum NoticeKind {
     Parked,
     /// A person kept the whole customised file: upstream's changes to it are not live.
     UpstreamDropped,
+    /// An unattended maintenance window would have needed this decision: it was rolled back and
+    /// waits for `jitsi-custom upgrade` on a terminal.
+    Postponed,
 }
 
 impl From<crate::merge::DecisionKind> for NoticeKind {

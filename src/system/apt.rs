@@ -80,6 +80,11 @@ pub fn set_selections(root: &Path, packages: &[String], selection: Selection) ->
         .env("PATH", DPKG_PATH)
         .env("LC_ALL", "C")
         .arg(format!("--root={}", root.display()));
+    // Inside apt's Post-Invoke apt still holds the frontend lock and says so: dpkg then only
+    // takes the database lock, as it does for apt's own calls.
+    if let Some(locked) = std::env::var_os("DPKG_FRONTEND_LOCKED") {
+        cmd.env("DPKG_FRONTEND_LOCKED", locked);
+    }
     if root != Path::new("/") {
         cmd.arg(format!("--log={}", root.join("var/log/dpkg.log").display()));
         // A sandbox owned by an ordinary user (tests); on `/` dpkg's own refusal stands.

@@ -5,6 +5,7 @@ pub mod apt;
 pub mod deb;
 pub mod dpkg;
 pub mod fs;
+pub mod notify;
 pub mod services;
 
 /// Hex MD5 of some bytes, the form dpkg records.
