@@ -1,7 +1,7 @@
 //! The state of every tracked file and of the Jitsi packages: what `status` shows, what `record`
 //! and the apt hook act on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Result;
@@ -85,6 +85,9 @@ pub struct PackageStatus {
     pub installed: Option<String>,
     pub recorded: Option<String>,
     pub held: bool,
+    /// A newer version apt knows for a held package (`jitsi-custom upgrade` takes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -138,6 +141,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
             live: seen,
         });
     }
+    let packages = package_status(root, manifest, &meta, dpkg, &mut cache);
     cache.save(store.dir());
     let parked = parked
         .into_iter()
@@ -150,7 +154,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         .collect();
     Ok(Survey {
         files,
-        packages: package_status(manifest, &meta, dpkg),
+        packages,
         parked,
         notices: review.notices,
         hook: crate::hook::files::hook_status(root),
@@ -249,10 +253,16 @@ pub fn new_upstream_available(
     Ok(now.is_some() && now != recorded)
 }
 
-fn package_status(manifest: &Manifest, meta: &UpstreamMeta, dpkg: &Dpkg) -> Vec<PackageStatus> {
+fn package_status(
+    root: &Path,
+    manifest: &Manifest,
+    meta: &UpstreamMeta,
+    dpkg: &Dpkg,
+    cache: &mut StatCache,
+) -> Vec<PackageStatus> {
     let mut names: BTreeSet<String> = manifest.package_set().into_iter().collect();
     names.extend(meta.packages.keys().cloned());
-    names
+    let mut packages: Vec<PackageStatus> = names
         .into_iter()
         .filter_map(|name| {
             let installed = dpkg.package(&name);
@@ -265,9 +275,59 @@ fn package_status(manifest: &Manifest, meta: &UpstreamMeta, dpkg: &Dpkg) -> Vec<
                 held: installed.is_some_and(|p| p.is_held()),
                 recorded,
                 name,
+                candidate: None,
             })
         })
-        .collect()
+        .collect();
+    let held: Vec<String> = packages
+        .iter()
+        .filter(|p| p.held)
+        .map(|p| p.name.clone())
+        .collect();
+    if let Some(candidates) = held_candidates(root, &held, cache) {
+        for package in &mut packages {
+            package.candidate = candidates
+                .get(&package.name)
+                .filter(|c| Some(*c) != package.installed.as_ref())
+                .cloned();
+        }
+    }
+    packages
+}
+
+/// What apt would install for the held packages, asked once per change of apt's lists or the
+/// dpkg status (cached), and only where apt has lists at all.
+fn held_candidates(root: &Path, held: &[String], cache: &mut StatCache) -> Option<BTreeMap<String, String>> {
+    if held.is_empty() {
+        return None;
+    }
+    let lists = root.join("var/lib/apt/lists");
+    let stamp = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+    };
+    let lists_stamp = stamp(&lists)?;
+    let key = format!(
+        "{lists_stamp}/{}/{}",
+        stamp(&root.join("var/lib/dpkg/status")).unwrap_or(0),
+        held.join(",")
+    );
+    if let Some(found) = cache.candidates(&key) {
+        return Some(found.clone());
+    }
+    let has_lists = std::fs::read_dir(&lists)
+        .ok()?
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with("_Packages"));
+    if !has_lists {
+        return None;
+    }
+    let found = crate::system::apt::candidates(root, held).ok()?;
+    cache.set_candidates(key, found.clone());
+    Some(found)
 }
 
 /// Versions of the installed packages that own tracked files or belong to the Jitsi set: what an

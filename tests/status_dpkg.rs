@@ -633,6 +633,58 @@ fn status_json_reports_files_and_packages_with_versions_and_holds() {
 }
 
 #[test]
+fn status_names_the_newer_version_apt_knows_for_a_held_package() {
+    let w = installed();
+    init(&w, &[]);
+    dpkg(&w, &["--set-selections"], "jitsi-meet-web hold\njicofo hold\n");
+    // apt's view of a repository that has 1.0.2-1 of jitsi-meet-web (what `apt-get update`
+    // leaves in the lists), read by the real apt-cache under the root.
+    std::fs::create_dir_all(w.live("/etc/apt")).unwrap();
+    std::fs::write(
+        w.live("/etc/apt/sources.list"),
+        "deb [trusted=yes] file:/srv/repo ./\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(w.live("/var/lib/apt/lists/partial")).unwrap();
+    std::fs::create_dir_all(w.live("/var/cache/apt/archives/partial")).unwrap();
+    std::fs::write(
+        w.live("/var/lib/apt/lists/_srv_repo_._Packages"),
+        format!(
+            "Package: jitsi-meet-web\nVersion: {NEW}\nArchitecture: all\nMaintainer: x\nFilename: ./jitsi-meet-web.deb\nSize: 1\nDescription: x\n\n"
+        ),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        // The second run answers from the cache.
+        let json: Value =
+            serde_json::from_slice(&w.cmd(&["status", "--json"]).output().unwrap().stdout).unwrap();
+        let web = json["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "jitsi-meet-web")
+            .unwrap();
+        assert_eq!(web["candidate"], NEW, "{web}");
+        let jicofo = json["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "jicofo")
+            .unwrap();
+        assert!(
+            jicofo.get("candidate").is_none(),
+            "nothing newer for jicofo: {jicofo}"
+        );
+    }
+    let text = stdout(&w.cmd(&["status"]).output().unwrap());
+    let web = text.lines().find(|l| l.starts_with("jitsi-meet-web ")).unwrap();
+    assert!(
+        web.contains(&format!("held  (apt has {NEW}; `jitsi-custom upgrade` takes it)")),
+        "{web}"
+    );
+}
+
+#[test]
 fn init_without_a_pristine_copy_warns_and_takes_the_live_file() {
     let w = installed();
     w.write(INTERFACE, guide(INTERFACE));

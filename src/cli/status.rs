@@ -80,7 +80,11 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
                     None => "  (not recorded)".into(),
                 };
                 let held = if pkg.held { "  held" } else { "" };
-                writeln!(out, "{:<24} {installed}{recorded}{held}", pkg.name)?;
+                let candidate = match &pkg.candidate {
+                    Some(v) => format!("  (apt has {v}; `jitsi-custom upgrade` takes it)"),
+                    None => String::new(),
+                };
+                writeln!(out, "{:<24} {installed}{recorded}{held}{candidate}", pkg.name)?;
             }
         }
         writeln!(

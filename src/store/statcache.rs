@@ -24,6 +24,10 @@ pub struct Entry {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct StatCache {
     entries: BTreeMap<String, Entry>,
+    /// The candidate versions apt knows for held packages, with the stamp of apt's lists and the
+    /// dpkg status they were read from (asking apt costs a process start).
+    #[serde(default)]
+    candidates: Option<(String, BTreeMap<String, String>)>,
     #[serde(skip)]
     dirty: bool,
 }
@@ -50,6 +54,16 @@ impl StatCache {
             return;
         }
         self.entries.insert(key.to_string(), entry);
+        self.dirty = true;
+    }
+
+    /// The candidates cached under `key`, if that is what they were read for.
+    pub fn candidates(&self, key: &str) -> Option<&BTreeMap<String, String>> {
+        self.candidates.as_ref().filter(|(k, _)| k == key).map(|(_, c)| c)
+    }
+
+    pub fn set_candidates(&mut self, key: String, candidates: BTreeMap<String, String>) {
+        self.candidates = Some((key, candidates));
         self.dirty = true;
     }
 

@@ -3,6 +3,7 @@
 //! sandbox root works the same way as a server. Reading holds needs no process: the dpkg status
 //! says it ([`crate::system::dpkg::Package::is_held`]).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -158,6 +159,41 @@ pub fn apt_get(args: &[&str], extra_env: &[(&str, &str)]) -> Result<()> {
     Ok(())
 }
 
+/// The versions apt would install for `names` (`apt-cache policy`'s "Candidate:"), read with the
+/// root's apt configuration and lists. Only packages with a candidate appear.
+pub fn candidates(root: &Path, names: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut cmd = Command::new("apt-cache");
+    cmd.env("LC_ALL", "C").stdin(Stdio::null()).stderr(Stdio::null());
+    if root != Path::new("/") {
+        cmd.arg("-o").arg(format!("Dir={}", root.display()));
+    }
+    let output = cmd
+        .arg("policy")
+        .args(names)
+        .output()
+        .context("cannot run apt-cache policy")?;
+    if !output.status.success() {
+        bail!("apt-cache policy failed ({})", output.status);
+    }
+    Ok(parse_policy(&String::from_utf8_lossy(&output.stdout)))
+}
+
+/// Package → candidate version from `apt-cache policy` output.
+fn parse_policy(text: &str) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let mut package: Option<&str> = None;
+    for line in text.lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            package = Some(line.trim_end_matches(':'));
+        } else if let (Some(name), Some(version)) = (package, line.trim().strip_prefix("Candidate: "))
+            && version != "(none)"
+        {
+            found.insert(name.to_string(), version.to_string());
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +219,15 @@ mod tests {
         assert_eq!(hold.not_installed, ["coturn", "prosody"]);
         let unhold = plan_selection(&dpkg, &set, Selection::Install);
         assert_eq!(unhold.changed, ["jicofo"]);
+    }
+
+    #[test]
+    fn policy_output_gives_each_package_its_candidate() {
+        let text = "jitsi-meet-web:\n  Installed: 1.0.1-1\n  Candidate: 1.0.2-1\n  Version table:\n     1.0.2-1 500\n        500 file:/srv/repo ./ Packages\n *** 1.0.1-1 100\n\
+                    jicofo:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n";
+        let found = parse_policy(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found["jitsi-meet-web"], "1.0.2-1");
     }
 
     #[test]
