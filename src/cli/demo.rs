@@ -122,11 +122,11 @@ impl<'a> Demo<'a> {
             "/etc/prosody/conf.avail/tele.praxis.de.cfg.lua",
         ])?;
         self.jitsi(&["status"])?;
-        self.narrate("Upgrade to 1.0.3-1: upstream rewrote the welcome card the practice customised. Without a person at hand, that one customisation is parked; everything else carries and the server keeps working.")?;
+        self.narrate("Upgrade to 1.0.3-1: upstream rewrote the lines of the welcome card the practice customised. Without a person at hand, that decision is parked, but nothing gets weaker: the practice's lines stay live with upstream's other changes around them, and everything else carries.")?;
         self.install("1.0.3-1")?;
         self.jitsi(&["rebase", "--no-restart"])?;
         self.jitsi(&["status"])?;
-        self.narrate("Every step is in the operation log and can be undone with `jitsi-custom rollback`; `jitsi-custom resolve` asks about the parked card on a terminal.")?;
+        self.narrate("Every step is in the operation log and can be undone with `jitsi-custom rollback`; `jitsi-custom resolve` asks about the parked card on a terminal, conflict by conflict.")?;
         self.jitsi(&["log"])?;
         Ok(())
     }
