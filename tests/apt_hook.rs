@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{World, stderr, stdout};
+use common::{CARD, World, stderr, stdout};
 use jitsi_custom::sandbox::{self, Sandbox};
 
 const INTERFACE: &str = "/usr/share/jitsi-meet/interface_config.js";
@@ -685,4 +685,94 @@ fn post_invoke_after_a_fast_pre_invoke_carries_what_dpkg_changed() {
         changed.as_array().unwrap().iter().any(|p| p == INTERFACE),
         "{changed}"
     );
+}
+
+#[test]
+fn post_invoke_holds_again_what_the_apt_run_released() {
+    let (w, sandbox) = initialised();
+    w.cmd(&["hold"]).assert().success();
+    hook(&w, "pre-invoke", "");
+    // What `apt-get install --allow-change-held-packages jitsi-meet-web` does: the selection
+    // goes back to install, and the new version is unpacked.
+    let status = std::process::Command::new("dpkg")
+        .arg(format!("--root={}", w.root.display()))
+        .arg(format!("--log={}", w.root.join("var/log/dpkg.log").display()))
+        .arg("--set-selections")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"jitsi-meet-web install\n")?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(status.success());
+    sandbox.install(&[deb_of("1.0.2-1", "jitsi-meet-web")]).unwrap();
+    let err = hook(&w, "post-invoke", "");
+    assert!(
+        err.contains("jitsi-custom: held jitsi-meet-web again (this apt run released them)"),
+        "{err}"
+    );
+    let held: Vec<String> = selections(&w.root)
+        .into_iter()
+        .filter(|(_, s)| s == "hold")
+        .map(|(p, _)| p)
+        .collect();
+    assert!(held.contains(&"jitsi-meet-web".to_string()), "{held:?}");
+    assert!(held.contains(&"jicofo".to_string()), "{held:?}");
+}
+
+#[test]
+fn post_invoke_mails_the_report_when_a_decision_waits() {
+    let w = World::jitsi_customised();
+    w.install("1.0.2-1");
+    w.cmd(&["--non-interactive", "rebase", "--no-restart"])
+        .assert()
+        .code(0);
+    let manifest = w.state.join("jitsi-custom.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("mail_to = \"praxis-admin@example.org\"\n{text}"),
+    )
+    .unwrap();
+    // A stand-in for the MTA that keeps what it was given.
+    let mailbox = w.dir.path().join("mailbox");
+    let sendmail = w.dir.path().join("sendmail");
+    std::fs::write(
+        &sendmail,
+        format!(
+            "#!/bin/sh\necho \"args: $*\" > '{0}'\ncat >> '{0}'\n",
+            mailbox.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&sendmail, std::fs::Permissions::from_mode(0o755)).unwrap();
+    hook(&w, "pre-invoke", "");
+    w.install("1.0.3-1");
+    let out = w
+        .cmd(&["hook", "post-invoke"])
+        .env("JITSI_CUSTOM_SENDMAIL", &sendmail)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("run `jitsi-custom resolve`"),
+        "{}",
+        stderr(&out)
+    );
+    let mail = std::fs::read_to_string(&mailbox).expect("no mail was sent");
+    assert!(mail.starts_with("args: -t\n"), "{mail}");
+    assert!(mail.contains("\nTo: praxis-admin@example.org\n"), "{mail}");
+    assert!(mail.contains("\nSubject: jitsi-custom on "), "{mail}");
+    assert!(mail.contains("\nAuto-Submitted: auto-generated\n"), "{mail}");
+    assert!(
+        mail.contains(&format!("{CARD}  (\"guide\")")),
+        "the mail does not name the card: {mail}"
+    );
+    assert!(mail.contains("your side of each conflict"), "{mail}");
+    assert!(mail.contains("jitsi-custom resolve"), "{mail}");
 }

@@ -296,7 +296,12 @@ fn a_css_rule_conflict_does_not_take_an_unrelated_rule_edit() {
         ".welcome-watermark{position:absolute;width:100%;height:100%;max-height:12rem;z-index:3;",
     );
     let carried = carry(CSS_EXTRA, &base, &local, &upstream);
-    assert_eq!(carried.live.lines().count(), 1, "still one line:\n{}", carried.stdout);
+    assert_eq!(
+        carried.live.lines().count(),
+        1,
+        "still one line:\n{}",
+        carried.stdout
+    );
     assert!(
         carried
             .live
