@@ -22,6 +22,12 @@ pub enum Error {
     Locked { path: PathBuf, holder: Option<String> },
     #[error("{}: {reason}\nhint: fix the file by hand or restore it with `jitsi-custom rollback`", .path.display())]
     BadManifest { path: PathBuf, reason: String },
+    #[error("{}: {problem}; others could steer what jitsi-custom reads and copies\nhint: {hint}", .path.display())]
+    Untrusted {
+        path: PathBuf,
+        problem: String,
+        hint: String,
+    },
     #[error("{0}: input is not usable: {1}")]
     BadInput(String, String),
     #[error("{0}\nhint: run in a terminal, or answer later with `jitsi-custom resolve`")]

@@ -18,6 +18,7 @@ pub mod oplog;
 pub mod parked;
 pub mod stack;
 pub mod statcache;
+pub mod trust;
 pub mod upstream;
 
 use std::fs::File;
@@ -68,6 +69,8 @@ impl Store {
             .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("cannot restrict {} to mode 0700", dir.display()))?;
+        // A directory somebody else made beforehand stays theirs whatever its mode.
+        trust::check_state_dir(dir)?;
         let lock = lock_state_dir(dir)?;
         skip_rehashing_on_read();
         let repo = Repository::init_bare(dir.join("repo"))
@@ -81,6 +84,7 @@ impl Store {
 
     /// Opens an initialised state dir for reading. Readers take no lock: refs move atomically.
     pub fn open(dir: &Path) -> Result<Store> {
+        trust::check_state_dir(dir)?;
         skip_rehashing_on_read();
         let repo_dir = dir.join("repo");
         if !repo_dir.is_dir() {
@@ -273,6 +277,7 @@ fn skip_rehashing_on_read() {
 /// until the file is dropped; [`Store::open_for_writing`] takes it, the apt hook's fast path
 /// takes only the lock.
 pub fn lock_state_dir(dir: &Path) -> Result<File> {
+    trust::check_state_dir(dir)?;
     let path = dir.join("lock");
     let mut file = std::fs::OpenOptions::new()
         .read(true)
