@@ -133,3 +133,65 @@ fn a_state_dir_owned_by_another_user_is_refused() {
     std::os::unix::fs::chown(&manifest, Some(0), None).unwrap();
     w.cmd(&["status"]).assert().code(0);
 }
+
+/// The `.lock` files libgit2 leaves when a run is killed while it moves a ref.
+fn plant_git_locks(state: &Path) -> Vec<std::path::PathBuf> {
+    let locks = [
+        "repo/refs/heads/custom.lock",
+        "repo/refs/jitsi-custom/oplog.lock",
+        "repo/packed-refs.lock",
+    ]
+    .map(|l| state.join(l));
+    for lock in &locks {
+        std::fs::write(lock, "").unwrap();
+    }
+    locks.to_vec()
+}
+
+/// Defect 2: a ref lock left by a killed run wedged every writer ("failed to lock file …
+/// custom.lock", exit 3) although locks of killed runs are promised to be released.
+#[test]
+fn locks_a_killed_run_left_are_cleared_by_the_next_writer() {
+    let w = initialised();
+    // Our own lock, taken by a process that was then killed.
+    let status = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "exec 9>>\"$1\" && flock -x 9 && echo \"pid $$\" >&9 && kill -9 $$",
+            "sh",
+        ])
+        .arg(w.state.join("lock"))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), None, "the holder was killed");
+    let locks = plant_git_locks(&w.state);
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
+    let out = w.cmd(&["-v", "record", "-m", "card"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("removed the stale lock {}", locks[0].display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(locks.iter().all(|l| !l.exists()));
+
+    // Not a word without -v, and the other writers get past them too.
+    plant_git_locks(&w.state);
+    let out = w.cmd(&["rollback"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("stale"), "{}", stderr(&out));
+    plant_git_locks(&w.state);
+    w.write(CARD, "<p>edit before apt</p>\n");
+    let err = hook(&w, "pre-invoke");
+    assert!(err.contains("recorded"), "{err}");
+    assert!(locks.iter().all(|l| !l.exists()));
+}
+
+/// Defect 2: a reader takes no lock, so it must not take lock files for stale either.
+#[test]
+fn readers_leave_lock_files_alone() {
+    let w = initialised();
+    let locks = plant_git_locks(&w.state);
+    w.cmd(&["status"]).assert().code(0);
+    assert!(locks.iter().all(|l| l.exists()));
+}

@@ -200,6 +200,12 @@ impl Ctx {
     /// killed half-way.
     pub fn open_store_for_writing(&self) -> Result<Store> {
         let store = Store::open_for_writing(&self.state_dir)?;
+        for lock in store.cleared_locks() {
+            self.detail(format_args!(
+                "removed the stale lock {} (left by a run that was killed)",
+                lock.display()
+            ));
+        }
         for path in crate::rebase::finish_interrupted_writes(&self.root, &store)? {
             self.warn(format_args!(
                 "{path}: finished writing it after an interrupted run"

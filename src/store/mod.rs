@@ -46,6 +46,8 @@ pub struct Store {
     repo: Repository,
     /// Held for the lifetime of a writing store; the kernel releases it if the process dies.
     _lock: Option<File>,
+    /// Lock files of killed runs removed when the store was opened for writing.
+    cleared: Vec<PathBuf>,
 }
 
 impl Store {
@@ -79,6 +81,7 @@ impl Store {
             dir: dir.to_path_buf(),
             repo,
             _lock: Some(lock),
+            cleared: Vec::new(),
         })
     }
 
@@ -96,18 +99,27 @@ impl Store {
             dir: dir.to_path_buf(),
             repo,
             _lock: None,
+            cleared: Vec::new(),
         })
     }
 
-    /// Opens the state dir as its one writer.
+    /// Opens the state dir as its one writer. Lock files a killed run left in the repository
+    /// are removed (see [`Store::cleared_locks`]).
     pub fn open_for_writing(dir: &Path) -> Result<Store> {
         if !dir.join("repo").is_dir() {
             return Err(Error::NotInitialised(dir.to_path_buf()).into());
         }
         let lock = lock_state_dir(dir)?;
+        let cleared = clear_stale_git_locks(&dir.join("repo"))?;
         let mut store = Store::open(dir)?;
         store._lock = Some(lock);
+        store.cleared = cleared;
         Ok(store)
+    }
+
+    /// The lock files of killed runs that opening for writing removed.
+    pub fn cleared_locks(&self) -> &[PathBuf] {
+        &self.cleared
     }
 
     pub fn dir(&self) -> &Path {
@@ -306,6 +318,30 @@ pub fn lock_state_dir(dir: &Path) -> Result<File> {
     file.set_len(0)?;
     write!(file, "pid {}", std::process::id())?;
     Ok(file)
+}
+
+/// Removes the `*.lock` files libgit2 leaves in the repository (`refs/**/<ref>.lock`,
+/// `packed-refs.lock`, `index.lock`, `config.lock`, …) when a run is killed while it moves a ref.
+/// Only a holder of the state dir's lock may call this: every jitsi-custom run that writes the
+/// repository holds that lock for as long as it writes, so while we hold it, any such file is a
+/// leftover of a process that is gone; left in place, it would refuse every later ref update.
+/// Objects are written under temporary names and renamed, so `objects/` is not searched.
+fn clear_stale_git_locks(repo: &Path) -> Result<Vec<PathBuf>> {
+    let mut cleared = Vec::new();
+    let walk = walkdir::WalkDir::new(repo)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || e.file_name() != "objects");
+    for entry in walk {
+        let entry = entry.with_context(|| format!("cannot look for stale locks in {}", repo.display()))?;
+        if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".lock") {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove the stale lock {}", entry.path().display()))?;
+            cleared.push(entry.path().to_path_buf());
+        }
+    }
+    cleared.sort();
+    Ok(cleared)
 }
 
 /// Commits are signed by the tool; `SOURCE_DATE_EPOCH` fixes their time so output repeats.
