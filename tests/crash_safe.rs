@@ -195,3 +195,62 @@ fn readers_leave_lock_files_alone() {
     w.cmd(&["status"]).assert().code(0);
     assert!(locks.iter().all(|l| l.exists()));
 }
+
+/// Runs `merge-file` the way git runs a merge driver (`--path %P %O %A %B -o %A`): the result
+/// replaces the local file. Returns the exit code and what is left in the local file.
+fn merge_driver(w: &World, path: &str, base: &[u8], local: &[u8], upstream: &[u8]) -> (i32, Vec<u8>) {
+    let dir = w.dir.path().join("merge");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (o, a, b) = (dir.join("O"), dir.join("A"), dir.join("B"));
+    std::fs::write(&o, base).unwrap();
+    std::fs::write(&a, local).unwrap();
+    std::fs::write(&b, upstream).unwrap();
+    let out = w
+        .cmd(&["merge-file", "--path", path])
+        .arg(&o)
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(&a)
+        .output()
+        .unwrap();
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("killed: {}", stderr(&out)));
+    (code, std::fs::read(&a).unwrap())
+}
+
+/// Defect 7: with NUL bytes in its inputs, `merge-file` (text strategy, and the strategies that
+/// fall back to it) wrote an empty result and exited 0 — as git's merge driver it emptied the
+/// file and reported a clean merge (a debug build aborted instead).
+#[test]
+fn merge_file_takes_input_with_nul_bytes_as_a_binary_file() {
+    let w = World::new();
+    let base = b"<p>a\0b</p>\n<p>two</p>\n".as_slice();
+    let local = b"<p>a\0b</p>\n<p>two, local</p>\n".as_slice();
+    let upstream = b"<p>a\0b upstream</p>\n<p>two</p>\n".as_slice();
+    for path in [
+        CARD,
+        "/usr/share/jitsi-meet/lang/main-de.json",
+        "/etc/x/a.cfg.lua",
+    ] {
+        // Both sides changed the file: a conflict, and the local file stays as it was.
+        assert_eq!(
+            merge_driver(&w, path, base, local, upstream),
+            (1, local.to_vec()),
+            "{path}"
+        );
+        // One side changed it: that side is the result, whole.
+        assert_eq!(
+            merge_driver(&w, path, base, base, upstream),
+            (0, upstream.to_vec()),
+            "{path}"
+        );
+        assert_eq!(
+            merge_driver(&w, path, base, local, base),
+            (0, local.to_vec()),
+            "{path}"
+        );
+    }
+}
