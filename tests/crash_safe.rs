@@ -254,3 +254,123 @@ fn merge_file_takes_input_with_nul_bytes_as_a_binary_file() {
         );
     }
 }
+
+/// A world with two tracked files, each with a recorded customisation.
+fn customised() -> World {
+    let w = initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis Sonnenschein</p>\n</div>\n");
+    w.cmd(&["record", "-m", "practice card"]).assert().success();
+    w.write(LOGO, b"\x89PNG\r\n\x1a\n\x00\x00logo");
+    w.cmd(&["track", LOGO]).assert().success();
+    w.cmd(&["record", "-m", "practice logo"]).assert().success();
+    w
+}
+
+/// A manifest without the `[[file]]` entry of one path.
+fn manifest_without(text: &str, path: &str) -> String {
+    let mut entries: Vec<&str> = text.split("[[file]]").collect();
+    let head = entries.remove(0);
+    let kept: Vec<String> = entries
+        .into_iter()
+        .filter(|e| !e.contains(&format!("\"{path}\"")))
+        .map(|e| format!("[[file]]{e}"))
+        .collect();
+    format!("{head}{}", kept.concat())
+}
+
+/// The command a `hint:` line gives in backticks.
+fn hinted_command(err: &str) -> Vec<String> {
+    let hint = err.lines().find(|l| l.starts_with("hint:")).expect("a hint");
+    let command = hint.split('`').nth(1).expect("a command in backticks");
+    command.split(' ').skip(1).map(str::to_string).collect()
+}
+
+/// Defect 11: an emptied manifest was taken for "nothing tracked": the next rebase dropped every
+/// customisation while saying "nothing to do".
+#[test]
+fn a_manifest_that_lost_files_the_store_holds_is_refused_by_writers() {
+    let w = customised();
+    let manifest = w.state.join("jitsi-custom.toml");
+    let full = std::fs::read(&manifest).unwrap();
+    let repo_before = World::snapshot(&w.state.join("repo"));
+    std::fs::write(&manifest, "# emptied by mistake\n").unwrap();
+    let out = w.cmd(&["rebase"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let line = one_error_line(&out);
+    assert!(line.contains(CARD) && line.contains(LOGO), "{line}");
+    assert!(
+        stderr(&out).contains("hint:") && stderr(&out).contains("untrack"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        World::snapshot(&w.state.join("repo")),
+        repo_before,
+        "nothing written"
+    );
+
+    // One file cut out is refused just the same, by every writer and by the hook.
+    std::fs::write(&manifest, manifest_without(&String::from_utf8_lossy(&full), LOGO)).unwrap();
+    w.write(CARD, "<p>another edit</p>\n");
+    for args in [&["record", "-m", "x"][..], &["track", CARD], &["untrack", CARD]] {
+        let out = w.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let line = one_error_line(&out);
+        assert!(line.contains(LOGO) && !line.contains(CARD), "{line}");
+    }
+    let err = hook(&w, "pre-invoke");
+    assert!(err.contains(LOGO), "{err}");
+    assert_eq!(
+        World::snapshot(&w.state.join("repo")),
+        repo_before,
+        "nothing written"
+    );
+
+    // The hint's rollback brings the manifest back, and the live edit is kept.
+    let out = w.cmd(&["rebase"]).output().unwrap();
+    let rollback = hinted_command(&stderr(&out));
+    assert_eq!(rollback[0], "rollback", "{}", stderr(&out));
+    let args: Vec<&str> = rollback.iter().map(String::as_str).collect();
+    let out = w.cmd(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&manifest).unwrap(), full);
+    let out = w.cmd(&["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 2, "{json}");
+    w.cmd(&["log"]).assert().success();
+    assert!(
+        String::from_utf8_lossy(&w.cmd(&["log"]).output().unwrap().stdout)
+            .contains("edits found before rollback"),
+        "the edit made while the manifest was cut is kept in the log"
+    );
+}
+
+/// Defect 11: `untrack` of a customised file dropped its customisation without a word.
+#[test]
+fn untrack_of_a_customised_file_names_what_it_would_drop_and_needs_consent() {
+    let w = customised();
+    let repo_before = World::snapshot(&w.state.join("repo"));
+    let out = w.cmd(&["untrack", LOGO]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        one_error_line(&out).contains("\"practice logo\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--drop-customisation"), "{}", stderr(&out));
+    assert_eq!(
+        World::snapshot(&w.state.join("repo")),
+        repo_before,
+        "nothing written"
+    );
+    let out = w
+        .cmd(&["untrack", "--drop-customisation", LOGO])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("practice logo"), "{}", stderr(&out));
+    // A file without customisations goes without asking.
+    w.write(LOGO, b"\x89PNG");
+    w.cmd(&["track", LOGO]).assert().success();
+    w.cmd(&["untrack", LOGO]).assert().success();
+}

@@ -109,9 +109,11 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         .iter()
         .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
         .collect();
+    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
+    // the other way round every writer refuses (see `Store::check_manifest_covers`).
+    store.save_manifest(&manifest)?;
     let base = store.commit_upstream(&changes, &meta)?;
     store.set_ref(CUSTOM_REF, Some(base), "init")?;
-    store.save_manifest(&manifest)?;
     for (file, content) in &files {
         if report.iter().any(|r| r.path == file.path && r.customised) {
             let name = format!("found at init: {}", file.path.file_name());

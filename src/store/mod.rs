@@ -260,6 +260,51 @@ impl Store {
         Ok(self.repo.find_commit(commit)?.parent_ids().next())
     }
 
+    /// Root-relative paths of the files the `upstream` and `custom` branches hold.
+    pub fn files_held(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut held = std::collections::BTreeSet::new();
+        for tip in [self.upstream_tip()?, self.custom_tip()?].into_iter().flatten() {
+            let tree = self.repo.find_commit(tip)?.tree()?;
+            tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob)
+                    && let Ok(name) = entry.name()
+                {
+                    let path = format!("{dir}{name}");
+                    if !path.starts_with(upstream::META_DIR) {
+                        held.insert(path);
+                    }
+                }
+                git2::TreeWalkResult::Ok
+            })?;
+        }
+        Ok(held)
+    }
+
+    /// Refuses a manifest that no longer lists every file the branches hold: an emptied or
+    /// hand-trimmed manifest would otherwise read as "nothing tracked", and the next writer
+    /// would drop those files' customisations. Listing more files than the store holds is fine
+    /// (they are being tracked).
+    pub fn check_manifest_covers(&self, manifest: &Manifest) -> Result<()> {
+        let lost: Vec<String> = self
+            .files_held()?
+            .into_iter()
+            .filter(|p| !manifest.files.iter().any(|f| f.path.as_rel() == p))
+            .map(|p| format!("/{p}"))
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        let last_operation = self
+            .ref_target(OPLOG_REF)?
+            .map(|id| id.to_string()[..12].to_string());
+        Err(Error::ManifestLostFiles {
+            path: self.manifest_path(),
+            lost,
+            last_operation,
+        }
+        .into())
+    }
+
     /// Paths whose blobs differ between two commits (either may be absent: the empty tree).
     pub fn changed_paths(&self, old: Option<Oid>, new: Option<Oid>) -> Result<Vec<String>> {
         let tree = |c: Option<Oid>| -> Result<Option<git2::Tree>> {
