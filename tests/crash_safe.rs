@@ -374,3 +374,132 @@ fn untrack_of_a_customised_file_names_what_it_would_drop_and_needs_consent() {
     w.cmd(&["track", LOGO]).assert().success();
     w.cmd(&["untrack", LOGO]).assert().success();
 }
+
+/// Builds a one-file `jitsi-meet-web` shipping CARD with `content`, compressed with `compress`
+/// (`none`, `xz`, …).
+fn card_deb(dir: &Path, version: &str, content: &[u8], compress: &str) -> std::path::PathBuf {
+    let tree = dir.join(format!("web-{version}-{compress}"));
+    let file = tree.join(CARD.trim_start_matches('/'));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, content).unwrap();
+    std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+    std::fs::write(
+        tree.join("DEBIAN/control"),
+        format!(
+            "Package: jitsi-meet-web\nVersion: {version}\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: web\n"
+        ),
+    )
+    .unwrap();
+    let deb = dir.join(format!("jitsi-meet-web_{version}_all.deb"));
+    let status = std::process::Command::new("dpkg-deb")
+        .args(["--root-owner-group", &format!("-Z{compress}"), "--build"])
+        .arg(&tree)
+        .arg(&deb)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    deb
+}
+
+/// A sandbox with the one-file `jitsi-meet-web` 1.0-1 installed by dpkg and CARD customised, so
+/// that `init` looks for its pristine content in apt's cache; the cached archive is `cached`.
+fn customised_card_with_cached(cached: &[u8]) -> (World, std::path::PathBuf) {
+    let w = World::new();
+    let deb = card_deb(w.dir.path(), "1.0-1", b"<p>Jitsi</p>\n", "none");
+    let sandbox = jitsi_custom::sandbox::Sandbox::create(&w.root).unwrap();
+    sandbox.install(&[deb]).unwrap();
+    w.write(CARD, "<p>Praxis</p>\n");
+    let archive = w.root.join("var/cache/apt/archives/jitsi-meet-web_1.0-1_all.deb");
+    std::fs::write(&archive, cached).unwrap();
+    (w, archive)
+}
+
+/// Makes the tar header of `member` in an uncompressed `.deb` claim `size` bytes (GNU base-256
+/// size field), with a valid header checksum.
+fn claim_size(deb: &mut [u8], member: &str, size: u64) {
+    let name = format!("./{}", member.trim_start_matches('/'));
+    let at = deb
+        .windows(name.len() + 1)
+        .position(|w| w == format!("{name}\0").as_bytes())
+        .expect("member in the archive");
+    let header = &mut deb[at..at + 512];
+    header[124] = 0x80;
+    header[125..128].fill(0);
+    header[128..136].copy_from_slice(&size.to_be_bytes());
+    header[148..156].fill(b' ');
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+}
+
+/// Defect 6: a cached `.deb` whose tar header claims 2^62 bytes aborted `init` (the allocation
+/// failed before anything was read).
+#[test]
+fn a_cached_deb_claiming_an_enormous_file_is_reported_and_init_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut evil = std::fs::read(card_deb(dir.path(), "1.0-1", b"<p>Jitsi</p>\n", "none")).unwrap();
+    claim_size(&mut evil, CARD, 1 << 62);
+    let (w, archive) = customised_card_with_cached(&evil);
+    let out = w.cmd(&["init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let warning = stderr(&out)
+        .lines()
+        .find(|l| l.starts_with("warning:"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        warning.contains(&archive.display().to_string()),
+        "{}",
+        stderr(&out)
+    );
+    assert!(warning.contains("4611686018427387904 bytes"), "{warning}");
+}
+
+/// Defect 6: a cached `.deb` that is garbage was reported as "no cached .deb".
+#[test]
+fn a_garbage_cached_deb_is_reported_as_garbage() {
+    // An ar name table ("//") claiming 9999999999 bytes: the ar crate would allocate them.
+    let header = format!(
+        "!<arch>\n{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+        "//", 0, 0, 0, 644, 9999999999u64
+    );
+    let (w, archive) = customised_card_with_cached(header.as_bytes());
+    let out = w.cmd(&["init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let warning = err
+        .lines()
+        .find(|l| l.starts_with("warning:"))
+        .unwrap_or_default();
+    assert!(warning.contains(&archive.display().to_string()), "{err}");
+    assert!(warning.contains("not a Debian package"), "{err}");
+    assert!(!warning.contains("no cached .deb"), "{err}");
+}
+
+/// Defect 6: a member that unpacks far beyond its compressed size (8 MiB from a few KiB of xz)
+/// was read whole into memory; past `max_file_size` it is refused, naming the archive.
+#[test]
+fn a_package_file_larger_than_the_limit_is_not_read() {
+    let (w, _) = customised_card_with_cached(b"");
+    w.cmd(&["init"]).assert().success();
+    let manifest = w.state.join("jitsi-custom.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("max_file_size = 1048576\n{text}")).unwrap();
+    let big = vec![b'a'; 8 << 20];
+    let deb = card_deb(w.dir.path(), "1.1-1", &big, "xz");
+    assert!(std::fs::metadata(&deb).unwrap().len() < 64 << 10);
+    let out = w
+        .cmd(&["hook", "pre-install-pkgs"])
+        .write_stdin(format!(
+            "VERSION 3\n\njitsi-meet-web 1.0-1 all none < 1.1-1 all none {}\n",
+            deb.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&deb.display().to_string()), "{err}");
+    assert!(err.contains("larger than the limit of 1 MiB"), "{err}");
+    assert!(!w.state.join("pending-upstream").exists());
+}

@@ -83,9 +83,16 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
                     dpkg_md5: None,
                 },
             ),
-            Pristine::Unknown { package, dpkg_md5 } => {
+            Pristine::Unknown {
+                package,
+                dpkg_md5,
+                archive_problem,
+            } => {
+                let why = archive_problem
+                    .map(|problem| format!(" (the cached package is unusable: {problem})"))
+                    .unwrap_or_default();
                 ctx.warn(format_args!(
-                    "{}: differs from what {package} installed and no pristine copy was found; taking the live file as upstream",
+                    "{}: differs from what {package} installed and no pristine copy was found{why}; taking the live file as upstream",
                     file.path
                 ));
                 (

@@ -39,6 +39,10 @@ pub struct Manifest {
     /// URLs `upgrade` checks after restarting services (any non-2xx answer rolls the window back).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health_urls: Vec<String>,
+    /// The largest tracked file, in bytes (default 64 MiB): larger live files and package
+    /// files are refused rather than read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_size: Option<u64>,
     #[serde(default, rename = "file")]
     pub files: Vec<TrackedFile>,
 }
@@ -137,7 +141,15 @@ impl Manifest {
             path: path.to_path_buf(),
             reason: "not valid UTF-8".into(),
         })?;
-        Ok(Manifest::parse(&text, path)?)
+        let manifest = Manifest::parse(&text, path)?;
+        crate::system::fs::set_max_file_size(manifest.max_file_size());
+        Ok(manifest)
+    }
+
+    /// The largest tracked file, in bytes.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+            .unwrap_or(crate::system::fs::DEFAULT_MAX_FILE_SIZE)
     }
 
     pub fn to_toml(&self) -> String {
