@@ -22,12 +22,45 @@ pub enum Error {
     Locked { path: PathBuf, holder: Option<String> },
     #[error("{}: {reason}\nhint: fix the file by hand or restore it with `jitsi-custom rollback`", .path.display())]
     BadManifest { path: PathBuf, reason: String },
+    #[error("{}: {problem}; others could steer what jitsi-custom reads and copies\nhint: {hint}", .path.display())]
+    Untrusted {
+        path: PathBuf,
+        problem: String,
+        hint: String,
+    },
+    #[error("{}", lost_files_message(.path, .lost, .last_operation.as_deref()))]
+    ManifestLostFiles {
+        path: PathBuf,
+        /// Install paths the store holds that the manifest no longer lists.
+        lost: Vec<String>,
+        /// The short id of the last operation, whose snapshot holds the full manifest.
+        last_operation: Option<String>,
+    },
     #[error("{0}: input is not usable: {1}")]
     BadInput(String, String),
     #[error("{0}\nhint: run in a terminal, or answer later with `jitsi-custom resolve`")]
     NotInteractive(String),
     #[error("aborted; nothing was changed")]
     Aborted,
+}
+
+fn lost_files_message(path: &std::path::Path, lost: &[String], last_operation: Option<&str>) -> String {
+    const SHOWN: usize = 5;
+    let mut list = lost.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if lost.len() > SHOWN {
+        list.push_str(&format!(" and {} more", lost.len() - SHOWN));
+    }
+    let restore = match last_operation {
+        Some(op) => format!(
+            "restore the manifest with `jitsi-custom rollback {op}` (the last operation, which saved it), or "
+        ),
+        None => String::new(),
+    };
+    format!(
+        "{}: does not list {} file(s) the store keeps: {list}; going on would drop their customisations\nhint: {restore}list them again and stop tracking a file with `jitsi-custom untrack PATH`",
+        path.display(),
+        lost.len()
+    )
 }
 
 impl Error {

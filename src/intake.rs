@@ -28,6 +28,8 @@ pub enum Pristine {
     Unknown {
         package: String,
         dpkg_md5: Option<String>,
+        /// Why the package archive in apt's cache could not serve, when there is one.
+        archive_problem: Option<String>,
     },
 }
 
@@ -106,6 +108,7 @@ pub fn find_pristine(
                 Some(package) => Pristine::Unknown {
                     package: package.clone(),
                     dpkg_md5: None,
+                    archive_problem: None,
                 },
                 None => Pristine::NotShipped,
             });
@@ -131,6 +134,7 @@ pub fn find_pristine(
         return Ok(Pristine::Unknown {
             package: package.clone(),
             dpkg_md5: None,
+            archive_problem: None,
         });
     };
     let found = |content: Vec<u8>, source: Source| Pristine::Found {
@@ -152,17 +156,30 @@ pub fn find_pristine(
     {
         return Ok(found(bkp, Source::Bkp));
     }
+    let mut archive_problem = None;
     if let Some(pkg) = dpkg.package(package)
         && let Some(archive) = deb::cached_deb(root, &pkg.name, &pkg.version, &pkg.architecture)
-        && let Ok(mut files) = deb::read_files(&archive, &[install_path.as_str()])
-        && let Some(content) = files.remove(&install_path)
-        && md5_hex(&content) == expected
     {
-        return Ok(found(content, Source::DebCache));
+        match deb::read_files(&archive, &[install_path.as_str()], deb::Limits::default()) {
+            Ok(mut files) => match files.remove(&install_path) {
+                Some(file) if file.md5 == expected => return Ok(found(file.content, Source::DebCache)),
+                Some(_) => {
+                    archive_problem = Some(format!(
+                        "{}: its {install_path} does not match dpkg's md5",
+                        archive.display()
+                    ))
+                }
+                None => {
+                    archive_problem = Some(format!("{}: does not hold {install_path}", archive.display()))
+                }
+            },
+            Err(e) => archive_problem = Some(format!("{e:#}")),
+        }
     }
     Ok(Pristine::Unknown {
         package: package.clone(),
         dpkg_md5: Some(expected),
+        archive_problem,
     })
 }
 

@@ -151,9 +151,13 @@ fn a_new_file_upstream_does_not_ship_is_tracked_whole() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Binary files"));
-    w.cmd(&["untrack", "/usr/share/jitsi-meet/images/praxis-logo.png"])
-        .assert()
-        .success();
+    w.cmd(&[
+        "untrack",
+        "--drop-customisation",
+        "/usr/share/jitsi-meet/images/praxis-logo.png",
+    ])
+    .assert()
+    .success();
     let out = w.cmd(&["status", "--json"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["files"].as_array().unwrap().len(), 1);

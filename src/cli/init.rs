@@ -109,9 +109,11 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         .iter()
         .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
         .collect();
+    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
+    // the other way round every writer refuses (see `Store::check_manifest_covers`).
+    store.save_manifest(&manifest)?;
     let base = store.commit_upstream(&changes, &meta)?;
     store.set_ref(CUSTOM_REF, Some(base), "init")?;
-    store.save_manifest(&manifest)?;
     for (file, content) in &files {
         if report.iter().any(|r| r.path == file.path && r.customised) {
             let name = format!("found at init: {}", file.path.file_name());
@@ -198,16 +200,26 @@ fn establish_upstream(
                     },
                 )
             }
-            Pristine::Unknown { package, dpkg_md5 } => {
+            Pristine::Unknown {
+                package,
+                dpkg_md5,
+                archive_problem,
+            } => {
+                let why = match archive_problem {
+                    Some(problem) => {
+                        format!("no matching .BKP, and the cached package is unusable: {problem}")
+                    }
+                    None => "no matching .BKP, no cached .deb".to_string(),
+                };
                 let question = format!(
-                    "{} differs from what {package} installed and no pristine copy was found. Take the live file as upstream?",
+                    "{} differs from what {package} installed and no pristine copy was found ({why}). Take the live file as upstream?",
                     file.path
                 );
                 let take_live = match ctx.prompt.confirm(&question, true) {
                     Ok(answer) => answer,
                     Err(_) => {
                         ctx.warn(format_args!(
-                        "{}: no pristine copy found (no matching .BKP, no cached .deb); taking the live file as upstream, so edits made before init are not a customisation",
+                        "{}: no pristine copy found ({why}); taking the live file as upstream, so edits made before init are not a customisation",
                         file.path
                     ));
                         true

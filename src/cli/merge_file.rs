@@ -1,7 +1,7 @@
 //! `jitsi-custom merge-file`: one three-way merge with the strategy a file's path calls for;
 //! usable as a git merge driver.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -14,7 +14,8 @@ use crate::merge::{self, Labels, Strategy};
 /// Merge three versions of one file, as a git merge driver can.
 ///
 /// BASE is the old upstream, LOCAL the customised file, UPSTREAM the new upstream; the strategy is the
-/// one for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config, minified or binary. The result goes to stdout or OUT.
+/// one for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config, minified or binary; input
+/// holding NUL bytes is merged as binary (whole file). The result goes to stdout or OUT, which is replaced whole.
 /// Exit status 0 when clean, 1 when a person is needed (text-like results then hold git-style
 /// conflict markers), 2 on bad input.
 #[derive(Debug, Args)]
@@ -45,13 +46,20 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
     };
     let (base, local, upstream) = (read(&args.base)?, read(&args.local)?, read(&args.upstream)?);
     let install_path = args.path.as_deref().map(InstallPath::parse).transpose()?;
-    let strategy = args.strategy.unwrap_or_else(|| {
+    let mut strategy = args.strategy.unwrap_or_else(|| {
         let name = install_path
             .as_ref()
             .map(|p| p.as_rel().to_string())
             .unwrap_or_else(|| args.local.display().to_string());
         Strategy::for_path(&name)
     });
+    // libgit2 takes input with NUL bytes for binary and returns no merged content at all: as a
+    // git merge driver that emptied the file and reported a clean merge. Such a file can only be
+    // merged whole: one side's, or a conflict when both changed it.
+    if strategy != Strategy::Binary && [&base, &local, &upstream].iter().any(|c| c.contains(&0)) {
+        ctx.say("note: the input holds NUL bytes; merged as a binary file (whole file)");
+        strategy = Strategy::Binary;
+    }
     let labels = Labels {
         base: args.base.display().to_string(),
         local: args.local.display().to_string(),
@@ -68,9 +76,7 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
         }
     }
     match &args.output {
-        Some(out) => {
-            std::fs::write(out, &merged.content).with_context(|| format!("cannot write {}", out.display()))?
-        }
+        Some(out) => write_replacing(out, &merged.content)?,
         None => std::io::Write::write_all(&mut ctx.out(), &merged.content)?,
     }
     Ok(if merged.is_clean() {
@@ -78,4 +84,29 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
     } else {
         Outcome::Attention
     })
+}
+
+/// Replaces OUT by renaming a complete temporary file over it (keeping OUT's mode), so that OUT,
+/// usually the local side itself under git, is never left empty or cut short.
+fn write_replacing(out: &Path, content: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".jitsi-custom-merge-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    temp.write_all(content)
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    if let Ok(md) = std::fs::metadata(out) {
+        temp.as_file()
+            .set_permissions(md.permissions())
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    temp.persist(out)
+        .with_context(|| format!("cannot replace {}", out.display()))?;
+    Ok(())
 }

@@ -198,9 +198,27 @@ impl Ctx {
     }
 
     /// Opens the store as its one writer, first finishing the live writes of a run that was
-    /// killed half-way.
+    /// killed half-way. A manifest that lost files the store holds is refused
+    /// ([`Store::check_manifest_covers`]).
     pub fn open_store_for_writing(&self) -> Result<Store> {
         let store = Store::open_for_writing(&self.state_dir)?;
+        store.check_manifest_covers(&store.load_manifest()?)?;
+        self.finish_opening(store)
+    }
+
+    /// Opens the store as its one writer to put an earlier state back: the manifest is not
+    /// checked against the store, since restoring it is how a cut manifest is repaired.
+    pub fn open_store_to_restore(&self) -> Result<Store> {
+        self.finish_opening(Store::open_for_writing(&self.state_dir)?)
+    }
+
+    fn finish_opening(&self, store: Store) -> Result<Store> {
+        for lock in store.cleared_locks() {
+            self.detail(format_args!(
+                "removed the stale lock {} (left by a run that was killed)",
+                lock.display()
+            ));
+        }
         for path in crate::rebase::finish_interrupted_writes(&self.root, &store)? {
             self.warn(format_args!(
                 "{path}: finished writing it after an interrupted run"

@@ -6,6 +6,7 @@ use clap::Args;
 use super::{Ctx, Outcome};
 use crate::error::Error;
 use crate::record;
+use crate::store::Manifest;
 
 /// Return to the state an earlier operation left.
 ///
@@ -20,7 +21,7 @@ pub struct RollbackArgs {
 }
 
 pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<Outcome> {
-    let store = ctx.open_store_for_writing()?;
+    let store = ctx.open_store_to_restore()?;
     let target = match &args.op {
         Some(prefix) => store.find_operation(prefix)?,
         None => {
@@ -38,7 +39,19 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<Outcome> {
         }
         return Ok(Outcome::Ok);
     }
-    let manifest = store.load_manifest()?;
+    let mut manifest = store.load_manifest()?;
+    // A manifest cut by hand does not list every file the store holds, and the rollback
+    // overwrites those too: their live edits are recorded first like the others.
+    let restored = Manifest::parse(
+        &String::from_utf8_lossy(&snapshot.manifest),
+        &store.manifest_path(),
+    )?;
+    let held = store.files_held()?;
+    for file in restored.files {
+        if held.contains(file.path.as_rel()) && !manifest.is_tracked(&file.path) {
+            manifest.track(file);
+        }
+    }
     record::protect_edits(
         &ctx.root,
         &store,

@@ -26,12 +26,16 @@ pub struct TrackArgs {
 
 /// Stop keeping customisations of files
 ///
-/// Their recorded customisations are dropped from the stack (the operation log still has them); the
-/// live files are left as they are.
+/// The live files are left as they are. A file with recorded customisations is only untracked
+/// with --drop-customisation: they are dropped from the stack (the operation log still has them).
 #[derive(Debug, Args)]
 pub struct UntrackArgs {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// Untrack files with recorded customisations too, dropping those customisations.
+    #[arg(long, visible_alias = "force")]
+    drop_customisation: bool,
 }
 
 pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
@@ -79,9 +83,16 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
                     dpkg_md5: None,
                 },
             ),
-            Pristine::Unknown { package, dpkg_md5 } => {
+            Pristine::Unknown {
+                package,
+                dpkg_md5,
+                archive_problem,
+            } => {
+                let why = archive_problem
+                    .map(|problem| format!(" (the cached package is unusable: {problem})"))
+                    .unwrap_or_default();
                 ctx.warn(format_args!(
-                    "{}: differs from what {package} installed and no pristine copy was found; taking the live file as upstream",
+                    "{}: differs from what {package} installed and no pristine copy was found{why}; taking the live file as upstream",
                     file.path
                 ));
                 (
@@ -110,9 +121,11 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
         .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
         .collect();
     let patches = store.patches()?;
+    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
+    // the other way round every writer refuses (see `Store::check_manifest_covers`).
+    store.save_manifest(&manifest)?;
     let new_upstream = store.commit_upstream(&changes, &meta)?;
     store.restack(&patches, new_upstream, &changes)?;
-    store.save_manifest(&manifest)?;
     let names: Vec<String> = new_files.iter().map(|(f, _)| f.path.to_string()).collect();
     store.log_operation(
         "track",
@@ -182,6 +195,26 @@ pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
         }
         paths.push(path);
     }
+    let patches = store.patches()?;
+    let mut dropped = Vec::new();
+    for path in &paths {
+        let names: Vec<String> = patches
+            .iter()
+            .filter(|p| p.paths.iter().any(|changed| changed == path.as_rel()))
+            .map(|p| format!("{:?}", p.name))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        if !args.drop_customisation {
+            return Err(Error::Usage(format!(
+                "{path}: untracking it would drop its customisation(s) {}\nhint: keep it tracked, or drop them with `jitsi-custom untrack --drop-customisation {path}` (the operation log keeps them)",
+                names.join(", ")
+            ))
+            .into());
+        }
+        dropped.push((path.clone(), names));
+    }
     if ctx.dry_run {
         for path in &paths {
             ctx.say(format_args!("would untrack {path}"));
@@ -195,7 +228,6 @@ pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
         meta.files.remove(&path.to_string());
     }
     let removals: Vec<(&str, Option<&[u8]>)> = paths.iter().map(|p| (p.as_rel(), None)).collect();
-    let patches = store.patches()?;
     let new_upstream = store.commit_upstream(&removals, &meta)?;
     store.restack(&patches, new_upstream, &removals)?;
     store.save_manifest(&manifest)?;
@@ -208,6 +240,12 @@ pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
     )?;
     for path in &paths {
         ctx.say(format_args!("no longer tracking {path}"));
+    }
+    for (path, names) in &dropped {
+        ctx.say(format_args!(
+            "{path}: dropped the customisation(s) {}",
+            names.join(", ")
+        ));
     }
     Ok(Outcome::Ok)
 }

@@ -364,7 +364,8 @@ pub fn keep_upstream_from_debs(
         } else {
             inside
         };
-        let found = match crate::system::deb::read_files(&on_disk, &wanted) {
+        let limits = crate::system::deb::Limits::for_file_size(manifest.max_file_size());
+        let found = match crate::system::deb::read_files(&on_disk, &wanted, limits) {
             Ok(found) => found,
             Err(e) => {
                 problems.push(format!("{}: {e:#}", line.name));
@@ -372,13 +373,13 @@ pub fn keep_upstream_from_debs(
             }
         };
         for (file, source) in owned.iter().zip(&sources) {
-            let Some(content) = found.get(source) else {
+            let Some(found) = found.get(source) else {
                 continue;
             };
             let content = if file.template.is_some() {
-                file.render_template(content)
+                file.render_template(&found.content)
             } else {
-                content.clone()
+                found.content.clone()
             };
             write_atomic_in(
                 state_dir,

@@ -46,6 +46,10 @@ pub struct Manifest {
     /// conflicts after an apt run): mailed with `sendmail -t`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail_to: Option<String>,
+    /// The largest tracked file, in bytes (default 64 MiB): larger live files and package
+    /// files are refused rather than read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_size: Option<u64>,
     #[serde(default, rename = "file")]
     pub files: Vec<TrackedFile>,
 }
@@ -119,18 +123,40 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// Reads the manifest file; a missing one is the empty manifest.
+    /// Reads the manifest file; a missing one is the empty manifest. The file and the directory
+    /// it is in must be the running user's own and not writable by others
+    /// ([`super::trust`]).
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
         use anyhow::Context;
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::BadManifest {
-                path: path.to_path_buf(),
-                reason: "not valid UTF-8".into(),
-            })?,
+        use std::io::Read;
+        if let Some(dir) = path.parent() {
+            super::trust::check_state_dir(dir)?;
+        }
+        let mut file = match std::fs::File::open(path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        Ok(Manifest::parse(&text, path)?)
+        let md = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        super::trust::check_manifest(path, &md)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::BadManifest {
+            path: path.to_path_buf(),
+            reason: "not valid UTF-8".into(),
+        })?;
+        let manifest = Manifest::parse(&text, path)?;
+        crate::system::fs::set_max_file_size(manifest.max_file_size());
+        Ok(manifest)
+    }
+
+    /// The largest tracked file, in bytes.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+            .unwrap_or(crate::system::fs::DEFAULT_MAX_FILE_SIZE)
     }
 
     pub fn to_toml(&self) -> String {

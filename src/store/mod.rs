@@ -18,6 +18,7 @@ pub mod oplog;
 pub mod parked;
 pub mod stack;
 pub mod statcache;
+pub mod trust;
 pub mod upstream;
 
 use std::fs::File;
@@ -45,6 +46,8 @@ pub struct Store {
     repo: Repository,
     /// Held for the lifetime of a writing store; the kernel releases it if the process dies.
     _lock: Option<File>,
+    /// Lock files of killed runs removed when the store was opened for writing.
+    cleared: Vec<PathBuf>,
 }
 
 impl Store {
@@ -68,6 +71,8 @@ impl Store {
             .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("cannot restrict {} to mode 0700", dir.display()))?;
+        // A directory somebody else made beforehand stays theirs whatever its mode.
+        trust::check_state_dir(dir)?;
         let lock = lock_state_dir(dir)?;
         skip_rehashing_on_read();
         let repo = Repository::init_bare(dir.join("repo"))
@@ -76,11 +81,13 @@ impl Store {
             dir: dir.to_path_buf(),
             repo,
             _lock: Some(lock),
+            cleared: Vec::new(),
         })
     }
 
     /// Opens an initialised state dir for reading. Readers take no lock: refs move atomically.
     pub fn open(dir: &Path) -> Result<Store> {
+        trust::check_state_dir(dir)?;
         skip_rehashing_on_read();
         let repo_dir = dir.join("repo");
         if !repo_dir.is_dir() {
@@ -92,18 +99,27 @@ impl Store {
             dir: dir.to_path_buf(),
             repo,
             _lock: None,
+            cleared: Vec::new(),
         })
     }
 
-    /// Opens the state dir as its one writer.
+    /// Opens the state dir as its one writer. Lock files a killed run left in the repository
+    /// are removed (see [`Store::cleared_locks`]).
     pub fn open_for_writing(dir: &Path) -> Result<Store> {
         if !dir.join("repo").is_dir() {
             return Err(Error::NotInitialised(dir.to_path_buf()).into());
         }
         let lock = lock_state_dir(dir)?;
+        let cleared = clear_stale_git_locks(&dir.join("repo"))?;
         let mut store = Store::open(dir)?;
         store._lock = Some(lock);
+        store.cleared = cleared;
         Ok(store)
+    }
+
+    /// The lock files of killed runs that opening for writing removed.
+    pub fn cleared_locks(&self) -> &[PathBuf] {
+        &self.cleared
     }
 
     pub fn dir(&self) -> &Path {
@@ -244,6 +260,51 @@ impl Store {
         Ok(self.repo.find_commit(commit)?.parent_ids().next())
     }
 
+    /// Root-relative paths of the files the `upstream` and `custom` branches hold.
+    pub fn files_held(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut held = std::collections::BTreeSet::new();
+        for tip in [self.upstream_tip()?, self.custom_tip()?].into_iter().flatten() {
+            let tree = self.repo.find_commit(tip)?.tree()?;
+            tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob)
+                    && let Ok(name) = entry.name()
+                {
+                    let path = format!("{dir}{name}");
+                    if !path.starts_with(upstream::META_DIR) {
+                        held.insert(path);
+                    }
+                }
+                git2::TreeWalkResult::Ok
+            })?;
+        }
+        Ok(held)
+    }
+
+    /// Refuses a manifest that no longer lists every file the branches hold: an emptied or
+    /// hand-trimmed manifest would otherwise read as "nothing tracked", and the next writer
+    /// would drop those files' customisations. Listing more files than the store holds is fine
+    /// (they are being tracked).
+    pub fn check_manifest_covers(&self, manifest: &Manifest) -> Result<()> {
+        let lost: Vec<String> = self
+            .files_held()?
+            .into_iter()
+            .filter(|p| !manifest.files.iter().any(|f| f.path.as_rel() == p))
+            .map(|p| format!("/{p}"))
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        let last_operation = self
+            .ref_target(OPLOG_REF)?
+            .map(|id| id.to_string()[..12].to_string());
+        Err(Error::ManifestLostFiles {
+            path: self.manifest_path(),
+            lost,
+            last_operation,
+        }
+        .into())
+    }
+
     /// Paths whose blobs differ between two commits (either may be absent: the empty tree).
     pub fn changed_paths(&self, old: Option<Oid>, new: Option<Oid>) -> Result<Vec<String>> {
         let tree = |c: Option<Oid>| -> Result<Option<git2::Tree>> {
@@ -273,6 +334,7 @@ fn skip_rehashing_on_read() {
 /// until the file is dropped; [`Store::open_for_writing`] takes it, the apt hook's fast path
 /// takes only the lock.
 pub fn lock_state_dir(dir: &Path) -> Result<File> {
+    trust::check_state_dir(dir)?;
     let path = dir.join("lock");
     let mut file = std::fs::OpenOptions::new()
         .read(true)
@@ -301,6 +363,30 @@ pub fn lock_state_dir(dir: &Path) -> Result<File> {
     file.set_len(0)?;
     write!(file, "pid {}", std::process::id())?;
     Ok(file)
+}
+
+/// Removes the `*.lock` files libgit2 leaves in the repository (`refs/**/<ref>.lock`,
+/// `packed-refs.lock`, `index.lock`, `config.lock`, …) when a run is killed while it moves a ref.
+/// Only a holder of the state dir's lock may call this: every jitsi-custom run that writes the
+/// repository holds that lock for as long as it writes, so while we hold it, any such file is a
+/// leftover of a process that is gone; left in place, it would refuse every later ref update.
+/// Objects are written under temporary names and renamed, so `objects/` is not searched.
+fn clear_stale_git_locks(repo: &Path) -> Result<Vec<PathBuf>> {
+    let mut cleared = Vec::new();
+    let walk = walkdir::WalkDir::new(repo)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || e.file_name() != "objects");
+    for entry in walk {
+        let entry = entry.with_context(|| format!("cannot look for stale locks in {}", repo.display()))?;
+        if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".lock") {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove the stale lock {}", entry.path().display()))?;
+            cleared.push(entry.path().to_path_buf());
+        }
+    }
+    cleared.sort();
+    Ok(cleared)
 }
 
 /// Commits are signed by the tool; `SOURCE_DATE_EPOCH` fixes their time so output repeats.

@@ -13,6 +13,21 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 
 use crate::InstallPath;
 
+/// The largest tracked file read when the manifest sets no `max_file_size`.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// The manifest's `max_file_size`, set when the manifest is loaded: live files and files in
+/// package archives larger than this are refused rather than read (invariant 6).
+static MAX_FILE_SIZE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(DEFAULT_MAX_FILE_SIZE);
+
+pub fn set_max_file_size(bytes: u64) {
+    MAX_FILE_SIZE.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn max_file_size() -> u64 {
+    MAX_FILE_SIZE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Ownership and permissions of a live file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileMeta {

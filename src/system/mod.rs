@@ -13,3 +13,32 @@ pub fn md5_hex(content: &[u8]) -> String {
     use md5::Digest;
     hex::encode(md5::Md5::digest(content))
 }
+
+/// A size for messages: `64 MiB`, `1.5 GiB`, `512 bytes`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(super::human_size(512), "512 bytes");
+        assert_eq!(super::human_size(64 << 20), "64 MiB");
+        assert_eq!(super::human_size(1536 << 20), "1.5 GiB");
+    }
+}
