@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use super::text::{Whitespace, merge_text};
 use super::{Conflict, Labels, Merged};
+use crate::depth;
 use crate::profile::moves;
 
 /// Why a config file could not be read or edited as settings.
@@ -353,6 +354,15 @@ fn parse_doc(content: &[u8]) -> Result<Doc, JsConfigError> {
     if text.len() >= u32::MAX as usize {
         return Err(JsConfigError::Unparsable("file too large".into()));
     }
+    // oxc and the walks below recurse once per nesting level: deep input would overflow the stack
+    // and abort the process.
+    let nesting = depth::javascript_nesting(text).map_err(|_| {
+        JsConfigError::Unparsable(format!("nested more than {} levels deep", depth::MAX_NESTING))
+    })?;
+    depth::run_within_stack(nesting, "config reader", || read_doc(text)).map_err(JsConfigError::Unparsable)?
+}
+
+fn read_doc(text: &str) -> Result<Doc, JsConfigError> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, text, SourceType::cjs()).parse();
     if parsed.panicked || parsed.diagnostics.has_errors() {
@@ -651,6 +661,10 @@ struct CommentedOption {
 
 /// Reads a comment's text as exactly one property, by parsing it inside `({ ... })`.
 fn parse_commented_option(body: &str) -> Option<CommentedOption> {
+    // Comments are not counted by the file's nesting guard; a deep one is prose to us.
+    if depth::javascript_nesting(body).ok()? > depth::SHALLOW {
+        return None;
+    }
     let wrapped = format!("({{\n{body}\n}})");
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &wrapped, SourceType::cjs()).parse();
@@ -949,6 +963,20 @@ fn make_active(doc: &Doc, path: &str, value: &str, after: Option<&str>) -> Resul
 
 /// A value must be one JavaScript expression, or it could swallow its neighbours.
 fn check_value(path: &str, value: &str) -> Result<(), JsConfigError> {
+    let not_a_value = || JsConfigError::CannotApply {
+        path: path.to_string(),
+        reason: format!("`{value}` is not a JavaScript value"),
+    };
+    let nesting = depth::javascript_nesting(value).map_err(|_| not_a_value())?;
+    depth::run_within_stack(nesting, "value check", || parse_value(value))
+        .ok()
+        .filter(|ok| *ok)
+        .map(|_| ())
+        .ok_or_else(not_a_value)
+}
+
+/// True when `value` is exactly one JavaScript expression.
+fn parse_value(value: &str) -> bool {
     let wrapped = format!("(\n{value}\n)");
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &wrapped, SourceType::cjs()).parse();
@@ -956,13 +984,7 @@ fn check_value(path: &str, value: &str) -> Result<(), JsConfigError> {
         parsed.program.body.as_slice(),
         [Statement::ExpressionStatement(_)]
     );
-    if parsed.panicked || parsed.diagnostics.has_errors() || !single_expression {
-        return Err(JsConfigError::CannotApply {
-            path: path.to_string(),
-            reason: format!("`{value}` is not a JavaScript value"),
-        });
-    }
-    Ok(())
+    !parsed.panicked && !parsed.diagnostics.has_errors() && single_expression
 }
 
 /// Creates a setting upstream does not mention, and its parent objects when they are missing.

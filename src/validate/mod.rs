@@ -166,28 +166,12 @@ fn run_parser<F>(language: &str, parse: F) -> Result<(), String>
 where
     F: FnOnce() -> Result<(), String> + Send,
 {
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name(format!("check {language}"))
-            .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, parse)
-            .map_err(|e| format!("could not start the {language} syntax check: {e}"))?;
-        worker
-            .join()
-            .unwrap_or_else(|_| Err(format!("the {language} parser failed on this input")))
-    })
+    crate::depth::on_large_stack(&format!("{language} parser"), parse)?
 }
 
-/// Stack for the parser threads. Only touched pages are committed, so a large reservation is cheap;
-/// it is sized for the nesting bounds below in a debug build (a few KiB per level for oxc, up to
-/// tens of KiB for full_moon), with room to spare.
-const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
-
-/// The deepest nesting (brackets, operator chains) the JavaScript and Lua checks accept before
-/// handing the text to their recursive-descent parsers. Real Jitsi and Prosody files stay below
-/// 20; each checker refuses deeper input with a "nested too deeply" error instead of risking a
-/// stack overflow, which would abort the process rather than fail the check.
-const MAX_NESTING: usize = 1000;
+/// The deepest nesting the JavaScript and Lua checks accept before handing the text to their
+/// recursive-descent parsers; each refuses deeper input with a "nested too deeply" error.
+const MAX_NESTING: usize = crate::depth::MAX_NESTING;
 
 #[cfg(test)]
 mod tests {
