@@ -85,15 +85,18 @@ pub(crate) fn show_value(value: &str) -> String {
 }
 
 pub(crate) fn kept_yours(both: &BothChanged<'_>) -> Decision {
-    let from = both.base_value.map_or_else(|| "unset".to_string(), show_value);
+    let (id, upstream) = (both.id, show_value(both.upstream_value));
+    let message = match both.base_value {
+        Some(base) => format!(
+            "kept your {id}; upstream changed its default from {} to {upstream}",
+            show_value(base)
+        ),
+        None => format!("kept your {id}; upstream now sets it too, to {upstream}"),
+    };
     Decision {
         kind: DecisionKind::KeptYours,
-        setting: Some(both.id.to_string()),
-        message: format!(
-            "kept your {}; upstream changed its default from {from} to {}",
-            both.id,
-            show_value(both.upstream_value)
-        ),
+        setting: Some(id.to_string()),
+        message,
     }
 }
 
