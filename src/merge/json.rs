@@ -267,15 +267,13 @@ impl KeyMerge {
                 None
             }
             (b, Some(l), None) => {
-                self.decisions.push(Decision {
-                    kind: DecisionKind::KeptRemoved,
-                    setting,
-                    message: format!(
-                        "upstream removed {name}; kept your value {}{}",
-                        show(l),
-                        b.map(|b| format!(" (it had {})", show(b))).unwrap_or_default()
-                    ),
-                });
+                let message = format!(
+                    "upstream removed {name}; kept your value {}{}",
+                    show(l),
+                    b.map(|b| format!(" (it had {})", show(b))).unwrap_or_default()
+                );
+                self.decisions
+                    .push(Decision::new(DecisionKind::KeptRemoved, setting, message));
                 Some(l.clone())
             }
             (b, Some(l), Some(u)) if !l.is_object() && !u.is_object() => {
@@ -287,11 +285,8 @@ impl KeyMerge {
                     ),
                     None => format!("kept your {name}; upstream now sets it too, to {}", show(u)),
                 };
-                self.decisions.push(Decision {
-                    kind: DecisionKind::KeptYours,
-                    setting,
-                    message,
-                });
+                self.decisions
+                    .push(Decision::new(DecisionKind::KeptYours, setting, message));
                 Some(l.clone())
             }
             (_, l, u) => {

@@ -94,6 +94,7 @@ pub(crate) fn kept_yours(both: &BothChanged<'_>) -> Decision {
         None => format!("kept your {id}; upstream now sets it too, to {upstream}"),
     };
     Decision {
+        moved_to: None,
         kind: DecisionKind::KeptYours,
         setting: Some(id.to_string()),
         message,
@@ -391,6 +392,7 @@ fn settle_block<D: Dialect>(
                 && !same(ws, b.line, u.line)
             {
                 decisions.push(Decision {
+                    moved_to: None,
                     kind: DecisionKind::KeptYours,
                     setting: Some(id.to_string()),
                     message: format!(
@@ -467,6 +469,7 @@ fn settle_block<D: Dialect>(
                     return None;
                 }
                 decisions.push(Decision {
+                    moved_to: None,
                     kind: DecisionKind::KeptRemoved,
                     setting: Some(id.to_string()),
                     message: format!(

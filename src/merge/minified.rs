@@ -331,6 +331,7 @@ fn merge_declarations(both: &BothChanged<'_>) -> Option<(Vec<u8>, Vec<Decision>)
                 } else {
                     if !same_as_base(u) {
                         decisions.push(Decision {
+                            moved_to: None,
                             kind: DecisionKind::KeptYours,
                             setting: Some(format!("{selector} {{ {p} }}")),
                             message: format!(
@@ -347,6 +348,7 @@ fn merge_declarations(both: &BothChanged<'_>) -> Option<(Vec<u8>, Vec<Decision>)
             (None, Some(b)) => {
                 if value_of(&b) != value_of(u) {
                     decisions.push(Decision {
+moved_to: None,
                         kind: DecisionKind::KeptYours,
                         setting: Some(format!("{selector} {{ {p} }}")),
                         message: format!(
@@ -368,6 +370,7 @@ fn merge_declarations(both: &BothChanged<'_>) -> Option<(Vec<u8>, Vec<Decision>)
             Some(b) if value_of(&b) == value_of(l) => {}
             Some(b) => {
                 decisions.push(Decision {
+                    moved_to: None,
                     kind: DecisionKind::KeptRemoved,
                     setting: Some(format!("{selector} {{ {p} }}")),
                     message: format!(

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 pub use binary::merge_binary;
 pub use hocon::check_hocon;
 pub use jsconfig::{
-    JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_setting, customisation_ops, left_behind,
-    merge_js_config,
+    JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_moved, carry_setting, customisation_ops,
+    left_behind, merge_js_config,
 };
 pub use json::{merge_json, parse_json};
 pub use minified::{MinifiedKind, merge_minified};
@@ -155,6 +155,32 @@ pub struct Decision {
     pub setting: Option<String>,
     /// One line for a person: `kept your X; upstream changed its default from A to B`.
     pub message: String,
+    /// For [`DecisionKind::Moved`]: where the setting now lives and the admin's value, so that the
+    /// caller can set it there ([`carry_moved`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<MovedTo>,
+}
+
+impl Decision {
+    pub fn new(kind: DecisionKind, setting: Option<String>, message: String) -> Decision {
+        Decision {
+            kind,
+            setting,
+            message,
+            moved_to: None,
+        }
+    }
+}
+
+/// The new home of a setting upstream moved, with the value the admin had set in the old one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedTo {
+    /// The file kind the setting moved to (`config.js`, see [`crate::profile::moves`]).
+    pub file: String,
+    /// The dotted property path there (`toolbarConfig.alwaysVisible`).
+    pub path: String,
+    /// The admin's value, JavaScript source text (`true`, `'https://f-droid.org/…'`).
+    pub value: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
