@@ -27,6 +27,9 @@ pub enum FileKind {
     JavaScript,
     Lua,
     Xml,
+    /// HOCON (`jicofo.conf`, `jvb.conf`): jicofo and the videobridge refuse to start on a syntax
+    /// error.
+    Hocon,
     /// Part of the nginx configuration: the content is checked for conflict markers only; the
     /// syntax is nginx's to judge ([`check_nginx`]).
     Nginx,
@@ -46,6 +49,8 @@ impl FileKind {
             "js" => FileKind::JavaScript,
             "lua" => FileKind::Lua,
             "svg" | "xml" => FileKind::Xml,
+            "hocon" => FileKind::Hocon,
+            "conf" if name == "jicofo.conf" || name == "jvb.conf" => FileKind::Hocon,
             _ if is_nginx_path(path) => FileKind::Nginx,
             _ => FileKind::Unchecked,
         }
@@ -75,6 +80,7 @@ pub fn check(kind: FileKind, content: &[u8]) -> Result<(), String> {
         FileKind::JavaScript => javascript::check_javascript(utf8_text(content)?),
         FileKind::Lua => lua::check_lua(utf8_text(content)?),
         FileKind::Xml => xml::check_xml(utf8_text(content)?),
+        FileKind::Hocon => crate::merge::check_hocon(utf8_text(content)?),
         FileKind::Nginx | FileKind::Unchecked => Ok(()),
     }
 }
@@ -178,11 +184,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const KINDS: [FileKind; 6] = [
+    const KINDS: [FileKind; 7] = [
         FileKind::Json,
         FileKind::JavaScript,
         FileKind::Lua,
         FileKind::Xml,
+        FileKind::Hocon,
         FileKind::Nginx,
         FileKind::Unchecked,
     ];
@@ -208,6 +215,11 @@ mod tests {
         assert_eq!(
             FileKind::for_path("etc/nginx/sites-available/tele.praxis.de.conf"),
             FileKind::Nginx
+        );
+        assert_eq!(FileKind::for_path("etc/jitsi/jicofo/jicofo.conf"), FileKind::Hocon);
+        assert_eq!(
+            check(FileKind::Hocon, b"jicofo {\n  bridge {\n    max-bridge-participants = 50\n}\n"),
+            Err("invalid HOCON at line 4: missing '}'".to_string())
         );
         assert_eq!(
             FileKind::for_path("usr/share/jitsi-meet/images/favicon.ico"),
@@ -240,7 +252,13 @@ mod tests {
     #[test]
     fn invalid_utf8_fails_text_kinds_with_its_position() {
         let content = b"{\n  \"a\": \"\xc3\xa4\xff\"\n}\n";
-        for kind in [FileKind::Json, FileKind::JavaScript, FileKind::Lua, FileKind::Xml] {
+        for kind in [
+            FileKind::Json,
+            FileKind::JavaScript,
+            FileKind::Lua,
+            FileKind::Xml,
+            FileKind::Hocon,
+        ] {
             let err = check(kind, content).unwrap_err();
             assert_eq!(
                 err, "file is not valid UTF-8 text: invalid byte at line 2, column 10",
