@@ -216,9 +216,15 @@ mod tests {
             FileKind::for_path("etc/nginx/sites-available/tele.praxis.de.conf"),
             FileKind::Nginx
         );
-        assert_eq!(FileKind::for_path("etc/jitsi/jicofo/jicofo.conf"), FileKind::Hocon);
         assert_eq!(
-            check(FileKind::Hocon, b"jicofo {\n  bridge {\n    max-bridge-participants = 50\n}\n"),
+            FileKind::for_path("etc/jitsi/jicofo/jicofo.conf"),
+            FileKind::Hocon
+        );
+        assert_eq!(
+            check(
+                FileKind::Hocon,
+                b"jicofo {\n  bridge {\n    max-bridge-participants = 50\n}\n"
+            ),
             Err("invalid HOCON at line 4: missing '}'".to_string())
         );
         assert_eq!(
