@@ -12,6 +12,7 @@
 //!   for a human (`jitsi-custom resolve`).
 
 pub mod cli;
+pub mod depth;
 pub mod error;
 pub mod hook;
 pub mod install_path;

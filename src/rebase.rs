@@ -303,6 +303,9 @@ pub fn rebase(
     let mut results: BTreeMap<(usize, InstallPath), Option<Vec<u8>>> = BTreeMap::new();
     let mut finals: BTreeMap<InstallPath, Option<Vec<u8>>> = BTreeMap::new();
     let mut carries: Vec<Carry> = Vec::new();
+    // Settings upstream moved to another file, found by the merges: (customisation, file, old
+    // setting, new home).
+    let mut moves: Vec<(String, InstallPath, Option<String>, merge::MovedTo)> = Vec::new();
     let mut parked_now: Vec<Parked> = Vec::new();
     for file in &manifest.files {
         let rel = file.path.as_rel();
@@ -355,6 +358,14 @@ pub fn rebase(
                 &mut carries,
             )?;
             for decision in step.decisions {
+                if let Some(to) = &decision.moved_to {
+                    moves.push((
+                        entry.name.clone(),
+                        file.path.clone(),
+                        decision.setting.clone(),
+                        to.clone(),
+                    ));
+                }
                 review.add_notice(Notice {
                     path: file.path.clone(),
                     customisation: entry.name.clone(),
@@ -523,45 +534,73 @@ pub fn rebase(
     review.parked = still_parked;
     report.notices = review.notices.clone();
 
-    // Settings a person chose to carry to where Jitsi moved them.
+    // Settings upstream moved to another file: a person's choice at the prompt is written there;
+    // a value the merge kept in the old place is also written to the new one when that key is
+    // not set there yet (where it takes effect), and the review list says so.
     let mut carried: Vec<(InstallPath, Option<Vec<u8>>)> = Vec::new();
-    for carry in &carries {
-        let Some(target) = manifest
-            .files
-            .iter()
-            .find(|f| {
-                crate::profile::moves::config_file_kind(f.path.as_rel()) == Some(carry.to_file)
-                    && f.template.is_some()
-            })
-            .or_else(|| {
-                manifest
-                    .files
-                    .iter()
-                    .find(|f| crate::profile::moves::config_file_kind(f.path.as_rel()) == Some(carry.to_file))
-            })
-        else {
-            report.notes.push(format!(
-                "no tracked {} to carry {} into",
-                carry.to_file, carry.to_path
-            ));
+    let targets = carries
+        .iter()
+        .map(|c| (c.to_file.to_string(), c.to_path.clone(), c.value.clone(), None))
+        .chain(moves.iter().map(|(name, from, setting, to)| {
+            (
+                to.file.clone(),
+                to.path.clone(),
+                to.value.clone(),
+                Some((name, from, setting)),
+            )
+        }));
+    for (to_file, to_path, value, moved_from) in targets {
+        let Some(target) = config_target(manifest, &to_file) else {
+            report
+                .notes
+                .push(format!("no tracked {to_file} to carry {to_path} into"));
             continue;
         };
         let current = finals.get(&target.path).cloned().flatten().unwrap_or_default();
-        match merge::carry_setting(&current, &carry.to_path, &carry.value) {
-            Ok(updated) => {
-                report.notes.push(format!(
-                    "{}: set {} = {}",
-                    target.path, carry.to_path, carry.value
-                ));
-                finals.insert(target.path.clone(), Some(updated.clone()));
-                carried.retain(|(p, _)| p != &target.path);
-                carried.push((target.path.clone(), Some(updated)));
+        let updated = match moved_from {
+            None => merge::carry_setting(&current, &to_path, &value).map(Some),
+            Some(_) if merge::active_value(&current, &to_path).ok().flatten().is_some() => Ok(None),
+            Some(_) => merge::carry_setting(&current, &to_path, &value).map(Some),
+        };
+        let updated = match updated {
+            Ok(Some(updated)) => updated,
+            Ok(None) => continue,
+            Err(e) => {
+                report
+                    .notes
+                    .push(format!("{}: cannot set {to_path}: {e}", target.path));
+                continue;
             }
-            Err(e) => report
-                .notes
-                .push(format!("{}: cannot set {}: {e}", target.path, carry.to_path)),
+        };
+        if let Err(problem) = crate::validate::validate_file(root, &target.path, &updated) {
+            report.notes.push(format!(
+                "{}: setting {to_path} would not validate ({problem}); left as it is",
+                target.path
+            ));
+            continue;
         }
+        report
+            .notes
+            .push(format!("{}: set {to_path} = {value}", target.path));
+        if let Some((name, from, setting)) = moved_from
+            && let Some(notice) = review.notices.iter_mut().find(|n| {
+                n.kind == NoticeKind::Moved
+                    && &n.path == from
+                    && &n.customisation == name
+                    && &n.setting == setting
+            })
+            && !notice.message.contains("is set there now")
+        {
+            notice.message.push_str(&format!(
+                "; your value {value} is set there now ({})",
+                target.path
+            ));
+        }
+        finals.insert(target.path.clone(), Some(updated.clone()));
+        carried.retain(|(p, _)| p != &target.path);
+        carried.push((target.path.clone(), Some(updated)));
     }
+    report.notices = review.notices.clone();
 
     // Build the new stack.
     let mut base = new_upstream;
@@ -985,6 +1024,18 @@ fn versions_label(meta: &UpstreamMeta) -> String {
     } else {
         format!("upstream ({})", versions.join(", "))
     }
+}
+
+/// The tracked config file of a kind (`config.js`) that settings moved into: the generated one
+/// (from a template) when there is one, as Jitsi reads that.
+fn config_target<'a>(manifest: &'a Manifest, kind: &str) -> Option<&'a TrackedFile> {
+    let of_kind = |f: &&TrackedFile| crate::profile::moves::config_file_kind(f.path.as_rel()) == Some(kind);
+    manifest
+        .files
+        .iter()
+        .filter(of_kind)
+        .find(|f| f.template.is_some())
+        .or_else(|| manifest.files.iter().find(of_kind))
 }
 
 /// Services to restart for the written files, each once: the manifest's choice per file, else

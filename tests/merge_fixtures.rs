@@ -1,6 +1,9 @@
 //! Merge cases as tree fixtures: `tests/fixtures/<case>/{base,local,upstream,expected}` plus a
 //! `case.toml` naming the install path the files stand for (which picks the strategy) and what the
 //! merge must report. Every case runs through `jitsi-custom merge-file`'s library entry point.
+//!
+//! `FIXTURES=overwrite cargo test --test merge_fixtures` writes each case's result as its new
+//! `expected` (review the diff before committing it).
 
 use std::path::Path;
 
@@ -21,6 +24,14 @@ struct Case {
     /// Words that must appear in the merge's notes (e.g. a fallback to text).
     #[serde(default)]
     notes_mention: Vec<String>,
+    /// What the merge decided without a person: one entry per decision, in order, each a piece of
+    /// its message (`kept your authentication`).
+    #[serde(default)]
+    decisions: Vec<String>,
+    /// The kinds of those decisions, when given (`kept-yours`, `kept-removed`, `moved`,
+    /// `overridden`).
+    #[serde(default)]
+    decision_kinds: Vec<merge::DecisionKind>,
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
@@ -36,6 +47,9 @@ fn run_case(dir: &Path) -> Result<(), String> {
         &read("upstream")?,
         &Labels::default(),
     );
+    if std::env::var("FIXTURES").as_deref() == Ok("overwrite") {
+        std::fs::write(dir.join("expected"), &merged.content).map_err(|e| e.to_string())?;
+    }
     let expected = read("expected")?;
     if merged.content != expected {
         return Err(format!(
@@ -56,6 +70,25 @@ fn run_case(dir: &Path) -> Result<(), String> {
         if !text.contains(word.as_str()) {
             return Err(format!("conflict {text:?} does not mention {word:?}"));
         }
+    }
+    let messages: Vec<&str> = merged.decisions.iter().map(|d| d.message.as_str()).collect();
+    if messages.len() != case.decisions.len()
+        || messages
+            .iter()
+            .zip(&case.decisions)
+            .any(|(m, want)| !m.contains(want.as_str()))
+    {
+        return Err(format!(
+            "decisions {messages:#?} do not match {:#?}",
+            case.decisions
+        ));
+    }
+    let kinds: Vec<merge::DecisionKind> = merged.decisions.iter().map(|d| d.kind).collect();
+    if !case.decision_kinds.is_empty() && kinds != case.decision_kinds {
+        return Err(format!(
+            "decision kinds {kinds:?}, expected {:?}",
+            case.decision_kinds
+        ));
     }
     let notes = merged.notes.join("\n");
     for word in &case.notes_mention {

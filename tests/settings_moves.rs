@@ -1,6 +1,7 @@
-//! Settings Jitsi moved from interface_config.js to config.js, through the whole rebase: parked
-//! with a hint naming the new key when nobody is there, carried into config.js when the admin
-//! says so at the prompt (typed through a real pseudo-terminal).
+//! Settings Jitsi moved from interface_config.js to config.js, through the whole rebase: the
+//! admin's value stays where it was and is written to its new home in config.js (where it takes
+//! effect), and the review list names the move; a person acknowledges it at `resolve` (typed
+//! through a real pseudo-terminal). A value both sides changed keeps the admin's.
 
 mod common;
 
@@ -59,54 +60,104 @@ fn upgraded_world() -> World {
     w
 }
 
-#[test]
-fn without_a_terminal_a_moved_setting_is_parked_with_its_new_key() {
-    let w = upgraded_world();
-    let out = w.cmd(&["rebase", "--non-interactive"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
-    let status = w.cmd(&["status", "--json"]).output().unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    let reasons = json["parked"][0]["reasons"].to_string();
-    assert!(reasons.contains("toolbarConfig.alwaysVisible"), "{reasons}");
-    assert!(reasons.contains("deeplinking.android.downloadLink"), "{reasons}");
-    let live = String::from_utf8(w.read(INTERFACE)).unwrap();
-    assert!(!live.contains("<<<<<<<"), "no markers go live");
-    assert!(
-        live.contains("MOBILE_DOWNLOAD_LINK_F_DROID"),
-        "upstream's 1.0.2 content is live"
-    );
+fn status_json(w: &World) -> (Option<i32>, serde_json::Value) {
+    let out = w.cmd(&["status", "--json"]).output().unwrap();
+    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
 }
 
 #[test]
-fn at_the_prompt_a_moved_setting_is_carried_into_config_js() {
+fn a_moved_setting_takes_effect_in_its_new_home_without_a_person() {
     let w = upgraded_world();
-    let mut session = w.pty(&["rebase", "--no-restart"], &[]);
-    for key in ["MOBILE_DOWNLOAD_LINK_ANDROID", "TOOLBAR_ALWAYS_VISIBLE"] {
-        session.exp_string(&format!("upstream moved `{key}`")).unwrap();
-        session.exp_string("carry the value").unwrap();
-        // The first choice, carrying the value over, is preselected: Enter takes it.
-        session.send("\r").unwrap();
-        session.flush().unwrap();
-    }
-    session.exp_eof().unwrap();
-    match session.process().wait().unwrap() {
-        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
-        other => panic!("unexpected end: {other:?}"),
-    }
+    let out = w
+        .cmd(&["rebase", "--non-interactive", "--no-restart"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let config = String::from_utf8(w.read(CONFIG)).unwrap();
-    assert!(config.contains("alwaysVisible: true"), "{config}");
+    assert_eq!(
+        jitsi_custom::merge::active_value(config.as_bytes(), "toolbarConfig.alwaysVisible")
+            .unwrap()
+            .as_deref(),
+        Some("true"),
+        "{config}"
+    );
     assert!(
         config.contains("https://f-droid.org/de/packages/org.jitsi.meet/"),
         "{config}"
     );
     let interface = String::from_utf8(w.read(INTERFACE)).unwrap();
+    assert!(!interface.contains("<<<<<<<"), "no markers go live");
+    assert!(
+        interface.contains("MOBILE_DOWNLOAD_LINK_F_DROID"),
+        "upstream's 1.0.2 content is live"
+    );
     assert!(
         interface.contains("APP_NAME: 'Praxis Video'"),
         "the other settings carried"
     );
     assert!(interface.contains("SHOW_JITSI_WATERMARK: false"));
-    w.cmd(&["status"]).assert().code(0);
     w.cmd(&["validate"]).assert().code(0);
+
+    // Decided without a person: on the review list, by setting, with the new home named.
+    let (code, json) = status_json(&w);
+    assert_eq!(code, Some(1), "{json}");
+    assert_eq!(json["parked"], serde_json::json!([]));
+    let moved: Vec<&serde_json::Value> = json["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "moved")
+        .collect();
+    let text = serde_json::to_string(&moved).unwrap();
+    for (old, new) in [
+        ("TOOLBAR_ALWAYS_VISIBLE", "toolbarConfig.alwaysVisible"),
+        ("MOBILE_DOWNLOAD_LINK_ANDROID", "deeplinking.android.downloadLink"),
+    ] {
+        let notice = moved
+            .iter()
+            .find(|n| n["setting"].as_str().is_some_and(|s| s.contains(old)))
+            .unwrap_or_else(|| panic!("no notice for {old}: {text}"));
+        assert_eq!(notice["path"], INTERFACE);
+        assert_eq!(notice["customisation"], "practice settings");
+        assert!(notice["message"].as_str().unwrap().contains(new), "{notice}");
+    }
+    assert!(text.contains("is set there now"), "{text}");
+
+    // A second run changes nothing: the values are in config.js now.
+    let before = (w.read(CONFIG), w.read(INTERFACE));
+    w.cmd(&["rebase", "--non-interactive", "--no-restart"])
+        .assert()
+        .code(0);
+    assert_eq!((w.read(CONFIG), w.read(INTERFACE)), before);
+}
+
+#[test]
+fn resolve_walks_the_review_list_and_an_acknowledged_notice_goes_away() {
+    let w = upgraded_world();
+    w.cmd(&["rebase", "--non-interactive", "--no-restart"])
+        .assert()
+        .code(0);
+    let (_, json) = status_json(&w);
+    let count = json["notices"].as_array().unwrap().len();
+    assert!(count >= 2, "{json}");
+    let mut session = w.pty(&["resolve", "--no-restart"], &[]);
+    for _ in 0..count {
+        session.exp_string("Noted?").unwrap();
+        // "yes, take it off the list" is preselected.
+        session.send("\r").unwrap();
+        session.flush().unwrap();
+    }
+    session
+        .exp_string(&format!("acknowledged {count} notice(s)"))
+        .unwrap();
+    session.exp_eof().unwrap();
+    match session.process().wait().unwrap() {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("unexpected end: {other:?}"),
+    }
+    let (code, json) = status_json(&w);
+    assert_eq!(json["notices"], serde_json::json!([]), "{json}");
+    assert_eq!(code, Some(0), "{json}");
 }
 
 const LUA: &str = "/usr/share/jitsi-meet/prosody-host.cfg.lua";
@@ -114,7 +165,7 @@ const LUA_V1: &str = "VirtualHost \"tele.praxis.de\"\n    authentication = \"jit
 const LUA_V2: &str = "VirtualHost \"tele.praxis.de\"\n\tauthentication = \"jitsi-anonymous-v2\"\n\tc2s_require_encryption = true\n\tmodules_enabled = {\n\t\t\"bosh\";\n\t\t\"ping\";\n\t\t\"smacks\";\n\t}\n";
 
 #[test]
-fn a_setting_both_sides_changed_is_asked_about_by_name() {
+fn a_setting_both_sides_changed_keeps_the_admins_value_and_says_so() {
     let w = World::new();
     let examples = w.dir.path().join("examples");
     for (version, lua) in [("1.0.1-1", LUA_V1), ("1.0.2-1", LUA_V2)] {
@@ -141,13 +192,12 @@ fn a_setting_both_sides_changed_is_asked_about_by_name() {
         .success();
     sandbox.install(&[v2]).unwrap();
 
-    let mut session = w.pty(&["rebase", "--no-restart"], &[]);
-    session.exp_string("both changed `authentication`").unwrap();
-    session.exp_string("keep yours").unwrap();
-    // "keep yours" is preselected.
-    session.send("\r").unwrap();
-    session.flush().unwrap();
-    session.exp_eof().unwrap();
+    // Nobody to ask, and nobody needed: the admin's value stays, upstream's other changes come.
+    let out = w
+        .cmd(&["rebase", "--non-interactive", "--no-restart"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let lua = String::from_utf8(w.read(LUA)).unwrap();
     assert!(lua.contains("\tauthentication = \"internal_hashed\""), "{lua}");
     assert!(
@@ -155,5 +205,21 @@ fn a_setting_both_sides_changed_is_asked_about_by_name() {
         "upstream's other change: {lua}"
     );
     assert!(lua.contains("\"smacks\";"), "{lua}");
+    let (code, json) = status_json(&w);
+    assert_eq!(code, Some(1), "a notice waits for review: {json}");
+    let kept = json["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "kept-yours")
+        .unwrap_or_else(|| panic!("{json}"));
+    // Named with its block: the main VirtualHost's authentication, not the guest's.
+    assert_eq!(kept["setting"], "VirtualHost \"tele.praxis.de\" > authentication", "{kept}");
+    assert_eq!(kept["path"], LUA);
+    assert!(
+        kept["message"].as_str().unwrap().contains("jitsi-anonymous-v2"),
+        "{kept}"
+    );
+    w.cmd(&["resolve", "--acknowledge"]).assert().code(0);
     w.cmd(&["status"]).assert().code(0);
 }

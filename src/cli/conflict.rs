@@ -53,7 +53,7 @@ impl Resolver for TerminalResolver<'_> {
         {
             return Ok(resolution);
         }
-        if matches!(case.strategy, Strategy::Text | Strategy::TextIgnoreSpace)
+        if case.strategy.is_line_based()
             && let Some(resolution) = self.ask_block_by_block(case)?
         {
             return Ok(resolution);
@@ -181,7 +181,7 @@ impl TerminalResolver<'_> {
                 vec![(block.local.clone(), block.base.clone(), block.upstream.clone())]
             };
             // Where indentation means nothing, a kept line of yours takes upstream's indentation.
-            let reindent = case.strategy == Strategy::TextIgnoreSpace;
+            let reindent = case.strategy.ignores_whitespace();
             let yours = |local: Vec<String>, upstream: &[String]| -> Vec<String> {
                 if reindent && local.len() == upstream.len() {
                     local

@@ -14,10 +14,12 @@ use crate::merge::{self, Labels, Strategy};
 /// Merge three versions of one file, as a git merge driver can.
 ///
 /// BASE is the old upstream, LOCAL the customised file, UPSTREAM the new upstream; the strategy is the
-/// one for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config, minified or binary; input
-/// holding NUL bytes is merged as binary (whole file). The result goes to stdout or OUT, which is replaced whole.
-/// Exit status 0 when clean, 1 when a person is needed (text-like results then hold git-style
-/// conflict markers), 2 on bad input.
+/// one for INSTALL_PATH (or the files' kind): text, text-ignore-space, properties, lua, nginx, hocon,
+/// json, js-config, minified or binary; input holding NUL bytes is merged as binary (whole file).
+/// The result goes to stdout or OUT, which is replaced whole. What the merge settled
+/// without a person (a value both sides changed keeps yours, a setting upstream removed stays) is
+/// listed as `note:` lines on stderr. Exit status 0 when clean, 1 when a person is needed
+/// (text-like results then hold git-style conflict markers), 2 on bad input.
 #[derive(Debug, Args)]
 #[command(
     after_long_help = "As a git merge driver:\n\n  # .git/config\n  [merge \"jitsi\"]\n      driver = jitsi-custom merge-file --path %P %O %A %B -o %A\n\n  # .gitattributes\n  *.json merge=jitsi"
@@ -68,6 +70,10 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
     let merged = merge::merge(strategy, &base, &local, &upstream, &labels);
     for note in &merged.notes {
         ctx.say(format_args!("note: {note}"));
+    }
+    // What was settled without a person: the admin's side is in effect, the note says so.
+    for decision in &merged.decisions {
+        ctx.say(format_args!("note: {}", decision.message));
     }
     for conflict in &merged.conflicts {
         ctx.say(format_args!("conflict: {}", conflict.what));

@@ -26,8 +26,10 @@ use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType, Span};
 use serde::Serialize;
 
+use super::keyed::show_value;
 use super::text::{Whitespace, merge_text};
-use super::{Conflict, Labels, Merged};
+use super::{Conflict, Decision, DecisionKind, Labels, Merged, MovedTo};
+use crate::depth;
 use crate::profile::moves;
 
 /// Why a config file could not be read or edited as settings.
@@ -77,19 +79,22 @@ impl Op {
     }
 }
 
-/// Three-way merge of a Jitsi config file as settings. Falls back to the line merge (and says so
-/// in the notes) when one of the inputs is not JavaScript or holds no config object.
-///
-/// A conflict leaves the disputed setting as upstream has it in [`Merged::content`] (no conflict
-/// markers: the content always parses). For settings upstream dropped, [`left_behind`] lists
-/// what the caller can still do: keep the value anyway with [`apply_ops`], or move it with
-/// [`carry_setting`] when the setting has a new home.
 fn same_but_whitespace(a: &[u8], b: &[u8]) -> bool {
     a.iter()
         .filter(|c| !c.is_ascii_whitespace())
         .eq(b.iter().filter(|c| !c.is_ascii_whitespace()))
 }
 
+/// Three-way merge of a Jitsi config file as settings. Falls back to the line merge (and says so
+/// in the notes) when one of the inputs is not JavaScript or holds no config object.
+///
+/// Every setting the admin set stays in effect: a value upstream changed too, or an option upstream
+/// removed or commented out, keeps the admin's value, with a [`Decision`] for the review list; a
+/// setting Jitsi moved elsewhere is kept in the old file (an unknown key does no harm) and its
+/// decision names the new home ([`Decision::moved_to`], carried with [`carry_moved`]). Edits beside
+/// the settings (comments, code) are merged line by line on top of the settings merge. What remains
+/// a conflict (an operation that cannot be applied) leaves the setting as upstream has it in
+/// [`Merged::content`], which always parses.
 pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
     if local == upstream || local == base {
         return Merged::clean(upstream.to_vec());
@@ -116,56 +121,189 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
         }
     };
     let ops = diff_docs(&base_doc, &local_doc);
+    let settings = merge_settings(&base_doc, &local_doc, &upstream_doc, &ops);
     // The operations must say everything the customisation changed: an edit they do not capture
-    // (a comment, code outside the config object) would be lost silently. Then the line merge
-    // carries it, or a person decides.
-    let captured = apply_ops(base, &ops).is_ok_and(|replayed| same_but_whitespace(&replayed, local));
-    if !captured {
-        let mut merged = merge_text(base, local, upstream, labels, Whitespace::Exact);
-        merged.notes.push(
-            "fell back to text: the customisation changes more than settings (comments or code)".into(),
-        );
-        return merged;
+    // (a comment, code outside the config object) would be lost silently. That remainder is merged
+    // line by line: from base with the admin's settings, to the admin's file and to upstream with
+    // the admin's settings.
+    let replayed = apply_ops(base, &ops);
+    let captured = replayed
+        .as_ref()
+        .is_ok_and(|replayed| same_but_whitespace(replayed, local));
+    if captured {
+        return settings;
     }
+    let text_fallback = |why: &str| {
+        let mut merged = merge_text(base, local, upstream, labels, Whitespace::Exact);
+        merged.notes.push(format!("fell back to text: {why}"));
+        merged
+    };
+    let Ok(replayed) = replayed else {
+        return text_fallback("the customisation's settings cannot be replayed on its base");
+    };
+    let mut combined = merge_text(&replayed, local, &settings.content, labels, Whitespace::Exact);
+    if !combined.is_clean() {
+        // Like every js-config result, a conflicting one holds no markers: the admin's side of
+        // each conflict, laid out in `regions` for a person.
+        match combined.favour_local() {
+            Some(favoured) => combined.content = favoured,
+            None => return text_fallback("the comments and code beside the settings conflict"),
+        }
+    }
+    if parse_doc(&combined.content).is_err() {
+        return text_fallback("the comments and code beside the settings do not merge into valid JavaScript");
+    }
+    combined.decisions = settings.decisions;
+    combined.conflicts.extend(settings.conflicts);
+    combined.notes.extend(settings.notes);
+    combined
+        .notes
+        .push("merged the comments and code beside the settings line by line".into());
+    combined
+}
+
+/// The settings part of the merge: each operation re-applied at its setting in upstream's text.
+fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op]) -> Merged {
     let file_kind = upstream_doc
         .roots
         .first()
         .and_then(|name| moves::config_file_of_object(name));
     let mut text = upstream_doc.text.clone();
     let mut conflicts = Vec::new();
+    let mut decisions = Vec::new();
     let mut notes = Vec::new();
+    let mut trap_named = false;
     for op in ops {
         let path = op.path();
         let moved = file_kind.and_then(|kind| moves::moved_setting(kind, path));
         let b = base_doc.entry(path);
         let l = local_doc.entry(path);
         let u = upstream_doc.entry(path);
-        match decide(&op, b, l, u, moved, labels) {
-            Decision::Skip => {}
-            Decision::Conflict(conflict) | Decision::LeftBehind(conflict) => conflicts.push(conflict),
-            Decision::Apply => match apply_op(&text, &op) {
-                Ok(next) => {
-                    text = next;
-                    if let Some(m) = moved {
-                        notes.push(format!(
-                            "`{path}` is deprecated in {}: it moved to {} in {}",
-                            m.from_file, m.to_path, m.to_file
-                        ));
-                    }
-                }
-                Err(err) => conflicts.push(Conflict {
+        let verdict = decide(op, b, l, u, moved);
+        let applied = match &verdict {
+            Verdict::Skip => continue,
+            // Upstream no longer has the option: it comes back after the setting it follows on
+            // the admin's side.
+            Verdict::KeptRemoved { .. } if u.is_none() => match l {
+                Some(l) => Op::Add {
+                    path: path.to_string(),
+                    value: l.value_src.clone(),
+                    after: preceding_sibling(local_doc, l).map(str::to_string),
+                },
+                None => continue,
+            },
+            _ => op.clone(),
+        };
+        match apply_op(&text, &applied) {
+            Ok(next) => text = next,
+            Err(err) => {
+                conflicts.push(Conflict {
                     what: format!("could not carry `{path}` over: {err}"),
                     hint: Some("set it by hand in the new file".into()),
-                }),
-            },
+                });
+                continue;
+            }
+        }
+        let value = l.map(|l| show_value(&squeeze(&l.value_src))).unwrap_or_default();
+        let setting = Some(path.to_string());
+        match (verdict, moved) {
+            (Verdict::KeptYours(message), _) => {
+                decisions.push(Decision::new(DecisionKind::KeptYours, setting, message));
+            }
+            (Verdict::KeptRemoved { how }, Some(m)) => {
+                let mut decision = Decision::new(
+                    DecisionKind::Moved,
+                    setting,
+                    format!(
+                        "upstream {how} {path}; kept your value {value}; Jitsi moved it to {} in {}",
+                        m.to_path, m.to_file
+                    ),
+                );
+                decision.moved_to = l.map(|l| MovedTo {
+                    file: m.to_file.to_string(),
+                    path: m.to_path.to_string(),
+                    value: l.value_src.clone(),
+                });
+                decisions.push(decision);
+                if m.ignored_once != m.to_path && !trap_named {
+                    trap_named = true;
+                    let keys: Vec<&str> = moves::ignored_once_set(m.to_file, m.ignored_once)
+                        .map(|m| m.from_key)
+                        .collect();
+                    decisions.push(Decision::new(
+                        DecisionKind::Overridden,
+                        Some(m.ignored_once.to_string()),
+                        format!(
+                            "once {} has a `{}` object, {} in {} are ignored: set them there",
+                            m.to_file,
+                            m.ignored_once,
+                            keys.join(", "),
+                            m.from_file
+                        ),
+                    ));
+                }
+            }
+            (Verdict::KeptRemoved { how }, None) => {
+                decisions.push(Decision::new(
+                    DecisionKind::KeptRemoved,
+                    setting,
+                    format!(
+                        "upstream {how} {path}; kept your value {value} (before: {})",
+                        describe(b)
+                    ),
+                ));
+            }
+            (Verdict::Apply, Some(m)) => notes.push(format!(
+                "`{path}` is deprecated in {}: it moved to {} in {}",
+                m.from_file, m.to_path, m.to_file
+            )),
+            (Verdict::Apply | Verdict::Skip, _) => {}
+        }
+    }
+    // An object upstream now sets in config.js can silence settings of interface_config.js.
+    if file_kind == Some("config.js") {
+        let mut seen = std::collections::HashSet::new();
+        for m in moves::moves_into("config.js") {
+            let key = m.ignored_once;
+            let newly_set = active(upstream_doc.entry(key)).is_some()
+                && active(base_doc.entry(key)).is_none()
+                && active(local_doc.entry(key)).is_none();
+            if newly_set && seen.insert(key) {
+                let keys: Vec<&str> = moves::ignored_once_set("config.js", key)
+                    .map(|m| m.from_key)
+                    .collect();
+                decisions.push(Decision::new(
+                    DecisionKind::Overridden,
+                    Some(key.to_string()),
+                    format!(
+                        "upstream's config.js now sets `{key}`: {} in {} are ignored from now on; set them under {key} here",
+                        keys.join(", "),
+                        m.from_file
+                    ),
+                ));
+            }
         }
     }
     Merged {
         content: text.into_bytes(),
         conflicts,
+        decisions,
         notes,
-        ..Merged::default()
+        regions: None,
     }
+}
+
+/// Puts the value of a [`DecisionKind::Moved`] decision into its new home in `config_js`, unless
+/// the admin already set that key there (the admin's config.js value wins). `Ok(None)` when there
+/// is nothing to do: not a move, or the key is set.
+pub fn carry_moved(config_js: &[u8], decision: &Decision) -> Result<Option<Vec<u8>>, JsConfigError> {
+    let Some(to) = &decision.moved_to else {
+        return Ok(None);
+    };
+    if active_value(config_js, &to.path)?.is_some() {
+        return Ok(None);
+    }
+    carry_setting(config_js, &to.path, &to.value).map(Some)
 }
 
 /// The customisation from `base` to `local` as setting operations, in the order of `local`.
@@ -228,7 +366,9 @@ pub fn left_behind(base: &[u8], local: &[u8], upstream: &[u8]) -> Result<Vec<Lef
             local_doc.entry(path),
             upstream_doc.entry(path),
         );
-        if let (Decision::LeftBehind(_), Some(l)) = (decide(&op, b, l, u, moved, &Labels::default()), l) {
+        let dropped =
+            active(u).is_none() && matches!(decide(&op, b, l, u, moved), Verdict::KeptRemoved { .. });
+        if let (true, Some(l)) = (dropped, l) {
             out.push(LeftBehind {
                 op: Op::Add {
                     path: path.to_string(),
@@ -353,6 +493,15 @@ fn parse_doc(content: &[u8]) -> Result<Doc, JsConfigError> {
     if text.len() >= u32::MAX as usize {
         return Err(JsConfigError::Unparsable("file too large".into()));
     }
+    // oxc and the walks below recurse once per nesting level: deep input would overflow the stack
+    // and abort the process.
+    let nesting = depth::javascript_nesting(text).map_err(|_| {
+        JsConfigError::Unparsable(format!("nested more than {} levels deep", depth::MAX_NESTING))
+    })?;
+    depth::run_within_stack(nesting, "config reader", || read_doc(text)).map_err(JsConfigError::Unparsable)?
+}
+
+fn read_doc(text: &str) -> Result<Doc, JsConfigError> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, text, SourceType::cjs()).parse();
     if parsed.panicked || parsed.diagnostics.has_errors() {
@@ -651,6 +800,10 @@ struct CommentedOption {
 
 /// Reads a comment's text as exactly one property, by parsing it inside `({ ... })`.
 fn parse_commented_option(body: &str) -> Option<CommentedOption> {
+    // Comments are not counted by the file's nesting guard; a deep one is prose to us.
+    if depth::javascript_nesting(body).ok()? > depth::SHALLOW {
+        return None;
+    }
     let wrapped = format!("({{\n{body}\n}})");
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &wrapped, SourceType::cjs()).parse();
@@ -767,30 +920,24 @@ fn commented(entry: Option<&Entry>) -> Option<&Entry> {
     entry.filter(|e| e.state == State::Commented)
 }
 
-enum Decision {
+enum Verdict {
     Apply,
     Skip,
-    Conflict(Conflict),
-    /// Upstream dropped (or commented out) a setting the admin set: a conflict the caller can
-    /// settle with [`LeftBehind`].
-    LeftBehind(Conflict),
+    /// Both sides changed the value: the admin's is applied and the note says what upstream did.
+    KeptYours(String),
+    /// Upstream removed or commented out a setting the admin set: it is put back, as the admin
+    /// had it. `moved` when the profile knows where the setting went.
+    KeptRemoved {
+        how: &'static str,
+    },
 }
 
-fn both_changed(path: &str, labels: &Labels, local: String, upstream: String) -> Decision {
-    Decision::Conflict(Conflict {
-        what: format!("both changed `{path}`"),
-        hint: Some(format!(
-            "{}: {local}; {}: {upstream}; pick one",
-            labels.local, labels.upstream
-        )),
-    })
-}
-
+/// How a setting reads in a note: its value as written, or its state.
 fn describe(entry: Option<&Entry>) -> String {
     match entry {
-        Some(e) if e.state == State::Active => format!("`{}`", squeeze(&e.value_src)),
-        Some(_) => "commented out".into(),
-        None => "not set".into(),
+        Some(e) if e.state == State::Active => show_value(&squeeze(&e.value_src)),
+        Some(e) => format!("{}, commented out", show_value(&squeeze(&e.value_src))),
+        None => "unset".into(),
     }
 }
 
@@ -801,68 +948,68 @@ fn decide(
     local: Option<&Entry>,
     upstream: Option<&Entry>,
     moved: Option<&moves::Move>,
-    labels: &Labels,
-) -> Decision {
+) -> Verdict {
     let path = op.path();
+    let changed_default = || {
+        format!(
+            "kept your {path}; upstream changed its default from {} to {}",
+            describe(base),
+            describe(upstream)
+        )
+    };
     match op {
         Op::Set { .. } | Op::Enable { .. } | Op::Add { .. } => {
             let Some(l) = active(local) else {
-                return Decision::Skip;
-            };
-            let removed = || {
-                let how = if upstream.is_some() {
-                    "commented out"
-                } else {
-                    "removed"
-                };
-                Decision::LeftBehind(Conflict {
-                    what: format!("upstream {how} `{path}`"),
-                    hint: Some(
-                        moved
-                            .map(moves::Move::hint)
-                            .unwrap_or_else(|| "keep it anyway or drop it".into()),
-                    ),
-                })
+                return Verdict::Skip;
             };
             if let Some(u) = active(upstream) {
                 if u.canonical == l.canonical {
-                    Decision::Skip
+                    Verdict::Skip
                 } else if active(base).is_some_and(|b| b.canonical == u.canonical) {
-                    Decision::Apply
+                    Verdict::Apply
                 } else {
-                    both_changed(path, labels, describe(local), describe(upstream))
+                    Verdict::KeptYours(changed_default())
                 }
             } else if let Some(u) = commented(upstream) {
-                match active(base) {
-                    // Upstream disabled a setting it used to set: a moved one is gone for good.
-                    Some(_) if moved.is_some() => removed(),
-                    Some(b) if b.canonical == u.canonical => Decision::Apply,
-                    Some(_) => both_changed(path, labels, describe(local), describe(upstream)),
-                    None => Decision::Apply,
+                match base {
+                    // Upstream disabled a setting it used to set.
+                    Some(b) if b.state == State::Active => Verdict::KeptRemoved { how: "commented out" },
+                    _ if moved.is_some() => Verdict::KeptRemoved { how: "commented out" },
+                    // Upstream rewrote the default it documents for an option the admin set.
+                    Some(b) if b.canonical != u.canonical => Verdict::KeptYours(changed_default()),
+                    _ => Verdict::Apply,
                 }
             } else if base.is_some() {
-                removed()
+                Verdict::KeptRemoved { how: "removed" }
             } else {
-                Decision::Apply
+                Verdict::Apply
             }
         }
         Op::Disable { .. } => match (active(upstream), active(base)) {
-            (Some(u), Some(b)) if u.canonical == b.canonical => Decision::Apply,
-            (Some(_), _) => both_changed(path, labels, describe(local), describe(upstream)),
-            (None, _) => Decision::Skip,
+            (Some(u), Some(b)) if u.canonical == b.canonical => Verdict::Apply,
+            (Some(_), _) => Verdict::KeptYours(format!(
+                "kept your {path} commented out; upstream changed its value from {} to {}",
+                describe(base),
+                describe(upstream)
+            )),
+            (None, _) => Verdict::Skip,
         },
         Op::Remove { .. } => match (upstream, base) {
             (Some(u), Some(b)) if u.state == State::Active && b.state == State::Active => {
                 if u.canonical == b.canonical {
-                    Decision::Apply
+                    Verdict::Apply
                 } else {
-                    both_changed(path, labels, "removed".into(), describe(upstream))
+                    Verdict::KeptYours(format!(
+                        "kept your removal of {path}; upstream changed it from {} to {}",
+                        describe(base),
+                        describe(upstream)
+                    ))
                 }
             }
             (Some(u), Some(b)) if u.state == State::Commented && b.state == State::Commented => {
-                Decision::Apply
+                Verdict::Apply
             }
-            _ => Decision::Skip,
+            _ => Verdict::Skip,
         },
     }
 }
@@ -949,6 +1096,20 @@ fn make_active(doc: &Doc, path: &str, value: &str, after: Option<&str>) -> Resul
 
 /// A value must be one JavaScript expression, or it could swallow its neighbours.
 fn check_value(path: &str, value: &str) -> Result<(), JsConfigError> {
+    let not_a_value = || JsConfigError::CannotApply {
+        path: path.to_string(),
+        reason: format!("`{value}` is not a JavaScript value"),
+    };
+    let nesting = depth::javascript_nesting(value).map_err(|_| not_a_value())?;
+    depth::run_within_stack(nesting, "value check", || parse_value(value))
+        .ok()
+        .filter(|ok| *ok)
+        .map(|_| ())
+        .ok_or_else(not_a_value)
+}
+
+/// True when `value` is exactly one JavaScript expression.
+fn parse_value(value: &str) -> bool {
     let wrapped = format!("(\n{value}\n)");
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &wrapped, SourceType::cjs()).parse();
@@ -956,13 +1117,7 @@ fn check_value(path: &str, value: &str) -> Result<(), JsConfigError> {
         parsed.program.body.as_slice(),
         [Statement::ExpressionStatement(_)]
     );
-    if parsed.panicked || parsed.diagnostics.has_errors() || !single_expression {
-        return Err(JsConfigError::CannotApply {
-            path: path.to_string(),
-            reason: format!("`{value}` is not a JavaScript value"),
-        });
-    }
-    Ok(())
+    !parsed.panicked && !parsed.diagnostics.has_errors() && single_expression
 }
 
 /// Creates a setting upstream does not mention, and its parent objects when they are missing.
@@ -1457,24 +1612,28 @@ mod tests {
     }
 
     #[test]
-    fn a_removed_option_can_be_kept_anyway_with_an_add() {
+    fn a_removed_option_is_kept_after_its_neighbour_and_reported() {
         let (base, local, upstream) = (
             fixture!("jsconfig-upstream-removed-option", "base"),
             fixture!("jsconfig-upstream-removed-option", "local"),
             fixture!("jsconfig-upstream-removed-option", "upstream"),
         );
         let m = merge_js_config(base, local, upstream, &Labels::default());
-        assert_eq!(m.conflicts.len(), 1);
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(m.decisions.len(), 1);
+        assert_eq!(
+            (m.decisions[0].kind, m.decisions[0].setting.as_deref()),
+            (DecisionKind::KeptRemoved, Some("enableLayerSuspension"))
+        );
+        // Right after the setting that precedes it in the admin's file, with upstream's comma style.
+        let expected = "            }\n        }\n    },\n    enableLayerSuspension: true,\n\n    // Enable / disable simulcast";
+        assert!(text(&m.content).contains(expected), "{}", text(&m.content));
+        // The callers' view of the same: what upstream dropped, and the operation that keeps it.
         let left = left_behind(base, local, upstream).unwrap();
-        assert_eq!(left.len(), 1);
         assert_eq!(
             (left[0].op.path(), left[0].value.as_str(), left[0].moved_to),
             ("enableLayerSuspension", "true", None)
         );
-        let kept = apply_ops(&m.content, &[left[0].op.clone()]).unwrap();
-        // Right after the setting that precedes it in the admin's file, with upstream's comma style.
-        let expected = "            }\n        }\n    },\n    enableLayerSuspension: true,\n\n    // Enable / disable simulcast";
-        assert!(text(&kept).contains(expected), "{}", text(&kept));
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //! A conflicting merge keeps the split form with conflict markers (it is parked, never live) and
 //! names the CSS selectors or the start of the statements involved.
 
-use super::text::{ConflictBlock, Whitespace, conflict_blocks, merge_text};
-use super::{Conflict, Labels, Merged};
+use super::keyed::{self, BothChanged, Dialect, Keyed};
+use super::text::{ConflictBlock, Whitespace, conflict_blocks, conflicted, merge_text};
+use super::{Conflict, Decision, DecisionKind, Labels, Merged};
 
 /// What a minified file holds, which decides where it is split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,17 +99,31 @@ pub fn merge_minified_as(
             return merged;
         }
     };
-    let merged = merge_text(
+    let mut merged = merge_text(
         &base_split,
         &local_split,
         &upstream_split,
         labels,
         Whitespace::Exact,
     );
+    if !merged.is_clean() && kind == MinifiedKind::Css && merged.regions.is_some() {
+        // Rules are merged by identity (at-rule context and selector), not by line adjacency.
+        let settled = keyed::settle(&CssRules, &merged.content, Whitespace::Exact, false, labels);
+        merged = if settled.unsettled == 0 {
+            Merged {
+                content: settled.content,
+                ..Merged::default()
+            }
+        } else {
+            conflicted(settled.content)
+        };
+        merged.decisions = settled.decisions;
+    }
     if merged.is_clean() {
         return Merged {
             content: join_lines(&merged.content),
             notes: merged.notes,
+            decisions: merged.decisions,
             ..Merged::default()
         };
     }
@@ -140,8 +155,248 @@ pub fn merge_minified_as(
         conflicts,
         notes,
         regions,
-        ..Merged::default()
+        decisions: merged.decisions,
     }
+}
+
+/// The split form of a stylesheet read as rules: a rule's identity is its selector inside its
+/// at-rule context (`@media (max-width:480px) > .a`), its value the declarations.
+struct CssRules;
+
+impl Dialect for CssRules {
+    /// The open grouping at-rules, outermost first.
+    type State = Vec<String>;
+
+    fn read(&self, open: &mut Vec<String>, line: &str) -> Option<Keyed> {
+        let code = strip_css_comments(line);
+        let code = code.trim();
+        if code.is_empty() {
+            return None;
+        }
+        let id = |open: &[String], name: &str| {
+            let mut parts: Vec<&str> = open.iter().map(String::as_str).collect();
+            parts.push(name);
+            parts.join(" > ")
+        };
+        if code == "}" {
+            let closer = id(open, "}");
+            open.pop();
+            return Some(Keyed {
+                id: closer,
+                setting: false,
+                value: 0..0,
+            });
+        }
+        if let Some(prelude) = code.strip_suffix('{') {
+            let prelude = squeeze(prelude);
+            let opener = id(open, &format!("{prelude} {{"));
+            open.push(prelude);
+            return Some(Keyed {
+                id: opener,
+                setting: false,
+                value: 0..0,
+            });
+        }
+        match (line.find('{'), line.rfind('}')) {
+            (Some(open_at), Some(close_at)) if open_at < close_at && code.ends_with('}') => {
+                let selector = squeeze(strip_css_comments(&line[..open_at]).as_str());
+                Some(Keyed {
+                    id: id(open, &selector),
+                    setting: true,
+                    value: open_at + 1..close_at,
+                })
+            }
+            _ => Some(Keyed {
+                id: id(open, &squeeze(code)),
+                setting: false,
+                value: 0..0,
+            }),
+        }
+    }
+
+    /// A rule upstream dropped is kept only by a person's choice: its selector may now match
+    /// something else.
+    fn keeps_removed(&self) -> bool {
+        false
+    }
+
+    fn merge_both_changed(&self, both: &BothChanged<'_>) -> Option<(Vec<u8>, Vec<Decision>)> {
+        merge_declarations(both)
+    }
+}
+
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn strip_css_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        match rest[start + 2..].find("*/") {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A rule's declarations: `(property, declaration text)`, split at `;` outside strings and
+/// parentheses (`url(data:…;base64,…)`).
+fn declarations(body: &str) -> Option<Vec<(String, &str)>> {
+    let mut out = Vec::new();
+    let bytes = body.as_bytes();
+    let (mut start, mut parens, mut i) = (0, 0i32, 0);
+    while i <= bytes.len() {
+        match bytes.get(i) {
+            Some(q @ (b'"' | b'\'')) => {
+                let q = *q;
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            Some(b'(') => parens += 1,
+            Some(b')') => parens -= 1,
+            Some(b'{' | b'}') => return None,
+            Some(b';') | None if parens == 0 => {
+                let decl = body.get(start..i.min(body.len()))?;
+                if !decl.trim().is_empty() {
+                    let (property, _) = decl.split_once(':')?;
+                    out.push((property.trim().to_ascii_lowercase(), decl));
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// Both sides changed one rule: merged declaration by declaration. One declaration is one
+/// setting: both changed it, the admin's value stays. `None` (a person decides) when a side
+/// repeats a property (fallback values depend on their order) or the two sides touched a shorthand
+/// and its longhand (`margin` and `margin-top`), whose order decides which wins.
+fn merge_declarations(both: &BothChanged<'_>) -> Option<(Vec<u8>, Vec<Decision>)> {
+    let text = |line: &[u8]| std::str::from_utf8(line).ok().map(str::to_string);
+    let (local_line, upstream_line) = (text(both.local)?, text(both.upstream)?);
+    let parse = |value: &str| -> Option<Vec<(String, String)>> {
+        let decls = declarations(value)?;
+        let mut seen = std::collections::HashSet::new();
+        decls
+            .into_iter()
+            .map(|(p, d)| seen.insert(p.clone()).then(|| (p, d.to_string())))
+            .collect()
+    };
+    let base = match both.base_value {
+        Some(value) => parse(value)?,
+        None => Vec::new(),
+    };
+    let local = parse(both.local_value)?;
+    let upstream = parse(both.upstream_value)?;
+    let get = |list: &[(String, String)], p: &str| list.iter().find(|(q, _)| q == p).map(|(_, d)| d.clone());
+    let value_of = |decl: &str| decl.split_once(':').map_or("", |(_, v)| v).trim().to_string();
+    let changed_by = |side: &[(String, String)]| -> Vec<String> {
+        let mut names: Vec<String> = side
+            .iter()
+            .filter(|(p, d)| get(&base, p).is_none_or(|b| value_of(&b) != value_of(d)))
+            .map(|(p, _)| p.clone())
+            .collect();
+        names.extend(
+            base.iter()
+                .filter(|(p, _)| get(side, p).is_none())
+                .map(|(p, _)| p.clone()),
+        );
+        names
+    };
+    let (by_local, by_upstream) = (changed_by(&local), changed_by(&upstream));
+    let related =
+        |a: &str, b: &str| a != b && (a.starts_with(&format!("{b}-")) || b.starts_with(&format!("{a}-")));
+    if by_local.iter().any(|l| by_upstream.iter().any(|u| related(l, u))) {
+        return None;
+    }
+    let selector = both.id;
+    let mut decisions = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for (p, u) in &upstream {
+        let b = get(&base, p);
+        match (get(&local, p), b) {
+            (Some(l), b) => {
+                let same_as_base = |d: &str| b.as_deref().is_some_and(|b| value_of(b) == value_of(d));
+                if same_as_base(&l) || value_of(&l) == value_of(u) {
+                    out.push(u.clone());
+                } else {
+                    if !same_as_base(u) {
+                        decisions.push(Decision {
+                            moved_to: None,
+                            kind: DecisionKind::KeptYours,
+                            setting: Some(format!("{selector} {{ {p} }}")),
+                            message: format!(
+                                "kept your {selector} {{ {p} }}; upstream changed its default from {} to {}",
+                                b.as_deref()
+                                    .map_or_else(|| "unset".to_string(), |b| format!("'{}'", value_of(b))),
+                                format_args!("'{}'", value_of(u))
+                            ),
+                        });
+                    }
+                    out.push(l);
+                }
+            }
+            (None, Some(b)) => {
+                if value_of(&b) != value_of(u) {
+                    decisions.push(Decision {
+moved_to: None,
+                        kind: DecisionKind::KeptYours,
+                        setting: Some(format!("{selector} {{ {p} }}")),
+                        message: format!(
+                            "kept your removal of {selector} {{ {p} }}; upstream changed it from '{}' to '{}'",
+                            value_of(&b),
+                            value_of(u)
+                        ),
+                    });
+                }
+            }
+            (None, None) => out.push(u.clone()),
+        }
+    }
+    for (p, l) in &local {
+        if get(&upstream, p).is_some() {
+            continue;
+        }
+        match get(&base, p) {
+            Some(b) if value_of(&b) == value_of(l) => {}
+            Some(b) => {
+                decisions.push(Decision {
+                    moved_to: None,
+                    kind: DecisionKind::KeptRemoved,
+                    setting: Some(format!("{selector} {{ {p} }}")),
+                    message: format!(
+                        "upstream removed {selector} {{ {p} }}; kept your value '{}' (it had '{}')",
+                        value_of(l),
+                        value_of(&b)
+                    ),
+                });
+                out.push(l.clone());
+            }
+            None => out.push(l.clone()),
+        }
+    }
+    // Upstream's rule around the declarations: its selector text, its trailing `;` habit.
+    let open_at = upstream_line.find('{')?;
+    let close_at = upstream_line.rfind('}')?;
+    let trailing = upstream_line[..close_at].trim_end().ends_with(';');
+    let mut line = String::with_capacity(upstream_line.len() + 16);
+    line.push_str(&upstream_line[..open_at + 1]);
+    line.push_str(&out.join(";"));
+    if trailing && !out.is_empty() {
+        line.push(';');
+    }
+    line.push_str(&upstream_line[close_at..]);
+    let _ = local_line;
+    Some((line.into_bytes(), decisions))
 }
 
 /// `both changed CSS rule .chatconversation`, naming what differs between the two sides.
@@ -574,15 +829,42 @@ mod tests {
 
     #[test]
     fn the_same_rule_changed_twice_is_named_by_selector() {
-        let base = ".a{x:1}.b{y:2}.c{z:3}";
+        // A shorthand on one side and its longhand on the other: their order decides, a person too.
+        let base = ".a{x:1}.b{margin:2px}.c{z:3}";
         let m = merge_minified(
             base.as_bytes(),
-            b".a{x:1}.b{y:5}.c{z:3}",
-            b".a{x:1}.b{y:6}.c{z:3}",
+            b".a{x:1}.b{margin:5px}.c{z:3}",
+            b".a{x:1}.b{margin:2px;margin-top:0}.c{z:3}",
             &Labels::default(),
         );
         assert_eq!(m.conflicts.len(), 1);
         assert_eq!(m.conflicts[0].what, "both changed CSS rule .b");
+        let favoured = String::from_utf8(m.favour_local().unwrap()).unwrap();
+        assert_eq!(favoured, ".a{x:1}.b{margin:5px}.c{z:3}");
+    }
+
+    #[test]
+    fn neighbouring_rules_and_declarations_merge_by_identity() {
+        let base = ".a{color:red}.chatconversation{font-size:10pt;color:#000}@media (max-width:480px){.a{color:red}.b{x:1}}";
+        let local = ".a{color:red}.chatconversation{font-size:13pt;color:#000}@media (max-width:480px){.a{color:red}.b{x:2}}";
+        let upstream = ".a{color:blue}.chatconversation{font-size:11pt;color:#111;margin:0}@media (max-width:480px){.a{color:green}.b{x:1}}";
+        let m = merge_minified(
+            base.as_bytes(),
+            local.as_bytes(),
+            upstream.as_bytes(),
+            &Labels::default(),
+        );
+        assert!(m.is_clean(), "{:?}", m.conflicts);
+        assert_eq!(
+            String::from_utf8(m.content).unwrap(),
+            ".a{color:blue}.chatconversation{font-size:13pt;color:#111;margin:0}@media (max-width:480px){.a{color:green}.b{x:2}}"
+        );
+        assert_eq!(m.decisions.len(), 1);
+        assert_eq!(m.decisions[0].kind, DecisionKind::KeptYours);
+        assert_eq!(
+            m.decisions[0].message,
+            "kept your .chatconversation { font-size }; upstream changed its default from '10pt' to '11pt'"
+        );
     }
 
     #[test]

@@ -4,20 +4,25 @@
 //! upstream content. Only this module translates them to libgit2's ancestor/ours/theirs.
 
 mod binary;
+mod hocon;
 mod jsconfig;
 mod json;
+mod keyed;
 mod minified;
+mod settings;
 mod text;
 
 use serde::{Deserialize, Serialize};
 
 pub use binary::merge_binary;
+pub use hocon::check_hocon;
 pub use jsconfig::{
-    JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_setting, customisation_ops, left_behind,
-    merge_js_config,
+    JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_moved, carry_setting, customisation_ops,
+    left_behind, merge_js_config,
 };
 pub use json::{merge_json, parse_json};
 pub use minified::{MinifiedKind, merge_minified};
+pub use settings::{SettingsFormat, merge_settings};
 pub use text::{Whitespace, merge_text, setting_name};
 
 /// How a file is merged. Chosen from the file's kind ([`Strategy::for_path`]); the manifest can
@@ -27,8 +32,17 @@ pub use text::{Whitespace, merge_text, setting_name};
 pub enum Strategy {
     /// Line-based 3-way merge through libgit2, diff3 conflict markers.
     Text,
-    /// Line-based, but whitespace changes are ignored (Lua, nginx, properties).
+    /// Line-based, but whitespace changes are ignored.
     TextIgnoreSpace,
+    /// Java properties (`sip-communicator.properties`, `logging.properties`): line merge,
+    /// conflicts settled key by key.
+    Properties,
+    /// Prosody's Lua configuration: line merge, conflicts settled setting by setting per section.
+    Lua,
+    /// An nginx site: line merge, conflicts settled directive by directive per block.
+    Nginx,
+    /// HOCON (`jicofo.conf`, `jvb.conf`): line merge, conflicts settled by key path.
+    Hocon,
     /// Key-path merge of JSON documents: never duplicate keys.
     Json,
     /// Property-path merge of JavaScript config objects (`config.js`, `interface_config.js`).
@@ -46,7 +60,12 @@ impl Strategy {
         let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
         match ext {
             "json" => Strategy::Json,
-            "lua" | "conf" | "properties" => Strategy::TextIgnoreSpace,
+            "lua" => Strategy::Lua,
+            "properties" => Strategy::Properties,
+            "hocon" => Strategy::Hocon,
+            "conf" if name == "jicofo.conf" || name == "jvb.conf" => Strategy::Hocon,
+            _ if path.trim_start_matches('/').starts_with("etc/nginx/") => Strategy::Nginx,
+            "conf" => Strategy::TextIgnoreSpace,
             "css" if name.ends_with(".min.css") || name == "all.css" => Strategy::Minified,
             "js" if name.ends_with(".min.js") => Strategy::Minified,
             "png" | "ico" | "jpg" | "jpeg" | "gif" | "webp" | "woff" | "woff2" | "ttf" | "wasm" => {
@@ -58,7 +77,6 @@ impl Strategy {
             {
                 Strategy::JsConfig
             }
-            _ if path.starts_with("etc/nginx/") => Strategy::TextIgnoreSpace,
             _ => Strategy::Text,
         }
     }
@@ -67,11 +85,35 @@ impl Strategy {
         match self {
             Strategy::Text => "text",
             Strategy::TextIgnoreSpace => "text-ignore-space",
+            Strategy::Properties => "properties",
+            Strategy::Lua => "lua",
+            Strategy::Nginx => "nginx",
+            Strategy::Hocon => "hocon",
             Strategy::Json => "json",
             Strategy::JsConfig => "js-config",
             Strategy::Minified => "minified",
             Strategy::Binary => "binary",
         }
+    }
+
+    /// Merged line by line underneath, so a conflict carries diff3 markers that can be decided
+    /// block by block.
+    pub fn is_line_based(self) -> bool {
+        matches!(
+            self,
+            Strategy::Text
+                | Strategy::TextIgnoreSpace
+                | Strategy::Properties
+                | Strategy::Lua
+                | Strategy::Nginx
+                | Strategy::Hocon
+        )
+    }
+
+    /// Whitespace changes do not count, and a kept line of the admin's takes upstream's
+    /// indentation.
+    pub fn ignores_whitespace(self) -> bool {
+        self.is_line_based() && self != Strategy::Text
     }
 }
 
@@ -113,6 +155,32 @@ pub struct Decision {
     pub setting: Option<String>,
     /// One line for a person: `kept your X; upstream changed its default from A to B`.
     pub message: String,
+    /// For [`DecisionKind::Moved`]: where the setting now lives and the admin's value, so that the
+    /// caller can set it there ([`carry_moved`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<MovedTo>,
+}
+
+impl Decision {
+    pub fn new(kind: DecisionKind, setting: Option<String>, message: String) -> Decision {
+        Decision {
+            kind,
+            setting,
+            message,
+            moved_to: None,
+        }
+    }
+}
+
+/// The new home of a setting upstream moved, with the value the admin had set in the old one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedTo {
+    /// The file kind the setting moved to (`config.js`, see [`crate::profile::moves`]).
+    pub file: String,
+    /// The dotted property path there (`toolbarConfig.alwaysVisible`).
+    pub path: String,
+    /// The admin's value, JavaScript source text (`true`, `'https://f-droid.org/…'`).
+    pub value: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -239,6 +307,10 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
     match strategy {
         Strategy::Text => merge_text(base, local, upstream, labels, Whitespace::Exact),
         Strategy::TextIgnoreSpace => merge_text(base, local, upstream, labels, Whitespace::Ignore),
+        Strategy::Properties => merge_settings(SettingsFormat::Properties, base, local, upstream, labels),
+        Strategy::Lua => merge_settings(SettingsFormat::Lua, base, local, upstream, labels),
+        Strategy::Nginx => merge_settings(SettingsFormat::Nginx, base, local, upstream, labels),
+        Strategy::Hocon => merge_settings(SettingsFormat::Hocon, base, local, upstream, labels),
         Strategy::Binary => merge_binary(base, local, upstream),
         Strategy::Json => merge_json(base, local, upstream, labels),
         Strategy::Minified => merge_minified(base, local, upstream, labels),
@@ -374,16 +446,29 @@ mod tests {
         );
         assert_eq!(
             Strategy::for_path("etc/prosody/conf.avail/x.cfg.lua"),
+            Strategy::Lua
+        );
+        assert_eq!(
+            Strategy::for_path("etc/jitsi/jicofo/sip-communicator.properties"),
+            Strategy::Properties
+        );
+        assert_eq!(
+            Strategy::for_path("/etc/jitsi/jicofo/jicofo.conf"),
+            Strategy::Hocon
+        );
+        assert_eq!(
+            Strategy::for_path("etc/jitsi/videobridge/jvb.conf"),
+            Strategy::Hocon
+        );
+        assert_eq!(
+            Strategy::for_path("etc/turnserver.conf"),
             Strategy::TextIgnoreSpace
         );
         assert_eq!(
             Strategy::for_path("usr/share/jitsi-meet/images/favicon.ico"),
             Strategy::Binary
         );
-        assert_eq!(
-            Strategy::for_path("etc/nginx/sites-available/x"),
-            Strategy::TextIgnoreSpace
-        );
+        assert_eq!(Strategy::for_path("etc/nginx/sites-available/x"), Strategy::Nginx);
         assert_eq!(
             Strategy::for_path("usr/share/jitsi-meet/static/card.html"),
             Strategy::Text

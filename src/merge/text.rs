@@ -3,6 +3,7 @@
 
 use std::sync::Once;
 
+use super::keyed::{self, Dialect};
 use super::{Conflict, Labels, Merged};
 
 /// Whether whitespace-only differences count as changes.
@@ -51,6 +52,67 @@ pub fn merge_text(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
     run_merge_file(base, local, upstream, labels, ws)
 }
 
+/// Merges a line-per-setting file ([`super::settings`]): whitespace-insensitive like
+/// [`merge_text`], then each conflict block settled setting by setting where nobody has to choose
+/// ([`super::keyed`]); what was settled that way is in [`Merged::decisions`].
+pub(crate) fn merge_text_with<D: Dialect>(
+    dialect: &D,
+    base: &[u8],
+    local: &[u8],
+    upstream: &[u8],
+    labels: &Labels,
+) -> Merged {
+    if local == upstream || local == base {
+        return Merged::clean(upstream.to_vec());
+    }
+    if upstream == base {
+        return Merged::clean(local.to_vec());
+    }
+    let ws = Whitespace::Ignore;
+    // Upstream goes in as "ours" so that the lines nobody changed keep upstream's indentation.
+    let swapped_labels = Labels {
+        base: labels.base.clone(),
+        local: labels.upstream.clone(),
+        upstream: labels.local.clone(),
+    };
+    let swapped = run_merge_file(base, upstream, local, &swapped_labels, ws);
+    if swapped.is_clean() {
+        return Merged::clean(follow_upstream_reindent(base, upstream, &swapped.content));
+    }
+    if swapped.regions.is_none() {
+        // libgit2 refused the input; the customised file stands, a person decides.
+        return swapped;
+    }
+    let settled = keyed::settle(dialect, &swapped.content, ws, true, labels);
+    if settled.unsettled == 0 {
+        return Merged {
+            content: follow_upstream_reindent(base, upstream, &settled.content),
+            decisions: settled.decisions,
+            ..Merged::default()
+        };
+    }
+    let mut merged = conflicted(settled.content);
+    merged.decisions = settled.decisions;
+    merged
+}
+
+/// A result with conflict markers: the conflicts named and laid out region by region.
+pub(crate) fn conflicted(content: Vec<u8>) -> Merged {
+    let conflicts = describe_conflicts(&content);
+    let regions = super::regions_from_markers(&content, |_, _| String::new()).map(|mut regions| {
+        for (choice, conflict) in regions.choices.iter_mut().zip(&conflicts) {
+            choice.what = conflict.what.clone();
+        }
+        regions
+    });
+    Merged {
+        content,
+        conflicts,
+        regions,
+        ..Merged::default()
+    }
+}
+
 /// One call of libgit2's `merge_file` with `ours` = local and `theirs` = upstream.
 fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, ws: Whitespace) -> Merged {
     init_libgit2();
@@ -78,19 +140,7 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
             if conflict_blocks(&content).is_empty() {
                 return Merged::clean(content);
             }
-            let conflicts = describe_conflicts(&content);
-            let regions = super::regions_from_markers(&content, |_, _| String::new()).map(|mut regions| {
-                for (choice, conflict) in regions.choices.iter_mut().zip(&conflicts) {
-                    choice.what = conflict.what.clone();
-                }
-                regions
-            });
-            Merged {
-                content,
-                conflicts,
-                regions,
-                ..Merged::default()
-            }
+            conflicted(content)
         }
         // libgit2 refuses some inputs (binary-looking content); a person decides then.
         Err(err) => Merged {

@@ -1,10 +1,17 @@
 //! Settings that Jitsi Meet moved from one file to another between releases, so that a value the
-//! admin set in its old home can be offered for its new one.
+//! admin set in its old home can be carried to its new one.
 //!
-//! Most moves went from `interface_config.js` into `config.js` (upstream's config.js still says
-//! "Moved from interfaceConfig.X" above the new option). After such a move the old key is ignored
-//! sooner or later, and a plain merge would silently drop the admin's value: the `js-config` merge
-//! uses this table to name the new home in its conflict, and the rebase engine to carry the value.
+//! Most moves went from `interface_config.js` into `config.js` (upstream's interface_config.js
+//! says "Moved to config.js as `X`" in its deprecated section, and Jitsi's config reducer,
+//! `react/features/base/config/reducer.ts`, `_translateInterfaceConfig`, still reads the old key).
+//! The reducer reads the old key only while the new one is unset, and for some moves only while a
+//! whole object is unset: once `config.js` has a `deeplinking` object, every interface_config
+//! deep-link key is ignored ([`Move::ignored_once`]). The `js-config` merge keeps an old key the admin
+//! set (an unknown key is harmless there), names the new home in its review decision and warns about
+//! that precedence trap; the rebase writes the value into `config.js` when the key is absent there.
+//!
+//! Each entry notes where the move is documented; only moves that keep the value's meaning are
+//! listed (`MOBILE_APP_PROMO` became `deeplinking.disabled`, the opposite, so it is not here).
 
 /// One setting that moved. Files are named by their kind (`config.js` stands for
 /// `/etc/jitsi/meet/<domain>-config.js`), keys and paths are relative to the file's config object
@@ -16,34 +23,136 @@ pub struct Move {
     pub to_file: &'static str,
     /// A dotted property path inside the target file's config object.
     pub to_path: &'static str,
+    /// The `to_file` setting whose mere presence makes Jitsi ignore the old key (the new path
+    /// itself, or a whole object such as `deeplinking`).
+    pub ignored_once: &'static str,
+    /// Where the move is documented (upstream pull request, file).
+    pub source: &'static str,
 }
 
 const INTERFACE_CONFIG: &str = "interface_config.js";
 const CONFIG: &str = "config.js";
 
-const fn interface_to_config(from_key: &'static str, to_path: &'static str) -> Move {
+const fn interface_to_config(
+    from_key: &'static str,
+    to_path: &'static str,
+    ignored_once: &'static str,
+    source: &'static str,
+) -> Move {
     Move {
         from_file: INTERFACE_CONFIG,
         from_key,
         to_file: CONFIG,
         to_path,
+        ignored_once,
+        source,
     }
 }
 
-/// The known moves. Only moves that keep the value's meaning are listed (`MOBILE_APP_PROMO`
-/// became `deeplinking.disabled`, the opposite, so it is not here).
+/// The known moves.
 pub const MOVES: &[Move] = &[
-    interface_to_config("TOOLBAR_ALWAYS_VISIBLE", "toolbarConfig.alwaysVisible"),
-    interface_to_config("INITIAL_TOOLBAR_TIMEOUT", "toolbarConfig.initialTimeout"),
-    interface_to_config("TOOLBAR_TIMEOUT", "toolbarConfig.timeout"),
-    interface_to_config("TOOLBAR_BUTTONS", "toolbarButtons"),
-    interface_to_config("MOBILE_DOWNLOAD_LINK_ANDROID", "deeplinking.android.downloadLink"),
-    interface_to_config("MOBILE_DOWNLOAD_LINK_F_DROID", "deeplinking.android.fDroidUrl"),
-    interface_to_config("MOBILE_DOWNLOAD_LINK_IOS", "deeplinking.ios.downloadLink"),
-    interface_to_config("HIDE_DEEP_LINKING_LOGO", "deeplinking.hideLogo"),
-    interface_to_config("DEFAULT_LOGO_URL", "defaultLogoUrl"),
-    interface_to_config("DEFAULT_LOCAL_DISPLAY_NAME", "defaultLocalDisplayName"),
-    interface_to_config("DEFAULT_REMOTE_DISPLAY_NAME", "defaultRemoteDisplayName"),
+    interface_to_config(
+        "TOOLBAR_ALWAYS_VISIBLE",
+        "toolbarConfig.alwaysVisible",
+        "toolbarConfig.alwaysVisible",
+        "jitsi-meet PR #9897 (2021-09); interface_config.js: Moved to config.js as `toolbarConfig.alwaysVisible`",
+    ),
+    interface_to_config(
+        "INITIAL_TOOLBAR_TIMEOUT",
+        "toolbarConfig.initialTimeout",
+        "toolbarConfig.initialTimeout",
+        "jitsi-meet PR #9897; reducer",
+    ),
+    interface_to_config(
+        "TOOLBAR_TIMEOUT",
+        "toolbarConfig.timeout",
+        "toolbarConfig.timeout",
+        "jitsi-meet PR #9897; reducer",
+    ),
+    interface_to_config(
+        "TOOLBAR_BUTTONS",
+        "toolbarButtons",
+        "toolbarButtons",
+        "jitsi-meet PR #8735 (2021-03), PR #9223; reducer (used only while config.toolbarButtons is not an array)",
+    ),
+    interface_to_config(
+        "MOBILE_DOWNLOAD_LINK_ANDROID",
+        "deeplinking.android.downloadLink",
+        "deeplinking",
+        "jitsi-meet PR #12704 \"Move deeplinking to config.js\" (2022-12); reducer",
+    ),
+    interface_to_config(
+        "MOBILE_DOWNLOAD_LINK_F_DROID",
+        "deeplinking.android.fDroidUrl",
+        "deeplinking",
+        "jitsi-meet PR #12704; reducer",
+    ),
+    interface_to_config(
+        "MOBILE_DOWNLOAD_LINK_IOS",
+        "deeplinking.ios.downloadLink",
+        "deeplinking",
+        "jitsi-meet PR #12704; reducer",
+    ),
+    interface_to_config(
+        "ANDROID_APP_PACKAGE",
+        "deeplinking.android.appPackage",
+        "deeplinking",
+        "jitsi-meet PR #12704; reducer",
+    ),
+    interface_to_config(
+        "HIDE_DEEP_LINKING_LOGO",
+        "deeplinking.hideLogo",
+        "deeplinking",
+        "jitsi-meet PR #12704; reducer",
+    ),
+    interface_to_config(
+        "CONNECTION_INDICATOR_DISABLED",
+        "connectionIndicators.disabled",
+        "connectionIndicators",
+        "jitsi-meet PR #9887; reducer (only while config.connectionIndicators is absent)",
+    ),
+    interface_to_config(
+        "CONNECTION_INDICATOR_AUTO_HIDE_ENABLED",
+        "connectionIndicators.autoHide",
+        "connectionIndicators",
+        "jitsi-meet PR #9887; reducer",
+    ),
+    interface_to_config(
+        "CONNECTION_INDICATOR_AUTO_HIDE_TIMEOUT",
+        "connectionIndicators.autoHideTimeout",
+        "connectionIndicators",
+        "jitsi-meet PR #9887; reducer",
+    ),
+    interface_to_config(
+        "DISABLE_FOCUS_INDICATOR",
+        "disableModeratorIndicator",
+        "disableModeratorIndicator",
+        "interface_config.js: Please use disableModeratorIndicator from config.js; reducer",
+    ),
+    interface_to_config(
+        "LIVE_STREAMING_HELP_LINK",
+        "liveStreaming.helpLink",
+        "liveStreaming",
+        "reducer: Migrate interfaceConfig.LIVE_STREAMING_HELP_LINK (only while config.liveStreaming is undefined)",
+    ),
+    interface_to_config(
+        "DEFAULT_LOGO_URL",
+        "defaultLogoUrl",
+        "defaultLogoUrl",
+        "jitsi-meet PR #12087 (2022-08); reducer",
+    ),
+    interface_to_config(
+        "DEFAULT_LOCAL_DISPLAY_NAME",
+        "defaultLocalDisplayName",
+        "defaultLocalDisplayName",
+        "jitsi-meet PR #10427 (2021-11); reducer",
+    ),
+    interface_to_config(
+        "DEFAULT_REMOTE_DISPLAY_NAME",
+        "defaultRemoteDisplayName",
+        "defaultRemoteDisplayName",
+        "jitsi-meet PR #10427; reducer",
+    ),
 ];
 
 /// The kind of a Jitsi config file from its install path or name: `config.js` for
@@ -80,6 +189,15 @@ pub fn moved_setting(from_file: &str, from_key: &str) -> Option<&'static Move> {
 pub fn moves_into(to_file: &str) -> impl Iterator<Item = &'static Move> {
     let kind = config_file_kind(to_file);
     MOVES.iter().filter(move |m| Some(m.to_file) == kind)
+}
+
+/// The old keys Jitsi ignores once `to_file` sets `key` (`deeplinking` → every deep-link key of
+/// interface_config.js).
+pub fn ignored_once_set(to_file: &str, key: &str) -> impl Iterator<Item = &'static Move> {
+    let kind = config_file_kind(to_file);
+    MOVES
+        .iter()
+        .filter(move |m| Some(m.to_file) == kind && m.ignored_once == key)
 }
 
 impl Move {
@@ -141,6 +259,11 @@ mod tests {
             Some("interface_config.js")
         );
         assert!(moves_into("tele.praxis.de-config.js").any(|m| m.from_key == "TOOLBAR_BUTTONS"));
+        assert!(MOVES.iter().all(|m| !m.source.is_empty()));
+        let deep_links: Vec<&str> = ignored_once_set("config.js", "deeplinking")
+            .map(|m| m.from_key)
+            .collect();
+        assert!(deep_links.contains(&"MOBILE_DOWNLOAD_LINK_ANDROID") && deep_links.len() == 5);
         assert_eq!(moves_into("interface_config.js").count(), 0);
     }
 }

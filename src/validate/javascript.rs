@@ -9,7 +9,7 @@ use oxc_allocator::Allocator;
 use oxc_parser::Parser;
 use oxc_span::SourceType;
 
-use super::{MAX_NESTING, line_column, one_line, run_parser};
+use super::{line_column, one_line, run_parser};
 
 /// Checks `text` as a classic script; the error names oxc's first diagnostic and its position.
 pub(super) fn check_javascript(text: &str) -> Result<(), String> {
@@ -36,89 +36,18 @@ pub(super) fn check_javascript(text: &str) -> Result<(), String> {
     })
 }
 
-/// Refuses input whose nesting could exhaust the parser's stack, before oxc descends into it.
-///
-/// A byte scan that skips comments and string literals counts bracket depth, and runs of operators
-/// that the parser descends into one by one (prefix operators `!!!x`, `- - -x`, and `=`/`?`
-/// chains such as `a = b = c` or nested conditionals) until a `,`, `;`, bracket or line end.
-/// Regular expression literals are not recognised; a bracket inside one only shifts the count a
-/// little, which matters far above any real file.
+/// Refuses input whose nesting could exhaust the parser's stack, before oxc descends into it
+/// ([`crate::depth::javascript_nesting`]).
 fn refuse_deep_javascript(text: &str) -> Result<(), String> {
-    let bytes = text.as_bytes();
-    let mut depth: usize = 0;
-    let mut operator_run: usize = 0;
-    // The last byte that was neither whitespace nor skipped, to tell a prefix `-` from a binary one.
-    let mut previous = b';';
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes[i];
-        match byte {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = skip_past(bytes, i + 2, b"\n");
-                operator_run = 0;
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = skip_past(bytes, i + 2, b"*/");
-                continue;
-            }
-            b'"' | b'\'' | b'`' => {
-                i = skip_string(bytes, i + 1, byte);
-                previous = byte;
-                continue;
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                operator_run = 0;
-            }
-            b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                operator_run = 0;
-            }
-            b',' | b';' | b'\n' => operator_run = 0,
-            b'!' | b'~' | b'=' | b'?' => operator_run += 1,
-            b'-' | b'+' if is_operator_or_opening(previous) => operator_run += 1,
-            _ => {}
-        }
-        if !byte.is_ascii_whitespace() {
-            previous = byte;
-        }
-        if depth > MAX_NESTING || operator_run > MAX_NESTING {
-            let (line, column) = line_column(text, i);
-            return Err(format!(
+    match crate::depth::javascript_nesting(text) {
+        Ok(_) => Ok(()),
+        Err(deep) => {
+            let (line, column) = line_column(text, deep.offset);
+            Err(format!(
                 "invalid JavaScript at line {line}, column {column}: nested too deeply to check"
-            ));
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
-fn is_operator_or_opening(byte: u8) -> bool {
-    b"=!?~+-*/%&|^<>:,;([{".contains(&byte)
-}
-
-/// The index just after the next `end` at or after `from`, or the end of the input.
-fn skip_past(bytes: &[u8], from: usize, end: &[u8]) -> usize {
-    bytes
-        .get(from..)
-        .and_then(|rest| rest.windows(end.len()).position(|w| w == end))
-        .map_or(bytes.len(), |at| from + at + end.len())
-}
-
-/// The index just after the string literal that starts before `from` with `quote`; quoted strings
-/// also end at a line end (where the parser reports them unterminated).
-fn skip_string(bytes: &[u8], from: usize, quote: u8) -> usize {
-    let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'\n' if quote != b'`' => return i,
-            byte if byte == quote => return i + 1,
-            _ => i += 1,
+            ))
         }
     }
-    bytes.len()
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ pub enum FileKind {
     JavaScript,
     Lua,
     Xml,
+    /// HOCON (`jicofo.conf`, `jvb.conf`): jicofo and the videobridge refuse to start on a syntax
+    /// error.
+    Hocon,
     /// Part of the nginx configuration: the content is checked for conflict markers only; the
     /// syntax is nginx's to judge ([`check_nginx`]).
     Nginx,
@@ -46,6 +49,8 @@ impl FileKind {
             "js" => FileKind::JavaScript,
             "lua" => FileKind::Lua,
             "svg" | "xml" => FileKind::Xml,
+            "hocon" => FileKind::Hocon,
+            "conf" if name == "jicofo.conf" || name == "jvb.conf" => FileKind::Hocon,
             _ if is_nginx_path(path) => FileKind::Nginx,
             _ => FileKind::Unchecked,
         }
@@ -75,6 +80,7 @@ pub fn check(kind: FileKind, content: &[u8]) -> Result<(), String> {
         FileKind::JavaScript => javascript::check_javascript(utf8_text(content)?),
         FileKind::Lua => lua::check_lua(utf8_text(content)?),
         FileKind::Xml => xml::check_xml(utf8_text(content)?),
+        FileKind::Hocon => crate::merge::check_hocon(utf8_text(content)?),
         FileKind::Nginx | FileKind::Unchecked => Ok(()),
     }
 }
@@ -166,39 +172,24 @@ fn run_parser<F>(language: &str, parse: F) -> Result<(), String>
 where
     F: FnOnce() -> Result<(), String> + Send,
 {
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name(format!("check {language}"))
-            .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, parse)
-            .map_err(|e| format!("could not start the {language} syntax check: {e}"))?;
-        worker
-            .join()
-            .unwrap_or_else(|_| Err(format!("the {language} parser failed on this input")))
-    })
+    crate::depth::on_large_stack(&format!("{language} parser"), parse)?
 }
 
-/// Stack for the parser threads. Only touched pages are committed, so a large reservation is cheap;
-/// it is sized for the nesting bounds below in a debug build (a few KiB per level for oxc, up to
-/// tens of KiB for full_moon), with room to spare.
-const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
-
-/// The deepest nesting (brackets, operator chains) the JavaScript and Lua checks accept before
-/// handing the text to their recursive-descent parsers. Real Jitsi and Prosody files stay below
-/// 20; each checker refuses deeper input with a "nested too deeply" error instead of risking a
-/// stack overflow, which would abort the process rather than fail the check.
-const MAX_NESTING: usize = 1000;
+/// The deepest nesting the JavaScript and Lua checks accept before handing the text to their
+/// recursive-descent parsers; each refuses deeper input with a "nested too deeply" error.
+const MAX_NESTING: usize = crate::depth::MAX_NESTING;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const KINDS: [FileKind; 6] = [
+    const KINDS: [FileKind; 7] = [
         FileKind::Json,
         FileKind::JavaScript,
         FileKind::Lua,
         FileKind::Xml,
+        FileKind::Hocon,
         FileKind::Nginx,
         FileKind::Unchecked,
     ];
@@ -224,6 +215,17 @@ mod tests {
         assert_eq!(
             FileKind::for_path("etc/nginx/sites-available/tele.praxis.de.conf"),
             FileKind::Nginx
+        );
+        assert_eq!(
+            FileKind::for_path("etc/jitsi/jicofo/jicofo.conf"),
+            FileKind::Hocon
+        );
+        assert_eq!(
+            check(
+                FileKind::Hocon,
+                b"jicofo {\n  bridge {\n    max-bridge-participants = 50\n}\n"
+            ),
+            Err("invalid HOCON at line 4: missing '}'".to_string())
         );
         assert_eq!(
             FileKind::for_path("usr/share/jitsi-meet/images/favicon.ico"),
@@ -256,7 +258,13 @@ mod tests {
     #[test]
     fn invalid_utf8_fails_text_kinds_with_its_position() {
         let content = b"{\n  \"a\": \"\xc3\xa4\xff\"\n}\n";
-        for kind in [FileKind::Json, FileKind::JavaScript, FileKind::Lua, FileKind::Xml] {
+        for kind in [
+            FileKind::Json,
+            FileKind::JavaScript,
+            FileKind::Lua,
+            FileKind::Xml,
+            FileKind::Hocon,
+        ] {
             let err = check(kind, content).unwrap_err();
             assert_eq!(
                 err, "file is not valid UTF-8 text: invalid byte at line 2, column 10",
