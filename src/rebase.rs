@@ -431,7 +431,7 @@ pub fn rebase(
         // takes the customisation off the server while a customised alternative validates.
         let invalid = match &content {
             Some(bytes) if content != upstream_content => {
-                crate::validate::validate_file(root, &file.path, bytes).err()
+                crate::validate::validate_merged(root, &file.path, bytes, upstream_content.as_deref()).err()
             }
             _ => None,
         };

@@ -329,3 +329,37 @@ fn a_css_rule_conflict_does_not_take_an_unrelated_rule_edit() {
     );
     assert_reviewable(&carried, CSS_EXTRA);
 }
+
+#[test]
+fn a_key_upstreams_own_translation_repeats_does_not_hold_the_practices_texts_back() {
+    // Real main-de.json releases repeated a key in one object; browsers read the last one. The
+    // merge carries upstream's repeat (and adds none); validation must not then refuse the file
+    // and put the practice's texts out of effect.
+    let lang = "/usr/share/jitsi-meet/lang/main-de.json";
+    let repeat = "\"welcomepage\": {\n";
+    let with_repeat = |text: String| edit(&text, repeat, "\"welcomepage\": {\n        \"go\": \"LOS\",\n");
+    let base = bundled("jitsi-meet-web", "1.0.1-1", lang);
+    let local = edit(
+        &base,
+        "\"headerTitle\": \"Jitsi Meet\"",
+        "\"headerTitle\": \"Praxis Videosprechstunde\"",
+    );
+    let upstream = with_repeat(bundled("jitsi-meet-web", "1.0.2-1", lang));
+    let upstream_value: serde_json::Value = serde_json::from_str(&upstream).unwrap();
+    assert!(
+        upstream.matches("\"go\":").count() >= 2,
+        "the fixture repeats \"go\""
+    );
+    let carried = carry(MAIN_DE_EXTRA, &base, &local, &upstream);
+    assert_eq!(carried.code, Some(0), "{}", carried.stdout);
+    let json: serde_json::Value = serde_json::from_str(&carried.live).unwrap();
+    assert_eq!(json["welcomepage"]["headerTitle"], "Praxis Videosprechstunde");
+    assert_eq!(json["welcomepage"]["go"], upstream_value["welcomepage"]["go"]);
+    assert_eq!(
+        carried.live.matches("\"go\":").count(),
+        upstream.matches("\"go\":").count(),
+        "no repeat of its own"
+    );
+    let status = status_json(&carried.world);
+    assert_eq!(status["parked"], serde_json::json!([]), "{status}");
+}

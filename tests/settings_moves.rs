@@ -214,7 +214,10 @@ fn a_setting_both_sides_changed_keeps_the_admins_value_and_says_so() {
         .find(|n| n["kind"] == "kept-yours")
         .unwrap_or_else(|| panic!("{json}"));
     // Named with its block: the main VirtualHost's authentication, not the guest's.
-    assert_eq!(kept["setting"], "VirtualHost \"tele.praxis.de\" > authentication", "{kept}");
+    assert_eq!(
+        kept["setting"], "VirtualHost \"tele.praxis.de\" > authentication",
+        "{kept}"
+    );
     assert_eq!(kept["path"], LUA);
     assert!(
         kept["message"].as_str().unwrap().contains("jitsi-anonymous-v2"),

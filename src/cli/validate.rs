@@ -14,8 +14,10 @@ use crate::validate::{self, Checked};
 
 /// Check live files the way `rebase` checks a result before it goes live.
 ///
-/// Checks JSON, JavaScript, Lua, XML/SVG, conflict markers, and `nginx -t` for nginx files when nginx is
-/// installed. Without PATH, every tracked file. Exit status 1 when a file fails.
+/// Checks JSON, JavaScript, Lua, XML/SVG, HOCON, conflict markers, and `nginx -t` for nginx files
+/// when nginx is installed. Without PATH, every tracked file. A JSON key that the tracked file's
+/// upstream content itself repeats is accepted (browsers read the last one); any other repeat is
+/// refused. Exit status 1 when a file fails.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[arg(value_name = "PATH")]
@@ -36,6 +38,12 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
             .map(|p| InstallPath::from_user(p, &ctx.root, &ctx.cwd))
             .collect::<Result<_, _>>()?
     };
+    // Upstream's content of tracked files, for what upstream itself does (a repeated JSON key).
+    let store = ctx.open_store().ok();
+    let upstream_tip = store.as_ref().and_then(|s| s.upstream_tip().ok().flatten());
+    let upstream_of = |path: &InstallPath| -> Option<Vec<u8>> {
+        store.as_ref()?.content_at(upstream_tip?, path.as_rel()).ok().flatten()
+    };
     let mut failed = false;
     let mut rows = Vec::new();
     let mut out = ctx.out();
@@ -50,7 +58,8 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
             }
             continue;
         };
-        let (result, detail) = match validate::validate_file(&ctx.root, path, &content) {
+        let upstream = upstream_of(path);
+        let (result, detail) = match validate::validate_merged(&ctx.root, path, &content, upstream.as_deref()) {
             Ok(Checked::Passed) => ("ok", String::new()),
             Ok(Checked::Skipped(why)) => ("ok", why),
             Err(problem) => {

@@ -5,20 +5,48 @@
 //! instead of the practice's. serde_json does the parsing; a visitor that remembers the keys of
 //! each object finds the duplicates while it streams through the document.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::one_line;
 
 /// Checks `text` as JSON without duplicate keys; the error names the problem and its position.
+#[cfg(test)]
 pub(super) fn check_json(text: &str) -> Result<(), String> {
+    check_json_tolerating(text, &HashSet::new())
+}
+
+/// Like [`check_json`], but a key named in `tolerated` may repeat: upstream's own file repeated
+/// it (Jitsi's translations have), and browsers read the last one. A merge carries such a
+/// repeat; it never adds one of its own.
+pub(super) fn check_json_tolerating(text: &str, tolerated: &HashSet<String>) -> Result<(), String> {
     // Browsers drop a byte order mark when they decode the file, so Jitsi does not see it either.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    serde_json::from_str::<UniqueKeys>(text)
-        .map(|_| ())
+    let found = RefCell::new(HashSet::new());
+    let seed = UniqueKeys {
+        tolerated: Some(tolerated),
+        repeated: &found,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    seed.deserialize(&mut de)
+        .and_then(|_| de.end())
         .map_err(|e| describe_error(text, &e))
+}
+
+/// The keys repeated within one object anywhere in `text`; empty when it is not JSON.
+pub(super) fn repeated_keys(text: &str) -> HashSet<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let found = RefCell::new(HashSet::new());
+    let seed = UniqueKeys {
+        tolerated: None,
+        repeated: &found,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let _ = seed.deserialize(&mut de);
+    found.into_inner()
 }
 
 fn describe_error(text: &str, error: &serde_json::Error) -> String {
@@ -41,63 +69,75 @@ fn describe_error(text: &str, error: &serde_json::Error) -> String {
     format!("invalid JSON at line {line}, column {column}: {message}")
 }
 
-/// Any JSON value, kept only long enough to prove that no object in it repeats a key.
-struct UniqueKeys;
+/// Any JSON value, kept only long enough to prove that no object in it repeats a key (other than
+/// the tolerated ones), or, without a tolerated set, to collect the repeated keys.
+#[derive(Clone, Copy)]
+struct UniqueKeys<'a> {
+    tolerated: Option<&'a HashSet<String>>,
+    repeated: &'a RefCell<HashSet<String>>,
+}
 
-impl<'de> Deserialize<'de> for UniqueKeys {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(UniqueKeysVisitor)
+impl<'de> DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct UniqueKeysVisitor;
-
-impl<'de> Visitor<'de> for UniqueKeysVisitor {
-    type Value = UniqueKeys;
+impl<'de> Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
-        while seq.next_element::<UniqueKeys>()?.is_some() {}
-        Ok(UniqueKeys)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
             if seen.contains(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+                match self.tolerated {
+                    Some(tolerated) if !tolerated.contains(&key) => {
+                        return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+                    }
+                    _ => {
+                        self.repeated.borrow_mut().insert(key.clone());
+                    }
+                }
             }
-            map.next_value::<UniqueKeys>()?;
+            map.next_value_seed(self)?;
             seen.insert(key);
         }
-        Ok(UniqueKeys)
+        Ok(())
     }
 }
 
@@ -124,6 +164,21 @@ mod tests {
     "numbers": [1, 2.5, -3e2, true, false, null]
 }
 "#;
+
+    #[test]
+    fn a_repeat_upstream_itself_has_is_tolerated_and_no_other() {
+        let upstream = "{\"a\": {\"x\": 1, \"x\": 2}, \"b\": 3}";
+        let tolerated = repeated_keys(upstream);
+        assert_eq!(tolerated, HashSet::from(["x".to_string()]));
+        assert_eq!(check_json_tolerating(upstream, &tolerated), Ok(()));
+        let merged_with_own_repeat = "{\"a\": {\"x\": 1, \"x\": 2}, \"b\": 3, \"b\": 4}";
+        let err = check_json_tolerating(merged_with_own_repeat, &tolerated).unwrap_err();
+        assert!(err.ends_with("duplicate key \"b\""), "{err}");
+        assert!(
+            check_json(upstream).is_err(),
+            "plain validation still refuses any repeat"
+        );
+    }
 
     #[test]
     fn german_translation_passes() {

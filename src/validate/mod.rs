@@ -13,6 +13,7 @@ mod lua;
 mod nginx;
 mod xml;
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use crate::install_path::InstallPath;
@@ -72,11 +73,16 @@ pub enum Checked {
 /// Conflict markers are looked for first in every kind that is text (for [`FileKind::Unchecked`]:
 /// content without NUL bytes, git's own test for text), so a half-merged file never passes.
 pub fn check(kind: FileKind, content: &[u8]) -> Result<(), String> {
+    check_tolerating(kind, content, &HashSet::new())
+}
+
+/// [`check`], with JSON keys named in `repeats` allowed to repeat (upstream's own repeats).
+fn check_tolerating(kind: FileKind, content: &[u8], repeats: &HashSet<String>) -> Result<(), String> {
     if kind != FileKind::Unchecked || looks_like_text(content) {
         refuse_conflict_markers(content)?;
     }
     match kind {
-        FileKind::Json => json::check_json(utf8_text(content)?),
+        FileKind::Json => json::check_json_tolerating(utf8_text(content)?, repeats),
         FileKind::JavaScript => javascript::check_javascript(utf8_text(content)?),
         FileKind::Lua => lua::check_lua(utf8_text(content)?),
         FileKind::Xml => xml::check_xml(utf8_text(content)?),
@@ -89,8 +95,23 @@ pub fn check(kind: FileKind, content: &[u8]) -> Result<(), String> {
 /// kind, then, for a file of the nginx configuration, `nginx -t` on the configuration as it would
 /// be ([`check_nginx`]). Kinds without a checker pass as [`Checked::Skipped`].
 pub fn validate_file(root: &Path, path: &InstallPath, content: &[u8]) -> Result<Checked, String> {
+    validate_merged(root, path, content, None)
+}
+
+/// [`validate_file`] for a merge result: a JSON key that `upstream`'s own file repeats may repeat
+/// in the result too (browsers read the last one); any other repeat is refused as always.
+pub fn validate_merged(
+    root: &Path,
+    path: &InstallPath,
+    content: &[u8],
+    upstream: Option<&[u8]>,
+) -> Result<Checked, String> {
     let kind = FileKind::for_path(path.as_rel());
-    check(kind, content)?;
+    let repeats = match (kind, upstream) {
+        (FileKind::Json, Some(upstream)) => json::repeated_keys(&String::from_utf8_lossy(upstream)),
+        _ => HashSet::new(),
+    };
+    check_tolerating(kind, content, &repeats)?;
     if is_nginx_path(path.as_rel()) {
         return check_nginx(root, path, content);
     }
