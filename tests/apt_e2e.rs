@@ -215,8 +215,9 @@ fn a_conffile_prompt_in_the_chroot_is_answered_through_a_pty() {
 }
 
 /// Issue scenario 5: apt at the terminal meets a conflict; the hook's Post-Invoke asks about the
-/// welcome card on apt's terminal and the answer "keep the customised file" (the default, Enter)
-/// keeps the customised card live.
+/// welcome card on apt's terminal. Enter at each question takes the defaults, "decide conflict by
+/// conflict" and then "keep yours here": the practice's card is live and upstream's other
+/// changes to it (the reworded comment) too.
 #[test]
 fn a_conflict_during_apt_at_the_terminal_is_asked_and_answered() {
     if !harness_available("a_conflict_during_apt_at_the_terminal_is_asked_and_answered") {
@@ -229,10 +230,14 @@ fn a_conflict_during_apt_at_the_terminal_is_asked_and_answered() {
                 "conflict: customisation \"guide\" in /usr/share/jitsi-meet/static/welcomePageAdditionalCard.html",
             ),
             Step::Expect("What should happen?"),
-            Step::Expect("keep the customised file"),
+            Step::Expect("decide conflict by conflict (upstream's other changes stay)"),
+            Step::Expect("keep the customised file as it was (drops ALL of upstream's changes to it)"),
             Step::Expect("abort (change nothing)"),
             Step::Type("\r"),
-            Step::Expect("=== the customised card is live"),
+            Step::Expect("conflict 1/1"),
+            Step::Expect("keep yours here"),
+            Step::Type("\r"),
+            Step::Expect("=== the practice's card is live"),
         ],
     );
 }
