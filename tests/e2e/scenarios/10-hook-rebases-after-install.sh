@@ -60,7 +60,8 @@ assert_versions 1.0.2-1 "${JITSI_PACKAGES[@]}"
 assert_held "${JITSI_PACKAGES[@]}"
 held_again=$(grep '^jitsi-custom: held .* again (this apt run released them)$' <<<"$output") \
     || fail "the hook did not say it held the released packages again"
-named=$(sed 's/^jitsi-custom: held \(.*\) again .*$/\1/' <<<"$held_again" | tr ' ' '\n')
+named=${held_again#jitsi-custom: held }
+named=$(tr ' ' '\n' <<<"${named% again *}")
 for package in "${JITSI_PACKAGES[@]}"; do
     grep -qx -- "$package" <<<"$named" || fail "the hook did not name $package: $held_again"
 done
