@@ -21,8 +21,9 @@ use anyhow::{Context, Result, bail};
 pub const DEMO_DOMAIN: &str = "tele.praxis.de";
 
 /// The package versions bundled under `examples/packages/<package>/<version>/`, oldest first.
-/// `1.0.3-1` exists only for `jitsi-meet-web`.
-pub const VERSIONS: &[&str] = &["1.0.1-1", "1.0.2-1", "1.0.3-1"];
+/// `1.0.3-1` exists only for `jitsi-meet-web`, `1.0.4-1` only for `jitsi-meet-prosody`; a version
+/// builds (and installs) the packages that have it.
+pub const VERSIONS: &[&str] = &["1.0.1-1", "1.0.2-1", "1.0.3-1", "1.0.4-1"];
 
 /// The timestamp every built package carries, so that builds repeat byte for byte.
 const SOURCE_DATE_EPOCH: &str = "1714521600";

@@ -152,6 +152,15 @@ enum Step<'a> {
     Expect(&'a str),
     /// Type this (no newline added).
     Type(&'a str),
+    /// Until `until` shows, press Enter each time `menu` shows (a question with its
+    /// pre-selected answer, as dialoguer draws it: `> yes, …`), then wait for `answered` (the
+    /// line dialoguer leaves once it is answered) before looking for the next one. For questions
+    /// whose number the scenario does not fix, such as one "Noted?" per notice.
+    EnterAtEach {
+        menu: &'a str,
+        answered: &'a str,
+        until: &'a str,
+    },
 }
 
 /// Runs `tests/e2e/interactive/<name>` on a pseudo-terminal, going through `steps`, then waits
@@ -166,28 +175,49 @@ fn drive_in_pty(name: &str, steps: &[Step]) {
     // Generous: the first run may build the base tarball first.
     let mut session = rexpect::session::spawn_command(cmd, Some(300_000)).expect("spawn in a pty");
     let mut transcript = String::new();
-    let mut expect = |session: &mut rexpect::session::PtySession, needle: &str| {
-        match session.exp_string(needle) {
-            Ok(seen) => transcript.push_str(&seen),
+    // Waits for the first of `needles`; returns its index.
+    let mut expect_any = |session: &mut rexpect::session::PtySession, needles: &[&str]| -> usize {
+        let until = needles
+            .iter()
+            .map(|n| rexpect::ReadUntil::String(n.to_string()))
+            .collect();
+        match session.exp_any(until) {
+            Ok((seen, found)) => {
+                transcript.push_str(&seen);
+                transcript.push_str(&found);
+                needles.iter().position(|n| *n == found).unwrap_or(0)
+            }
             Err(e) => {
                 // SIGKILL: unshare ignores the SIGTERM rexpect would send first, and
                 // --kill-child takes the chroot's processes with it.
                 let _ = session.process_mut().signal(Signal::SIGKILL);
-                panic!("{name}: waiting for {needle:?}: {e}\n--- transcript so far:\n{transcript}")
+                panic!("{name}: waiting for {needles:?}: {e}\n--- transcript so far:\n{transcript}")
             }
         }
-        transcript.push_str(needle);
+    };
+    let press = |session: &mut rexpect::session::PtySession, keys: &str| {
+        session.send(keys).expect("type");
+        session.flush().expect("flush");
     };
     for step in steps {
         match step {
-            Step::Expect(needle) => expect(&mut session, needle),
-            Step::Type(keys) => {
-                session.send(keys).expect("type");
-                session.flush().expect("flush");
+            Step::Expect(needle) => {
+                expect_any(&mut session, &[needle]);
+            }
+            Step::Type(keys) => press(&mut session, keys),
+            Step::EnterAtEach {
+                menu,
+                answered,
+                until,
+            } => {
+                while expect_any(&mut session, &[until, menu]) == 1 {
+                    press(&mut session, "\r");
+                    expect_any(&mut session, &[answered]);
+                }
             }
         }
     }
-    expect(&mut session, "=== ok");
+    expect_any(&mut session, &["=== ok"]);
     let rest = session.exp_eof().unwrap_or_default();
     transcript.push_str(&rest);
     match session.process().wait() {
@@ -215,8 +245,9 @@ fn a_conffile_prompt_in_the_chroot_is_answered_through_a_pty() {
 }
 
 /// Issue scenario 5: apt at the terminal meets a conflict; the hook's Post-Invoke asks about the
-/// welcome card on apt's terminal and the answer "keep the customised file" (the default, Enter)
-/// keeps the customised card live.
+/// welcome card on apt's terminal. Enter at each question takes the defaults, "decide conflict by
+/// conflict" and then "keep yours here": the practice's card is live and upstream's other
+/// changes to it (the reworded comment) too.
 #[test]
 fn a_conflict_during_apt_at_the_terminal_is_asked_and_answered() {
     if !harness_available("a_conflict_during_apt_at_the_terminal_is_asked_and_answered") {
@@ -229,10 +260,45 @@ fn a_conflict_during_apt_at_the_terminal_is_asked_and_answered() {
                 "conflict: customisation \"guide\" in /usr/share/jitsi-meet/static/welcomePageAdditionalCard.html",
             ),
             Step::Expect("What should happen?"),
-            Step::Expect("keep the customised file"),
+            // Pre-selected (dialoguer marks it with `>`).
+            Step::Expect("> decide conflict by conflict (upstream's other changes stay)"),
+            Step::Expect("keep the customised file as it was (drops ALL of upstream's changes to it)"),
             Step::Expect("abort (change nothing)"),
             Step::Type("\r"),
-            Step::Expect("=== the customised card is live"),
+            Step::Expect("conflict 1/1"),
+            Step::Expect("> keep yours here"),
+            Step::Type("\r"),
+            Step::Expect("=== the practice's card is live"),
+        ],
+    );
+}
+
+/// A conflict parked by an apt run without a terminal, then `jitsi-custom resolve` at the
+/// terminal with Enter at every question: the defaults keep the practice's card and upstream's
+/// other changes to it, and leave nothing parked and no notice.
+#[test]
+fn resolve_with_enter_at_every_question_keeps_yours_and_upstreams_other_changes() {
+    if !harness_available("resolve_with_enter_at_every_question_keeps_yours_and_upstreams_other_changes") {
+        return;
+    }
+    drive_in_pty(
+        "resolve-defaults.sh",
+        &[
+            Step::Expect("=== jitsi-custom resolve at the terminal"),
+            Step::Expect(
+                "conflict: customisation \"guide\" in /usr/share/jitsi-meet/static/welcomePageAdditionalCard.html",
+            ),
+            Step::Expect("What should happen?"),
+            Step::Expect("> decide conflict by conflict (upstream's other changes stay)"),
+            Step::Type("\r"),
+            Step::Expect("conflict 1/1"),
+            Step::Expect("> keep yours here"),
+            Step::Type("\r"),
+            Step::EnterAtEach {
+                menu: "> yes, take it off the list",
+                answered: "Noted?: yes, take it off the list",
+                until: "=== the practice's card with upstream's reworded comment",
+            },
         ],
     );
 }

@@ -104,11 +104,7 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
         "edits found before upgrade",
         &[],
     )?;
-    let start = store
-        .operations()?
-        .into_iter()
-        .next()
-        .context("the operation log is empty")?;
+    let start = state_as_found(ctx, &store, &manifest)?;
     let dpkg = ctx.dpkg()?;
     let set: Vec<String> = manifest
         .package_set()
@@ -199,6 +195,36 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
     } else {
         Outcome::Attention
     })
+}
+
+/// The operation a rolled-back window returns to: the latest one, or, when the manifest or the
+/// review list was edited by hand since (`mail_to` added, a notice acknowledged), a new one that
+/// holds them as found. Regression: the rollback of a postponed window restored the manifest of
+/// the last operation, dropping a `mail_to` added by hand, so the report was never mailed.
+fn state_as_found(ctx: &Ctx, store: &Store, manifest: &crate::store::Manifest) -> Result<Operation> {
+    let latest = store
+        .operations()?
+        .into_iter()
+        .next()
+        .context("the operation log is empty")?;
+    let snapshot = store.operation_snapshot(&latest)?;
+    let now = |name: &str| std::fs::read(store.dir().join(name)).unwrap_or_default();
+    if snapshot.manifest == now(crate::store::manifest::FILE_NAME)
+        && snapshot.parked == now(crate::store::parked::PARKED_FILE)
+    {
+        return Ok(latest);
+    }
+    store.log_operation(
+        "upgrade",
+        "the manifest and review list as found before the maintenance window",
+        store.refs_now()?,
+        &live::snapshot(&ctx.root, manifest)?,
+    )?;
+    store
+        .operations()?
+        .into_iter()
+        .next()
+        .context("the operation log is empty")
 }
 
 /// The part of the window that is rolled back when it fails.

@@ -9,15 +9,83 @@
 # The tarball is cached as target/e2e/bookworm-<flavour>.tar.zst next to a .key file holding a
 # hash of everything that shapes it (this script, the package list, the mirror). A changed key
 # rebuilds it; an unchanged one returns at once. A lock keeps parallel test runs from building
-# it twice. Mirror: $E2E_MIRROR, default the one apt uses on this machine (deb.debian.org).
+# it twice.
+#
+# Mirror: $E2E_MIRROR, else the Debian archive this machine's apt already uses: the first `deb`
+# source (one-line `/etc/apt/sources.list`, `sources.list.d/*.list`, or deb822
+# `sources.list.d/*.sources`) that serves the suite with the main component. The project names
+# no archive host of its own. The download is retried a few times: a mirror can fail for a moment.
 set -euo pipefail
 
 flavour=${1:-base}
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
 out_dir=${E2E_CACHE_DIR:-$project/target/e2e}
-mirror=${E2E_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
+attempts=${E2E_MMDEBSTRAP_ATTEMPTS:-3}
+
+# host_mirror: prints the URI of the first enabled `deb` source on this machine that serves
+# $suite with the main component; nothing when there is none.
+host_mirror() {
+    local etc=${E2E_APT_ETC:-/etc/apt} file
+    local files=()
+    [ -f "$etc/sources.list" ] && files+=("$etc/sources.list")
+    for file in "$etc"/sources.list.d/*.list "$etc"/sources.list.d/*.sources; do
+        [ -f "$file" ] && files+=("$file")
+    done
+    [ ${#files[@]} -gt 0 ] || return 0
+    for file in "${files[@]}"; do
+        case "$file" in
+            *.sources) deb822_mirror "$file" ;;
+            *) one_line_mirror "$file" ;;
+        esac
+    done | head -n 1
+}
+
+# one_line_mirror FILE: `deb [options] URI SUITE COMPONENT...` lines.
+one_line_mirror() {
+    awk -v suite="$suite" '
+        { sub(/#.*/, "") }
+        $1 != "deb" { next }
+        {
+            i = 2
+            if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+            uri = $i; dist = $(i + 1)
+            if (dist != suite && dist != suite "/") next
+            for (j = i + 2; j <= NF; j++) if ($j == "main") { print uri; next }
+        }' "$1"
+}
+
+# deb822_mirror FILE: stanzas with Types, URIs, Suites, Components (and Enabled).
+deb822_mirror() {
+    awk -v suite="$suite" '
+        function flush() {
+            if (types ~ /(^| )deb( |$)/ && enabled !~ /^(no|false)$/ \
+                && (" " suites " ") ~ (" " suite " ") && (" " comps " ") ~ / main /) {
+                split(uris, u, " "); print u[1]
+            }
+            types = uris = suites = comps = enabled = ""
+        }
+        /^[ \t]*#/ { next }
+        /^[ \t]*$/ { flush(); next }
+        {
+            field = tolower($1); value = $0
+            sub(/^[^:]*:[ \t]*/, "", value); gsub(/[ \t]+/, " ", value)
+            if (field == "types:") types = value
+            else if (field == "uris:") uris = value
+            else if (field == "suites:") suites = value
+            else if (field == "components:") comps = value
+            else if (field == "enabled:") enabled = tolower(value)
+        }
+        END { flush() }' "$1"
+}
+
+mirror=${E2E_MIRROR:-$(host_mirror)}
+mirror=${mirror%/}
+if [ -z "$mirror" ]; then
+    echo "base.sh: no apt source on this machine serves '$suite main'; set E2E_MIRROR to a Debian archive URI" >&2
+    exit 1
+fi
 
 include=(apt-utils procps)
 case "$flavour" in
@@ -66,12 +134,20 @@ rm -f "$partial"
 # Quiet unless it fails: mmdebstrap's log then goes to stderr.
 log=$(mktemp)
 trap 'rm -f "$log" "$partial"' EXIT
-if ! mmdebstrap --quiet "${options[@]}" "$suite" "$partial" \
-    "deb $mirror $suite main" >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "base.sh: mmdebstrap failed" >&2
-    exit 1
-fi
+attempt=1
+until mmdebstrap --quiet "${options[@]}" "$suite" "$partial" \
+    "deb $mirror $suite main" >"$log" 2>&1; do
+    if [ "$attempt" -ge "$attempts" ]; then
+        cat "$log" >&2
+        echo "base.sh: mmdebstrap failed $attempt times" >&2
+        exit 1
+    fi
+    pause=$((attempt * 10))
+    echo "base.sh: mmdebstrap failed (attempt $attempt of $attempts): $(grep -m1 -iE 'error|fail' "$log" || tail -n 1 "$log"); again in $pause s" >&2
+    rm -f "$partial"
+    sleep "$pause"
+    attempt=$((attempt + 1))
+done
 mv "$partial" "$tarball"
 echo "$key" >"$tarball.key"
 end=$(date +%s%N)

@@ -135,3 +135,37 @@ assert_no_conflict_markers() {
     [ "${#files[@]}" -gt 0 ] || fail "no tracked files"
     ! grep -l -e '^<<<<<<<' -e '^>>>>>>>' "${files[@]}" || fail "conflict markers in live files"
 }
+
+# json_objects KEY: reads the pretty-printed JSON of `jitsi-custom --json status` on stdin and
+# prints each object of its top-level list KEY ("parked", "notices", "files", ...) on one line,
+# so that one grep can ask for several fields of the same entry. (The chroot has no jq.)
+json_objects() {
+    awk -v key="$1" '
+        !inside && index($0, "  \"" key "\": [") == 1 {
+            if ($0 !~ /\[\],?$/) inside = 1
+            next
+        }
+        inside && /^  \]/ { inside = 0; next }
+        inside && /^    \{/ { object = ""; next }
+        inside && /^    \}/ { print object; next }
+        inside { sub(/^ +/, ""); object = object " " $0 }
+    '
+}
+
+# assert_status_entry KEY TEXT...: `jitsi-custom --json status` lists in KEY an object that
+# contains every TEXT (fixed strings, e.g. '"kind": "parked"').
+assert_status_entry() {
+    local key=$1 objects text
+    shift
+    objects=$(jitsi-custom --json status | json_objects "$key") || true
+    for text in "$@"; do
+        objects=$(grep -F -- "$text" <<<"$objects") || fail "status --json: no entry of \"$key\" has all of: $*"
+    done
+}
+
+# assert_no_status_entries KEY: `jitsi-custom --json status` lists nothing in KEY.
+assert_no_status_entries() {
+    local objects
+    objects=$(jitsi-custom --json status | json_objects "$1") || true
+    [ -z "$objects" ] || fail "status --json lists in \"$1\": $objects"
+}

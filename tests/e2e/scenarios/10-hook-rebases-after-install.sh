@@ -5,7 +5,7 @@
 # then upgrades to 1.0.2-1, and Post-Invoke rebases: every customisation is live again on top of
 # 1.0.2-1's additions, `status` is clean, each affected service is restarted (nginx reloaded)
 # exactly once, and the Prosody postinst's in-place edit counts as upstream's, not as an edit of
-# the admin.
+# the admin. apt released the holds; Post-Invoke holds every package of the set again and says so.
 # shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
@@ -51,10 +51,20 @@ assert_versions 1.0.1-1 "${JITSI_PACKAGES[@]}"
 [ "$before" = "$(live_md5s)" ] || fail "live files changed although every package was held"
 [ ! -s /var/log/systemctl.log ] || fail "services were touched: $(systemctl_calls)"
 
-step "apt-get install --allow-change-held-packages: upgrade, and Post-Invoke rebases"
-apt_upgrade_confold install --allow-change-held-packages \
-    jitsi-meet-web jitsi-meet-web-config jitsi-videobridge2 jitsi-meet-prosody jicofo
+step "apt-get install --allow-change-held-packages: upgrade, and Post-Invoke rebases and holds again"
+output=$(apt_upgrade_confold install --allow-change-held-packages \
+    jitsi-meet-web jitsi-meet-web-config jitsi-videobridge2 jitsi-meet-prosody jicofo 2>&1)
+echo "$output"
 assert_versions 1.0.2-1 "${JITSI_PACKAGES[@]}"
+# apt released the holds (--allow-change-held-packages); Post-Invoke put each one back and said so.
+assert_held "${JITSI_PACKAGES[@]}"
+held_again=$(grep '^jitsi-custom: held .* again (this apt run released them)$' <<<"$output") \
+    || fail "the hook did not say it held the released packages again"
+named=${held_again#jitsi-custom: held }
+named=$(tr ' ' '\n' <<<"${named% again *}")
+for package in "${JITSI_PACKAGES[@]}"; do
+    grep -qx -- "$package" <<<"$named" || fail "the hook did not name $package: $held_again"
+done
 
 # Every customisation is live ...
 assert_grep "APP_NAME: 'Praxis Videosprechstunde'" "$web/interface_config.js"

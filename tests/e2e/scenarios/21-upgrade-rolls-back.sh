@@ -14,15 +14,15 @@ customise
 jitsi-custom record -m "guide customisations"
 jitsi-custom hold
 
-step "a broken jitsi-videobridge2 1.0.4-1 is published beside 1.0.2-1"
+step "a broken jitsi-videobridge2 1.0.9-1 is published beside 1.0.2-1"
 work=$(mktemp -d)
 dpkg-deb -R /srv/pool/1.0.2-1/jitsi-videobridge2_1.0.2-1_all.deb "$work/jvb"
-sed -i 's/^Version: .*/Version: 1.0.4-1/' "$work/jvb/DEBIAN/control"
+sed -i 's/^Version: .*/Version: 1.0.9-1/' "$work/jvb/DEBIAN/control"
 printf '#!/bin/sh\necho "jitsi-videobridge2: postinst fails" >&2\nexit 1\n' >"$work/jvb/DEBIAN/postinst"
 chmod 0755 "$work/jvb/DEBIAN/postinst"
-mkdir -p /srv/pool/1.0.4-1
-dpkg-deb --root-owner-group -b "$work/jvb" /srv/pool/1.0.4-1/jitsi-videobridge2_1.0.4-1_all.deb >/dev/null
-publish 1.0.2-1 1.0.4-1
+mkdir -p /srv/pool/1.0.9-1
+dpkg-deb --root-owner-group -b "$work/jvb" /srv/pool/1.0.9-1/jitsi-videobridge2_1.0.9-1_all.deb >/dev/null
+publish 1.0.2-1 1.0.9-1
 apt_get update
 
 tracked() {
