@@ -120,10 +120,21 @@ fn brief_line(survey: &status::Survey) -> Option<String> {
     if !survey.parked.is_empty() {
         parts.push(plural(survey.parked.len(), "decision waits", "decisions wait"));
     }
+    let postponed = survey
+        .notices
+        .iter()
+        .filter(|n| n.kind == NoticeKind::Postponed)
+        .count();
+    if postponed > 0 {
+        parts.push(format!(
+            "an upgrade waits for {} (run `jitsi-custom upgrade` on a terminal)",
+            plural(postponed, "decision", "decisions")
+        ));
+    }
     let notices = survey
         .notices
         .iter()
-        .filter(|n| n.kind != NoticeKind::Parked)
+        .filter(|n| !matches!(n.kind, NoticeKind::Parked | NoticeKind::Postponed))
         .count();
     if notices > 0 {
         parts.push(plural(notices, "notice to review", "notices to review"));

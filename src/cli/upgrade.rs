@@ -441,7 +441,11 @@ fn upgraded_versions(summary: &Summary) -> String {
 fn report_to_person(ctx: &Ctx, store: &Store, headline: &str, summary: &Summary) {
     let mut body = format!("{headline}\n\n");
     for (name, (old, new)) in &summary.upgraded {
-        body.push_str(&format!("{name} {old} → {new}\n"));
+        if summary.rolled_back {
+            body.push_str(&format!("{name} {new} was tried; {old} is installed again\n"));
+        } else {
+            body.push_str(&format!("{name} {old} → {new}\n"));
+        }
     }
     for parked in &summary.parked {
         body.push_str(&format!("needs a decision: {parked}\n"));
@@ -457,14 +461,21 @@ fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
         return ctx.print_json(summary);
     }
     let mut out = ctx.out();
-    for (name, (old, new)) in &summary.upgraded {
-        writeln!(out, "upgraded {name} {old} → {new}")?;
-    }
-    for path in &summary.written {
-        writeln!(out, "wrote {path}")?;
-    }
-    for service in &summary.restarted {
-        writeln!(out, "restarted {service}")?;
+    // After a rollback the window's writes are undone: say what was tried, not what stands.
+    if summary.rolled_back {
+        for (name, (old, new)) in &summary.upgraded {
+            writeln!(out, "tried {name} {new}; {old} is installed again")?;
+        }
+    } else {
+        for (name, (old, new)) in &summary.upgraded {
+            writeln!(out, "upgraded {name} {old} → {new}")?;
+        }
+        for path in &summary.written {
+            writeln!(out, "wrote {path}")?;
+        }
+        for service in &summary.restarted {
+            writeln!(out, "restarted {service}")?;
+        }
     }
     for parked in &summary.parked {
         writeln!(out, "PARKED {parked}")?;

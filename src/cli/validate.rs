@@ -42,7 +42,11 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
     let store = ctx.open_store().ok();
     let upstream_tip = store.as_ref().and_then(|s| s.upstream_tip().ok().flatten());
     let upstream_of = |path: &InstallPath| -> Option<Vec<u8>> {
-        store.as_ref()?.content_at(upstream_tip?, path.as_rel()).ok().flatten()
+        store
+            .as_ref()?
+            .content_at(upstream_tip?, path.as_rel())
+            .ok()
+            .flatten()
     };
     let mut failed = false;
     let mut rows = Vec::new();
@@ -59,7 +63,8 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
             continue;
         };
         let upstream = upstream_of(path);
-        let (result, detail) = match validate::validate_merged(&ctx.root, path, &content, upstream.as_deref()) {
+        let (result, detail) = match validate::validate_merged(&ctx.root, path, &content, upstream.as_deref())
+        {
             Ok(Checked::Passed) => ("ok", String::new()),
             Ok(Checked::Skipped(why)) => ("ok", why),
             Err(problem) => {
