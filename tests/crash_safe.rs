@@ -503,3 +503,84 @@ fn a_package_file_larger_than_the_limit_is_not_read() {
     assert!(err.contains("larger than the limit of 1 MiB"), "{err}");
     assert!(!w.state.join("pending-upstream").exists());
 }
+
+/// Cuts the zlib stream of the loose object a ref points at short, as a power loss after an
+/// unsynced write leaves it; returns the object's file.
+fn truncate_object_of(state: &Path, refname: &str) -> std::path::PathBuf {
+    let repo = git2::Repository::open_bare(state.join("repo")).unwrap();
+    let oid = repo.refname_to_id(refname).unwrap().to_string();
+    let file = state.join("repo/objects").join(&oid[..2]).join(&oid[2..]);
+    let bytes = std::fs::read(&file).unwrap();
+    chmod(&file, 0o644);
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    file
+}
+
+/// Defect 4: a truncated object made libgit2 spin at 100 % CPU for ever (its inflate loop takes
+/// "no progress" for "retry"): `diff`, `rebase` and `rollback` never returned.
+#[test]
+fn a_truncated_object_is_reported_as_a_damaged_store_not_a_hang() {
+    let w = initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
+    w.cmd(&["record", "-m", "card"]).assert().success();
+    let object = truncate_object_of(&w.state, "refs/heads/custom");
+    for args in [&["diff"][..], &["rebase"], &["rollback"]] {
+        let out = w
+            .cmd(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{args:?} hung or failed otherwise: {}",
+            stderr(&out)
+        );
+        let line = one_error_line(&out);
+        assert!(line.contains(&w.state.display().to_string()), "{line}");
+        assert!(
+            line.contains(&object.display().to_string()) && line.contains("cut short"),
+            "{line}"
+        );
+        assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
+    }
+}
+
+/// Defect 4: the apt hook hung on it too, and apt with it; it must give one line and exit 0.
+#[test]
+fn the_hook_reports_a_truncated_object_in_one_line_and_lets_apt_go_on() {
+    let w = initialised();
+    truncate_object_of(&w.state, "refs/heads/custom");
+    let out = w
+        .cmd(&["hook", "post-invoke"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("jitsi-custom: post-invoke: ") && err.contains("cut short"),
+        "{err}"
+    );
+}
+
+/// Defect 4: whatever keeps a hook step busy, it gives up when its time budget is spent: one
+/// line, exit 0, so that apt goes on.
+#[test]
+fn a_hook_step_gives_up_when_its_time_budget_is_spent() {
+    let w = initialised();
+    truncate_object_of(&w.state, "refs/heads/custom");
+    let started = std::time::Instant::now();
+    let out = w
+        .cmd(&["hook", "post-invoke"])
+        .env("JITSI_CUSTOM_HOOK_BUDGET", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("post-invoke: gave up after 1 s"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
