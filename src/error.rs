@@ -42,6 +42,8 @@ pub enum Error {
         object: PathBuf,
         reason: String,
     },
+    #[error("{path}: cannot write: {reason}")]
+    CannotWrite { path: String, reason: String },
     #[error("{0}: input is not usable: {1}")]
     BadInput(String, String),
     #[error("{0}\nhint: run in a terminal, or answer later with `jitsi-custom resolve`")]
@@ -73,7 +75,10 @@ impl Error {
     /// The exit code this error stands for.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Locked { .. } | Error::Aborted | Error::DamagedStore { .. } => 3,
+            Error::Locked { .. }
+            | Error::Aborted
+            | Error::DamagedStore { .. }
+            | Error::CannotWrite { .. } => 3,
             _ => 2,
         }
     }

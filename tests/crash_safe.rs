@@ -584,3 +584,35 @@ fn a_hook_step_gives_up_when_its_time_budget_is_spent() {
     assert!(err.contains("post-invoke: gave up after 1 s"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// Defect 13: a full file system under the root was reported as "cannot read" with exit 2 (an
+/// input error) instead of a runtime failure saying that no space is left.
+#[test]
+fn a_full_file_system_is_a_runtime_failure_saying_so() {
+    let w = initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
+    w.cmd(&["record", "-m", "card"]).assert().success();
+    // Inside a mount namespace of its own: a tiny tmpfs over the card's directory, holding the
+    // card as it is and filled up; then a rollback has to write the card.
+    let script = r#"
+        set -e
+        dir="$2/usr/share/jitsi-meet/static"
+        cp "$dir/welcomePageAdditionalCard.html" "$4"
+        mount -t tmpfs -o size=16k tmpfs "$dir"
+        cp "$4" "$dir/welcomePageAdditionalCard.html"
+        dd if=/dev/zero of="$dir/filler" bs=1k count=64 2>/dev/null || true
+        exec "$1" --root "$2" --state-dir "$3" rollback
+    "#;
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "sh", "-c", script, "sh"])
+        .arg(env!("CARGO_BIN_EXE_jitsi-custom"))
+        .arg(&w.root)
+        .arg(&w.state)
+        .arg(w.dir.path().join("card.copy"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line = one_error_line(&out);
+    assert!(line.contains(CARD) && line.contains("no space left"), "{line}");
+}

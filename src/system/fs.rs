@@ -83,6 +83,20 @@ pub enum PathProblem {
     NotAFile,
     #[error("{0}")]
     Io(#[from] io::Error),
+    /// Writing failed (a full disk, a read-only file system): the machine's problem, not the
+    /// input's.
+    #[error("cannot write: {0}")]
+    Write(io::Error),
+}
+
+impl PathProblem {
+    /// Any I/O failure on the way becomes a write failure; the path's own problems stay.
+    fn in_writing(self) -> PathProblem {
+        match self {
+            PathProblem::Io(e) => PathProblem::Write(e),
+            other => other,
+        }
+    }
 }
 
 fn open_dir_nofollow(dir: &OwnedFd, name: &str) -> Result<OwnedFd, PathProblem> {
@@ -179,6 +193,10 @@ pub fn write_atomic(
     content: &[u8],
     meta: FileMeta,
 ) -> Result<(), PathProblem> {
+    replace_file(root, path, content, meta).map_err(PathProblem::in_writing)
+}
+
+fn replace_file(root: &Path, path: &InstallPath, content: &[u8], meta: FileMeta) -> Result<(), PathProblem> {
     let (dir, name) = open_parent(root, path, true)?;
     match rustix::fs::statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink => {
@@ -255,6 +273,10 @@ pub fn read_link(root: &Path, path: &InstallPath) -> Result<Option<std::path::Pa
 /// Creates (or replaces) a symlink under the root atomically: a temporary link renamed over the
 /// path. Directories on the way are never followed when they are links.
 pub fn symlink_atomic(root: &Path, path: &InstallPath, target: &Path) -> Result<(), PathProblem> {
+    replace_link(root, path, target).map_err(PathProblem::in_writing)
+}
+
+fn replace_link(root: &Path, path: &InstallPath, target: &Path) -> Result<(), PathProblem> {
     let (dir, name) = open_parent(root, path, true)?;
     let temp = format!(".{name}.jitsi-custom-{}.tmp", std::process::id());
     let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
@@ -276,7 +298,7 @@ pub fn remove(root: &Path, path: &InstallPath) -> Result<(), PathProblem> {
     };
     match rustix::fs::unlinkat(&dir, name.as_str(), AtFlags::empty()) {
         Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
-        Err(e) => Err(PathProblem::Io(e.into())),
+        Err(e) => Err(PathProblem::Write(e.into())),
     }
 }
 
