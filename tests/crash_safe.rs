@@ -616,3 +616,51 @@ fn a_full_file_system_is_a_runtime_failure_saying_so() {
     let line = one_error_line(&out);
     assert!(line.contains(CARD) && line.contains("no space left"), "{line}");
 }
+
+/// The pid of a process that has ended.
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+/// Defect 13: the temp files of a run killed while it wrote (beside live files, in the state
+/// dir) were never removed.
+#[test]
+fn temp_files_of_killed_runs_are_removed_by_the_next_writer() {
+    let w = initialised();
+    let dead = dead_pid();
+    let live_dir = w.live(CARD).parent().unwrap().to_path_buf();
+    let stale_live = live_dir.join(format!(".welcomePageAdditionalCard.html.jitsi-custom-{dead}.tmp"));
+    let running = live_dir.join(format!(
+        ".welcomePageAdditionalCard.html.jitsi-custom-{}.tmp",
+        std::process::id()
+    ));
+    let stale_state = w.state.join(format!(".jitsi-custom-{dead}-Ab12Cd.tmp"));
+    let pending = w.state.join("pending-upstream/usr/share");
+    std::fs::create_dir_all(&pending).unwrap();
+    let stale_pending = pending.join(format!(".jitsi-custom-{dead}-Xy34Zw.tmp"));
+    let someone_elses = live_dir.join(".welcomePageAdditionalCard.html.swp");
+    for file in [
+        &stale_live,
+        &running,
+        &stale_state,
+        &stale_pending,
+        &someone_elses,
+    ] {
+        std::fs::write(file, "half written").unwrap();
+    }
+    let out = w.cmd(&["-v", "record", "-m", "nothing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for gone in [&stale_live, &stale_state, &stale_pending] {
+        assert!(!gone.exists(), "{} is still there", gone.display());
+        assert!(
+            stderr(&out).contains(&gone.display().to_string()),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(running.exists(), "the temp file of a running process stays");
+    assert!(someone_elses.exists(), "other programs' files stay");
+}

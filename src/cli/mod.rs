@@ -234,7 +234,15 @@ impl Ctx {
     pub fn open_store_for_writing(&self) -> Result<Store> {
         let store = Store::open_for_writing(&self.state_dir)?;
         self.watch_store(&store);
-        store.check_manifest_covers(&store.load_manifest()?)?;
+        let manifest = store.load_manifest()?;
+        store.check_manifest_covers(&manifest)?;
+        let paths: Vec<crate::InstallPath> = manifest.files.iter().map(|f| f.path.clone()).collect();
+        for temp in crate::system::fs::remove_stale_temp_files(&self.root, &paths) {
+            self.detail(format_args!(
+                "removed {}, left by a run that was killed",
+                temp.display()
+            ));
+        }
         self.finish_opening(store)
     }
 
@@ -247,6 +255,12 @@ impl Ctx {
     }
 
     fn finish_opening(&self, store: Store) -> Result<Store> {
+        for temp in store.cleared_temp_files() {
+            self.detail(format_args!(
+                "removed {}, left by a run that was killed",
+                temp.display()
+            ));
+        }
         for lock in store.cleared_locks() {
             self.detail(format_args!(
                 "removed the stale lock {} (left by a run that was killed)",

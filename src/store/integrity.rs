@@ -2,10 +2,10 @@
 //! a power loss after an unsynced write leaves) makes libgit2 spin for ever: its inflate loop
 //! takes zlib's "no progress possible" for "try again". Checking every object before every run
 //! would cost more than the run, so [`watch`] starts a watchdog instead: when the main thread has
-//! been running (or waiting only for a CPU) for several seconds in a row, the loose objects are checked (inflated
-//! within the size their header gives, and hashed); a damaged one is handed to the caller's
-//! handler, which reports it and ends the process. A run that is merely long finds nothing and
-//! goes on; one waiting for a person uses no CPU and is never checked.
+//! been running (or waiting only for a CPU) for several seconds in a row, the loose objects are
+//! checked (inflated within the size their header gives, and hashed); a damaged one is handed to
+//! the caller's handler, which reports it and ends the process. A run that is merely long finds
+//! nothing and goes on; one waiting for a person or the disk sleeps and is never checked.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

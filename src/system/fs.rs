@@ -207,7 +207,7 @@ fn replace_file(root: &Path, path: &InstallPath, content: &[u8], meta: FileMeta)
         }
         _ => {}
     }
-    let temp = format!(".{name}.jitsi-custom-{}.tmp", std::process::id());
+    let temp = temp_name(&name);
     let fd = rustix::fs::openat(
         &dir,
         temp.as_str(),
@@ -252,6 +252,70 @@ fn replace_file(root: &Path, path: &InstallPath, content: &[u8], meta: FileMeta)
     Ok(())
 }
 
+/// The name of this process's temp file for `name`, recognisable as ours and as whose:
+/// `.<name>.jitsi-custom-<pid>.tmp`.
+fn temp_name(name: &str) -> String {
+    format!(".{name}{TEMP_MARK}{}.tmp", std::process::id())
+}
+
+const TEMP_MARK: &str = ".jitsi-custom-";
+
+/// The pid in the name of one of our temp files beside a live file.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = rest.rsplit_once(TEMP_MARK)?;
+    pid.parse().ok()
+}
+
+/// Whether a process with this pid exists.
+pub fn process_alive(pid: u32) -> bool {
+    let Some(pid) = rustix::process::Pid::from_raw(pid as i32) else {
+        return false;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Removes our temp files that runs killed while writing left beside the given live files (a
+/// temp file whose process still exists is left alone). Best effort: what cannot be removed now
+/// is tried again by the next run. Returns the paths removed.
+pub fn remove_stale_temp_files(root: &Path, beside: &[InstallPath]) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<&str> = beside
+        .iter()
+        .map(|p| p.as_rel().rsplit_once('/').map_or("", |(dir, _)| dir))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut removed = Vec::new();
+    for rel in dirs {
+        // Any file of the directory will do to open it the safe way.
+        let Some(path) = beside
+            .iter()
+            .find(|p| p.as_rel().rsplit_once('/').map_or("", |(d, _)| d) == rel)
+        else {
+            continue;
+        };
+        let Ok((dir, _)) = open_parent(root, path, false) else {
+            continue;
+        };
+        let Ok(entries) = rustix::fs::Dir::read_from(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if temp_owner(&name).is_some_and(|pid| !process_alive(pid))
+                && entry.file_type() == rustix::fs::FileType::RegularFile
+                && rustix::fs::unlinkat(&dir, name.as_str(), AtFlags::empty()).is_ok()
+            {
+                removed.push(root.join(rel).join(&name));
+            }
+        }
+    }
+    removed
+}
+
 /// The target of a symlink under the root (its parents are not followed); `None` when the path
 /// does not exist or is not a symlink.
 pub fn read_link(root: &Path, path: &InstallPath) -> Result<Option<std::path::PathBuf>, PathProblem> {
@@ -278,7 +342,7 @@ pub fn symlink_atomic(root: &Path, path: &InstallPath, target: &Path) -> Result<
 
 fn replace_link(root: &Path, path: &InstallPath, target: &Path) -> Result<(), PathProblem> {
     let (dir, name) = open_parent(root, path, true)?;
-    let temp = format!(".{name}.jitsi-custom-{}.tmp", std::process::id());
+    let temp = temp_name(&name);
     let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
     rustix::fs::symlinkat(target, &dir, temp.as_str()).map_err(io::Error::from)?;
     if let Err(e) = rustix::fs::renameat(&dir, temp.as_str(), &dir, name.as_str()) {
@@ -357,6 +421,28 @@ mod tests {
             Err(PathProblem::Symlink)
         ));
         assert_eq!(std::fs::read(outside.path().join("shadow")).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn only_our_temp_files_of_ended_processes_are_removed() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("etc/x")).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = format!(".a.conf.jitsi-custom-{dead}.tmp");
+        let ours_now = temp_name("a.conf");
+        for name in [stale.as_str(), &ours_now, ".a.conf.swp", "a.conf"] {
+            std::fs::write(root.path().join("etc/x").join(name), "x").unwrap();
+        }
+        let removed = remove_stale_temp_files(root.path(), &[p("/etc/x/a.conf"), p("/etc/x/b.conf")]);
+        assert_eq!(removed, vec![root.path().join("etc/x").join(&stale)]);
+        let mut left: Vec<String> = std::fs::read_dir(root.path().join("etc/x"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [ours_now.as_str(), ".a.conf.swp", "a.conf"]);
     }
 
     #[test]
