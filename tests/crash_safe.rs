@@ -664,3 +664,24 @@ fn temp_files_of_killed_runs_are_removed_by_the_next_writer() {
     assert!(running.exists(), "the temp file of a running process stays");
     assert!(someone_elses.exists(), "other programs' files stay");
 }
+
+/// Defect 13: `track` and `untrack` rewrote the hand-editable manifest and dropped the admin's
+/// comments.
+#[test]
+fn track_and_untrack_keep_the_admins_comments() {
+    let w = initialised();
+    let manifest = w.state.join("jitsi-custom.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let commented = text.replace(
+        "[[file]]\n",
+        "# The practice's welcome card: ask Anna before changing it.\n[[file]]\n",
+    ) + "strategy = \"text\" # markers are fine here\n";
+    std::fs::write(&manifest, &commented).unwrap();
+    w.write(LOGO, b"\x89PNG");
+    w.cmd(&["track", LOGO]).assert().success();
+    let tracked = std::fs::read_to_string(&manifest).unwrap();
+    assert!(tracked.starts_with(&commented), "{tracked}");
+    assert!(tracked.contains(&format!("path = \"{LOGO}\"")), "{tracked}");
+    w.cmd(&["untrack", LOGO]).assert().success();
+    assert_eq!(std::fs::read_to_string(&manifest).unwrap(), commented);
+}

@@ -145,8 +145,13 @@ impl Store {
         Manifest::load(&self.manifest_path())
     }
 
+    /// Saves the manifest, editing the file in place so that the admin's comments stay.
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
-        self.write_state_file(manifest::FILE_NAME, manifest.to_toml().as_bytes())
+        let text = match std::fs::read_to_string(self.manifest_path()) {
+            Ok(old) => manifest.edited_toml(&old),
+            Err(_) => manifest.to_toml(),
+        };
+        self.write_state_file(manifest::FILE_NAME, text.as_bytes())
     }
 
     /// Writes a file in the state dir atomically (temp file, fsync, rename).
