@@ -32,6 +32,9 @@ pub fn path_error(path: &InstallPath, problem: PathProblem) -> anyhow::Error {
     let reason = match problem {
         PathProblem::Symlink => "is a symbolic link; jitsi-custom never follows links under the root\nhint: track the file the link points to".to_string(),
         PathProblem::NotAFile => "is not a regular file".to_string(),
+        too_large @ PathProblem::TooLarge { .. } => format!(
+            "{too_large}\nhint: if it is meant to be this large, raise `max_file_size` (in bytes) in the manifest"
+        ),
         PathProblem::Io(e) => format!("cannot read: {e}"),
         PathProblem::Write(e) => {
             return Error::CannotWrite {

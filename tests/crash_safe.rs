@@ -685,3 +685,27 @@ fn track_and_untrack_keep_the_admins_comments() {
     w.cmd(&["untrack", LOGO]).assert().success();
     assert_eq!(std::fs::read_to_string(&manifest).unwrap(), commented);
 }
+
+/// Defect 13: tracked files had no size limit (invariant 6: a huge file gets one clear error).
+#[test]
+fn a_tracked_file_past_max_file_size_is_refused() {
+    let w = initialised();
+    let manifest = w.state.join("jitsi-custom.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("max_file_size = 1024\n{text}")).unwrap();
+    let repo_before = World::snapshot(&w.state.join("repo"));
+    w.write(CARD, "x".repeat(3000));
+    w.write(LOGO, vec![0u8; 2048]);
+    for args in [&["record", "-m", "big"][..], &["track", LOGO], &["status"]] {
+        let out = w.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let line = one_error_line(&out);
+        assert!(line.contains("larger than the limit of 1 KiB"), "{line}");
+        assert!(stderr(&out).contains("hint:") && stderr(&out).contains("max_file_size"));
+    }
+    assert_eq!(
+        World::snapshot(&w.state.join("repo")),
+        repo_before,
+        "nothing written"
+    );
+}

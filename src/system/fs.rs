@@ -81,6 +81,8 @@ pub enum PathProblem {
     Symlink,
     #[error("is not a regular file")]
     NotAFile,
+    #[error("is {}, larger than the limit of {}", crate::system::human_size(*.size), crate::system::human_size(*.limit))]
+    TooLarge { size: u64, limit: u64 },
     #[error("{0}")]
     Io(#[from] io::Error),
     /// Writing failed (a full disk, a read-only file system): the machine's problem, not the
@@ -176,12 +178,27 @@ pub fn read(root: &Path, path: &InstallPath) -> Result<Option<Vec<u8>>, PathProb
         Err(rustix::io::Errno::LOOP) => return Err(PathProblem::Symlink),
         Err(e) => return Err(PathProblem::Io(e.into())),
     };
-    let mut file = std::fs::File::from(fd);
-    if !file.metadata()?.is_file() {
+    let file = std::fs::File::from(fd);
+    let md = file.metadata()?;
+    if !md.is_file() {
         return Err(PathProblem::NotAFile);
     }
-    let mut content = Vec::new();
-    file.read_to_end(&mut content)?;
+    let limit = max_file_size();
+    if md.len() > limit {
+        return Err(PathProblem::TooLarge {
+            size: md.len(),
+            limit,
+        });
+    }
+    // The file may grow while it is read: never past the limit.
+    let mut content = Vec::with_capacity(md.len() as usize);
+    file.take(limit.saturating_add(1)).read_to_end(&mut content)?;
+    if content.len() as u64 > limit {
+        return Err(PathProblem::TooLarge {
+            size: content.len() as u64,
+            limit,
+        });
+    }
     Ok(Some(content))
 }
 
