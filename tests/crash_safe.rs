@@ -709,3 +709,29 @@ fn a_tracked_file_past_max_file_size_is_refused() {
         "nothing written"
     );
 }
+
+/// Defect 13: external programs ran without a time limit: a `systemctl restart` that never
+/// returns hung `rebase` (and the apt hook) with it.
+#[test]
+fn a_hanging_systemctl_is_stopped_at_its_time_limit() {
+    let w = World::jitsi_customised();
+    w.install("1.0.2-1");
+    let systemctl = w.dir.path().join("systemctl");
+    std::fs::write(&systemctl, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    chmod(&systemctl, 0o755);
+    let started = std::time::Instant::now();
+    let out = w
+        .cmd(&["--non-interactive", "rebase"])
+        .env("JITSI_CUSTOM_SYSTEMCTL", &systemctl)
+        .env("JITSI_CUSTOM_PROGRAM_TIMEOUT", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line = one_error_line(&out);
+    assert!(
+        line.contains("did not finish within 1 s and was stopped"),
+        "{line}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
