@@ -13,9 +13,10 @@ use crate::merge::{self, Labels, Strategy};
 
 /// Merge three versions of one file, as a git merge driver can.
 ///
-/// BASE is the old upstream, LOCAL the customised file, UPSTREAM the new upstream; the strategy is the
-/// one for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config, minified or binary; input
-/// holding NUL bytes is merged as binary (whole file). The result goes to stdout or OUT, which is replaced whole.
+/// BASE is the old upstream, LOCAL the customised file, UPSTREAM the new upstream; the strategy is
+/// the one for INSTALL_PATH (or the files' kind): text, text-ignore-space, json, js-config,
+/// minified or binary; input holding NUL bytes is merged as binary (whole file). The result goes
+/// to stdout or OUT, which is replaced whole.
 /// Exit status 0 when clean, 1 when a person is needed (text-like results then hold git-style
 /// conflict markers), 2 on bad input.
 #[derive(Debug, Args)]
