@@ -36,6 +36,14 @@ pub enum Error {
         /// The short id of the last operation, whose snapshot holds the full manifest.
         last_operation: Option<String>,
     },
+    #[error("the store in {} is damaged: {} {reason}\nhint: restore {} from a backup, or start a new store from the live files with `jitsi-custom init --force` (the damaged one is kept beside it)", .state.display(), .object.display(), .state.display())]
+    DamagedStore {
+        state: PathBuf,
+        object: PathBuf,
+        reason: String,
+    },
+    #[error("{path}: cannot write: {reason}")]
+    CannotWrite { path: String, reason: String },
     #[error("{0}: input is not usable: {1}")]
     BadInput(String, String),
     #[error("{0}\nhint: run in a terminal, or answer later with `jitsi-custom resolve`")]
@@ -67,7 +75,10 @@ impl Error {
     /// The exit code this error stands for.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Locked { .. } | Error::Aborted => 3,
+            Error::Locked { .. }
+            | Error::Aborted
+            | Error::DamagedStore { .. }
+            | Error::CannotWrite { .. } => 3,
             _ => 2,
         }
     }

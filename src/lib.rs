@@ -11,6 +11,8 @@
 //! - **parked**: a patch that could not be carried onto a new upstream version for one file and waits
 //!   for a human (`jitsi-custom resolve`).
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod depth;
 pub mod error;

@@ -1,5 +1,7 @@
 //! `jitsi-custom`: parse the command line, run it, map the result to the exit code of the contract.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

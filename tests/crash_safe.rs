@@ -503,3 +503,235 @@ fn a_package_file_larger_than_the_limit_is_not_read() {
     assert!(err.contains("larger than the limit of 1 MiB"), "{err}");
     assert!(!w.state.join("pending-upstream").exists());
 }
+
+/// Cuts the zlib stream of the loose object a ref points at short, as a power loss after an
+/// unsynced write leaves it; returns the object's file.
+fn truncate_object_of(state: &Path, refname: &str) -> std::path::PathBuf {
+    let repo = git2::Repository::open_bare(state.join("repo")).unwrap();
+    let oid = repo.refname_to_id(refname).unwrap().to_string();
+    let file = state.join("repo/objects").join(&oid[..2]).join(&oid[2..]);
+    let bytes = std::fs::read(&file).unwrap();
+    chmod(&file, 0o644);
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    file
+}
+
+/// Defect 4: a truncated object made libgit2 spin at 100 % CPU for ever (its inflate loop takes
+/// "no progress" for "retry"): `diff`, `rebase` and `rollback` never returned.
+#[test]
+fn a_truncated_object_is_reported_as_a_damaged_store_not_a_hang() {
+    let w = initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
+    w.cmd(&["record", "-m", "card"]).assert().success();
+    let object = truncate_object_of(&w.state, "refs/heads/custom");
+    for args in [&["diff"][..], &["rebase"], &["rollback"]] {
+        let out = w
+            .cmd(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{args:?} hung or failed otherwise: {}",
+            stderr(&out)
+        );
+        let line = one_error_line(&out);
+        assert!(line.contains(&w.state.display().to_string()), "{line}");
+        assert!(
+            line.contains(&object.display().to_string()) && line.contains("cut short"),
+            "{line}"
+        );
+        assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
+    }
+}
+
+/// Defect 4: the apt hook hung on it too, and apt with it; it must give one line and exit 0.
+#[test]
+fn the_hook_reports_a_truncated_object_in_one_line_and_lets_apt_go_on() {
+    let w = initialised();
+    truncate_object_of(&w.state, "refs/heads/custom");
+    let out = w
+        .cmd(&["hook", "post-invoke"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("jitsi-custom: post-invoke: ") && err.contains("cut short"),
+        "{err}"
+    );
+}
+
+/// Defect 4: whatever keeps a hook step busy, it gives up when its time budget is spent: one
+/// line, exit 0, so that apt goes on.
+#[test]
+fn a_hook_step_gives_up_when_its_time_budget_is_spent() {
+    let w = initialised();
+    truncate_object_of(&w.state, "refs/heads/custom");
+    let started = std::time::Instant::now();
+    let out = w
+        .cmd(&["hook", "post-invoke"])
+        .env("JITSI_CUSTOM_HOOK_BUDGET", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("post-invoke: gave up after 1 s"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// Defect 13: a full file system under the root was reported as "cannot read" with exit 2 (an
+/// input error) instead of a runtime failure saying that no space is left.
+#[test]
+fn a_full_file_system_is_a_runtime_failure_saying_so() {
+    let w = initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
+    w.cmd(&["record", "-m", "card"]).assert().success();
+    // Inside a mount namespace of its own: a tiny tmpfs over the card's directory, holding the
+    // card as it is and filled up; then a rollback has to write the card.
+    let script = r#"
+        set -e
+        dir="$2/usr/share/jitsi-meet/static"
+        cp "$dir/welcomePageAdditionalCard.html" "$4"
+        mount -t tmpfs -o size=16k tmpfs "$dir"
+        cp "$4" "$dir/welcomePageAdditionalCard.html"
+        dd if=/dev/zero of="$dir/filler" bs=1k count=64 2>/dev/null || true
+        exec "$1" --root "$2" --state-dir "$3" rollback
+    "#;
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "sh", "-c", script, "sh"])
+        .arg(env!("CARGO_BIN_EXE_jitsi-custom"))
+        .arg(&w.root)
+        .arg(&w.state)
+        .arg(w.dir.path().join("card.copy"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line = one_error_line(&out);
+    assert!(line.contains(CARD) && line.contains("no space left"), "{line}");
+}
+
+/// The pid of a process that has ended.
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+/// Defect 13: the temp files of a run killed while it wrote (beside live files, in the state
+/// dir) were never removed.
+#[test]
+fn temp_files_of_killed_runs_are_removed_by_the_next_writer() {
+    let w = initialised();
+    let dead = dead_pid();
+    let live_dir = w.live(CARD).parent().unwrap().to_path_buf();
+    let stale_live = live_dir.join(format!(".welcomePageAdditionalCard.html.jitsi-custom-{dead}.tmp"));
+    let running = live_dir.join(format!(
+        ".welcomePageAdditionalCard.html.jitsi-custom-{}.tmp",
+        std::process::id()
+    ));
+    let stale_state = w.state.join(format!(".jitsi-custom-{dead}-Ab12Cd.tmp"));
+    let pending = w.state.join("pending-upstream/usr/share");
+    std::fs::create_dir_all(&pending).unwrap();
+    let stale_pending = pending.join(format!(".jitsi-custom-{dead}-Xy34Zw.tmp"));
+    let someone_elses = live_dir.join(".welcomePageAdditionalCard.html.swp");
+    for file in [
+        &stale_live,
+        &running,
+        &stale_state,
+        &stale_pending,
+        &someone_elses,
+    ] {
+        std::fs::write(file, "half written").unwrap();
+    }
+    let out = w.cmd(&["-v", "record", "-m", "nothing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for gone in [&stale_live, &stale_state, &stale_pending] {
+        assert!(!gone.exists(), "{} is still there", gone.display());
+        assert!(
+            stderr(&out).contains(&gone.display().to_string()),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(running.exists(), "the temp file of a running process stays");
+    assert!(someone_elses.exists(), "other programs' files stay");
+}
+
+/// Defect 13: `track` and `untrack` rewrote the hand-editable manifest and dropped the admin's
+/// comments.
+#[test]
+fn track_and_untrack_keep_the_admins_comments() {
+    let w = initialised();
+    let manifest = w.state.join("jitsi-custom.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let commented = text.replace(
+        "[[file]]\n",
+        "# The practice's welcome card: ask Anna before changing it.\n[[file]]\n",
+    ) + "strategy = \"text\" # markers are fine here\n";
+    std::fs::write(&manifest, &commented).unwrap();
+    w.write(LOGO, b"\x89PNG");
+    w.cmd(&["track", LOGO]).assert().success();
+    let tracked = std::fs::read_to_string(&manifest).unwrap();
+    assert!(tracked.starts_with(&commented), "{tracked}");
+    assert!(tracked.contains(&format!("path = \"{LOGO}\"")), "{tracked}");
+    w.cmd(&["untrack", LOGO]).assert().success();
+    assert_eq!(std::fs::read_to_string(&manifest).unwrap(), commented);
+}
+
+/// Defect 13: tracked files had no size limit (invariant 6: a huge file gets one clear error).
+#[test]
+fn a_tracked_file_past_max_file_size_is_refused() {
+    let w = initialised();
+    let manifest = w.state.join("jitsi-custom.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("max_file_size = 1024\n{text}")).unwrap();
+    let repo_before = World::snapshot(&w.state.join("repo"));
+    w.write(CARD, "x".repeat(3000));
+    w.write(LOGO, vec![0u8; 2048]);
+    for args in [&["record", "-m", "big"][..], &["track", LOGO], &["status"]] {
+        let out = w.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let line = one_error_line(&out);
+        assert!(line.contains("larger than the limit of 1 KiB"), "{line}");
+        assert!(stderr(&out).contains("hint:") && stderr(&out).contains("max_file_size"));
+    }
+    assert_eq!(
+        World::snapshot(&w.state.join("repo")),
+        repo_before,
+        "nothing written"
+    );
+}
+
+/// Defect 13: external programs ran without a time limit: a `systemctl restart` that never
+/// returns hung `rebase` (and the apt hook) with it.
+#[test]
+fn a_hanging_systemctl_is_stopped_at_its_time_limit() {
+    let w = World::jitsi_customised();
+    w.install("1.0.2-1");
+    let systemctl = w.dir.path().join("systemctl");
+    std::fs::write(&systemctl, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    chmod(&systemctl, 0o755);
+    let started = std::time::Instant::now();
+    let out = w
+        .cmd(&["--non-interactive", "rebase"])
+        .env("JITSI_CUSTOM_SYSTEMCTL", &systemctl)
+        .env("JITSI_CUSTOM_PROGRAM_TIMEOUT", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line = one_error_line(&out);
+    assert!(
+        line.contains("did not finish within 1 s and was stopped"),
+        "{line}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

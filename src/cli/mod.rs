@@ -126,6 +126,8 @@ pub struct Ctx {
     pub color: bool,
     pub cwd: PathBuf,
     pub prompt: Box<dyn Prompt>,
+    /// The apt hook step this run is, if it is one: failures are then one line and exit 0.
+    pub hook: Option<hook::HookStep>,
 }
 
 impl Ctx {
@@ -157,6 +159,10 @@ impl Ctx {
             color: cli.color.enabled(std::io::stdout().is_terminal()),
             cwd,
             prompt: prompt::for_run(!cli.non_interactive),
+            hook: match &cli.command {
+                Command::Hook(args) => Some(hook::step_of(args)),
+                _ => None,
+            },
         })
     }
 
@@ -194,7 +200,33 @@ impl Ctx {
     }
 
     pub fn open_store(&self) -> Result<Store> {
-        Store::open(&self.state_dir)
+        let store = Store::open(&self.state_dir)?;
+        self.watch_store(&store);
+        Ok(store)
+    }
+
+    /// Ends the run with one error line (in a hook step: one line and exit 0) should libgit2
+    /// get stuck on a damaged object of the store ([`crate::store::integrity`]).
+    fn watch_store(&self, store: &Store) {
+        let state = store.dir().to_path_buf();
+        let hook = self.hook;
+        crate::store::integrity::watch(&store.dir().join("repo"), move |damage| {
+            let err = anyhow::Error::from(Error::DamagedStore {
+                state: state.clone(),
+                object: damage.object,
+                reason: damage.reason,
+            });
+            match hook {
+                Some(step) => {
+                    hook::report_failure(step, &err);
+                    std::process::exit(0);
+                }
+                None => {
+                    eprintln!("error: {err:#}");
+                    std::process::exit(crate::error::exit_code_of(&err));
+                }
+            }
+        });
     }
 
     /// Opens the store as its one writer, first finishing the live writes of a run that was
@@ -202,17 +234,34 @@ impl Ctx {
     /// ([`Store::check_manifest_covers`]).
     pub fn open_store_for_writing(&self) -> Result<Store> {
         let store = Store::open_for_writing(&self.state_dir)?;
-        store.check_manifest_covers(&store.load_manifest()?)?;
+        self.watch_store(&store);
+        let manifest = store.load_manifest()?;
+        store.check_manifest_covers(&manifest)?;
+        let paths: Vec<crate::InstallPath> = manifest.files.iter().map(|f| f.path.clone()).collect();
+        for temp in crate::system::fs::remove_stale_temp_files(&self.root, &paths) {
+            self.detail(format_args!(
+                "removed {}, left by a run that was killed",
+                temp.display()
+            ));
+        }
         self.finish_opening(store)
     }
 
     /// Opens the store as its one writer to put an earlier state back: the manifest is not
     /// checked against the store, since restoring it is how a cut manifest is repaired.
     pub fn open_store_to_restore(&self) -> Result<Store> {
-        self.finish_opening(Store::open_for_writing(&self.state_dir)?)
+        let store = Store::open_for_writing(&self.state_dir)?;
+        self.watch_store(&store);
+        self.finish_opening(store)
     }
 
     fn finish_opening(&self, store: Store) -> Result<Store> {
+        for temp in store.cleared_temp_files() {
+            self.detail(format_args!(
+                "removed {}, left by a run that was killed",
+                temp.display()
+            ));
+        }
         for lock in store.cleared_locks() {
             self.detail(format_args!(
                 "removed the stale lock {} (left by a run that was killed)",
@@ -277,6 +326,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Err(err) => return Err(err),
     };
+    if let Some(step) = ctx.hook {
+        limit_hook_time(step, !cli.non_interactive && std::io::stdin().is_terminal());
+    }
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Track(args) => track::run_track(&ctx, args),
@@ -299,4 +351,30 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::UninstallHooks(args) => hooks::run_uninstall(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
     }
+}
+
+/// How long a hook step may take, in seconds, when nobody is asked anything; one that asks a
+/// person on apt's terminal gets [`HOOK_BUDGET_ASKING`]. `JITSI_CUSTOM_HOOK_BUDGET` overrides
+/// both.
+pub const HOOK_BUDGET: u64 = 300;
+pub const HOOK_BUDGET_ASKING: u64 = 3600;
+pub const HOOK_BUDGET_ENV: &str = "JITSI_CUSTOM_HOOK_BUDGET";
+
+/// Starts the hook step's time budget: when it is spent, whatever the step is doing, it reports
+/// one line and the process exits 0, so that apt is never held up. Ending there is like a kill,
+/// which every writer recovers from.
+fn limit_hook_time(step: hook::HookStep, asking: bool) {
+    let budget = std::env::var(HOOK_BUDGET_ENV)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if asking { HOOK_BUDGET_ASKING } else { HOOK_BUDGET });
+    let spawned = std::thread::Builder::new()
+        .name("hook-budget".into())
+        .spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(budget));
+            hook::report_failure(step, &anyhow::anyhow!("gave up after {budget} s"));
+            std::process::exit(0);
+        });
+    // A step that cannot start its watchdog still runs; the hook never fails apt over it.
+    drop(spawned);
 }

@@ -368,14 +368,15 @@ fn reinstall_from_cache(ctx: &Ctx, dpkg: &Dpkg, before: &BTreeMap<String, String
             None => bail!("{name} {version} is neither in apt's cache nor installable from the repositories"),
         }
     }
-    let status = std::process::Command::new("dpkg")
-        .args(["-i", "--force-confdef", "--force-confold", "--force-downgrade"])
-        .args(&debs)
-        .env(super::hook::HOOKS_OFF, "1")
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .stdin(std::process::Stdio::null())
-        .status()
-        .context("cannot run dpkg")?;
+    let status = crate::system::process::status(
+        std::process::Command::new("dpkg")
+            .args(["-i", "--force-confdef", "--force-confold", "--force-downgrade"])
+            .args(&debs)
+            .env(super::hook::HOOKS_OFF, "1")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(std::process::Stdio::null()),
+        crate::system::process::limit(std::time::Duration::from_secs(1800)),
+    )?;
     if !status.success() {
         bail!("dpkg -i of the previous versions failed ({status})");
     }

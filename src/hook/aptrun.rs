@@ -514,7 +514,7 @@ fn write_in(state_dir: &Path, relative: &Path, content: &[u8], sync: bool) -> Re
         .create(dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
     let mut temp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+        crate::store::temp_file_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     temp.write_all(content)?;
     if sync {
         temp.as_file().sync_all()?;

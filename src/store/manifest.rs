@@ -164,6 +164,86 @@ impl Manifest {
         format!("{HEADER}{body}")
     }
 
+    /// The manifest's text for `self`, made by editing `old` (the file as it is) in place: the
+    /// admin's comments, order and layout stay; only the settings that changed, the `[[file]]`
+    /// entries of untracked files and those whose settings changed are touched, and new entries
+    /// go at the end. When `old` does not parse, or the edit would not read back as `self`, the
+    /// whole file is written afresh.
+    pub fn edited_toml(&self, old: &str) -> String {
+        let sorted = |m: &Manifest| {
+            let mut m = m.clone();
+            m.files.sort_by(|a, b| a.path.cmp(&b.path));
+            m
+        };
+        self.edit_in_place(old)
+            .filter(|text| {
+                Manifest::parse(text, Path::new(FILE_NAME)).is_ok_and(|back| sorted(&back) == sorted(self))
+            })
+            .unwrap_or_else(|| self.to_toml())
+    }
+
+    fn edit_in_place(&self, old: &str) -> Option<String> {
+        use toml_edit::{ArrayOfTables, DocumentMut, Item};
+        let mut doc: DocumentMut = old.parse().ok()?;
+        let before = Manifest::parse(old, Path::new(FILE_NAME)).ok()?;
+        // The settings: every top-level key but the files.
+        let settings = |m: &Manifest| -> Option<toml::Table> {
+            let only = Manifest {
+                files: Vec::new(),
+                ..m.clone()
+            };
+            toml::Table::try_from(&only).ok()
+        };
+        let (was, now) = (settings(&before)?, settings(self)?);
+        let fresh: DocumentMut = toml::to_string(&Manifest {
+            files: Vec::new(),
+            ..self.clone()
+        })
+        .ok()?
+        .parse()
+        .ok()?;
+        let mut keys: Vec<&String> = was.keys().chain(now.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            if was.get(key) == now.get(key) {
+                continue;
+            }
+            match fresh.get(key) {
+                Some(item) => {
+                    doc.insert(key, item.clone());
+                }
+                None => {
+                    doc.remove(key);
+                }
+            }
+        }
+        // The files: entries are matched by path.
+        let path_of = |table: &toml_edit::Table| -> Option<InstallPath> {
+            InstallPath::parse(table.get("path")?.as_str()?).ok()
+        };
+        if doc.get("file").is_none() {
+            doc.insert("file", Item::ArrayOfTables(ArrayOfTables::new()));
+        }
+        let entries = doc.get_mut("file")?.as_array_of_tables_mut()?;
+        entries.retain(|t| path_of(t).is_some_and(|p| self.is_tracked(&p)));
+        let mut present = Vec::new();
+        for table in entries.iter_mut() {
+            let path = path_of(table)?;
+            let new = self.file(&path)?;
+            if before.file(&path) != Some(new) {
+                let decor = table.decor().clone();
+                *table = entry_table(new)?;
+                *table.decor_mut() = decor;
+            }
+            present.push(path);
+        }
+        for file in self.files.iter().filter(|f| !present.contains(&f.path)) {
+            entries.push(entry_table(file)?);
+        }
+        Some(doc.to_string())
+    }
+
     pub fn file(&self, path: &InstallPath) -> Option<&TrackedFile> {
         self.files.iter().find(|f| &f.path == path)
     }
@@ -196,6 +276,22 @@ impl Manifest {
     }
 }
 
+/// A `[[file]]` entry for the manifest, nested tables written inline.
+fn entry_table(file: &TrackedFile) -> Option<toml_edit::Table> {
+    let doc: toml_edit::DocumentMut = toml::to_string(file).ok()?.parse().ok()?;
+    let mut table = toml_edit::Table::new();
+    for (key, item) in doc.as_table().iter() {
+        let item = match item.clone() {
+            toml_edit::Item::Table(nested) => {
+                toml_edit::Item::Value(toml_edit::Value::InlineTable(nested.into_inline_table()))
+            }
+            other => other,
+        };
+        table.insert(key, item);
+    }
+    Some(table)
+}
+
 /// toml's parse errors span several lines with a source excerpt; the contract is one line.
 fn one_line(message: &str) -> String {
     message
@@ -223,6 +319,30 @@ mod tests {
         m.track(f);
         let text = m.to_toml();
         assert_eq!(Manifest::parse(&text, Path::new("m")).unwrap(), m);
+    }
+
+    #[test]
+    fn edits_keep_comments_and_layout() {
+        let old = "# mine\ndomain = \"a.de\" # the domain\n\n# the card\n[[file]]\npath = \"/etc/b\"\n\n[[file]]\npath = \"/etc/c\" # goes\n";
+        let mut m = Manifest::parse(old, Path::new("m")).unwrap();
+        m.untrack(&InstallPath::parse("/etc/c").unwrap());
+        let mut added = TrackedFile::new(InstallPath::parse("/etc/a").unwrap());
+        added
+            .placeholders
+            .insert("jitsi-meet.example.com".into(), "a.de".into());
+        m.track(added);
+        m.max_file_size = Some(1024);
+        let text = m.edited_toml(old);
+        assert!(
+            text.starts_with("# mine\ndomain = \"a.de\" # the domain\nmax_file_size = 1024\n\n# the card\n[[file]]\npath = \"/etc/b\"\n"),
+            "{text}"
+        );
+        assert!(!text.contains("/etc/c"), "{text}");
+        let mut back = Manifest::parse(&text, Path::new("m")).unwrap();
+        back.files.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(back, m);
+        // A file that does not parse is written afresh.
+        assert_eq!(m.edited_toml("[[file"), m.to_toml());
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! Trees hold files at their root-relative path (`usr/share/jitsi-meet/...`), so a diff between
 //! two commits is directly a `patch -p1` for the root.
 
+pub mod integrity;
 pub mod manifest;
 pub mod oplog;
 pub mod parked;
@@ -48,6 +49,8 @@ pub struct Store {
     _lock: Option<File>,
     /// Lock files of killed runs removed when the store was opened for writing.
     cleared: Vec<PathBuf>,
+    /// Temp files of killed runs removed then.
+    cleared_temps: Vec<PathBuf>,
 }
 
 impl Store {
@@ -82,6 +85,7 @@ impl Store {
             repo,
             _lock: Some(lock),
             cleared: Vec::new(),
+            cleared_temps: Vec::new(),
         })
     }
 
@@ -100,6 +104,7 @@ impl Store {
             repo,
             _lock: None,
             cleared: Vec::new(),
+            cleared_temps: Vec::new(),
         })
     }
 
@@ -114,12 +119,18 @@ impl Store {
         let mut store = Store::open(dir)?;
         store._lock = Some(lock);
         store.cleared = cleared;
+        store.cleared_temps = clear_stale_temp_files(dir);
         Ok(store)
     }
 
     /// The lock files of killed runs that opening for writing removed.
     pub fn cleared_locks(&self) -> &[PathBuf] {
         &self.cleared
+    }
+
+    /// The temp files of killed runs that opening for writing removed.
+    pub fn cleared_temp_files(&self) -> &[PathBuf] {
+        &self.cleared_temps
     }
 
     pub fn dir(&self) -> &Path {
@@ -134,15 +145,20 @@ impl Store {
         Manifest::load(&self.manifest_path())
     }
 
+    /// Saves the manifest, editing the file in place so that the admin's comments stay.
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
-        self.write_state_file(manifest::FILE_NAME, manifest.to_toml().as_bytes())
+        let text = match std::fs::read_to_string(self.manifest_path()) {
+            Ok(old) => manifest.edited_toml(&old),
+            Err(_) => manifest.to_toml(),
+        };
+        self.write_state_file(manifest::FILE_NAME, text.as_bytes())
     }
 
     /// Writes a file in the state dir atomically (temp file, fsync, rename).
     pub fn write_state_file(&self, name: &str, content: &[u8]) -> Result<()> {
         let path = self.dir.join(name);
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)
-            .with_context(|| format!("cannot write in {}", self.dir.display()))?;
+        let mut temp =
+            temp_file_in(&self.dir).with_context(|| format!("cannot write in {}", self.dir.display()))?;
         temp.write_all(content)?;
         temp.as_file().sync_all()?;
         temp.persist(&path)
@@ -387,6 +403,50 @@ fn clear_stale_git_locks(repo: &Path) -> Result<Vec<PathBuf>> {
     }
     cleared.sort();
     Ok(cleared)
+}
+
+/// A temp file in a directory of the state dir, named `.jitsi-custom-<pid>-XXXXXX.tmp`: ours and
+/// whose, so that one a killed run left is recognised ([`clear_stale_temp_files`]).
+pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+const TEMP_PREFIX: &str = ".jitsi-custom-";
+
+/// The pid in the name of a temp file [`temp_file_in`] made.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(".tmp")?;
+    rest.split_once('-')?.0.parse().ok()
+}
+
+/// Removes the temp files that runs killed while writing left in the state dir and its
+/// directories (`pending-upstream/`; not the repository): ours whose process has ended, and at
+/// the top the unmarked `.tmpXXXXXX` names earlier versions used (nothing else writes in a
+/// private state dir). Best effort: what cannot be removed now is tried again next time.
+fn clear_stale_temp_files(dir: &Path) -> Vec<PathBuf> {
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || e.file_name() != "repo");
+    let mut removed = Vec::new();
+    for entry in walk.flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let stale = match temp_owner(&name) {
+            Some(pid) => !crate::system::fs::process_alive(pid),
+            None => entry.depth() == 1 && name.len() == 10 && name.starts_with(".tmp"),
+        };
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path().to_path_buf());
+        }
+    }
+    removed.sort();
+    removed
 }
 
 /// Commits are signed by the tool; `SOURCE_DATE_EPOCH` fixes their time so output repeats.

@@ -75,7 +75,7 @@ impl StatCache {
         let Ok(bytes) = serde_json::to_vec(self) else {
             return;
         };
-        let Ok(mut temp) = tempfile::NamedTempFile::new_in(state_dir) else {
+        let Ok(mut temp) = super::temp_file_in(state_dir) else {
             return;
         };
         if std::io::Write::write_all(&mut temp, &bytes).is_ok() {

@@ -4,13 +4,21 @@
 //! says it ([`crate::system::dpkg::Package::is_held`]).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::system::dpkg::Dpkg;
+use crate::system::process;
+
+/// How long `dpkg --set-selections` may take.
+const SELECTIONS_LIMIT: Duration = Duration::from_secs(120);
+/// How long `apt-cache policy` may take (it reads apt's lists).
+const POLICY_LIMIT: Duration = Duration::from_secs(30);
+/// How long one `apt-get` run may take (an upgrade downloads and installs).
+const APT_GET_LIMIT: Duration = Duration::from_secs(3600);
 
 /// The search path dpkg runs with; nothing else of the caller's environment passes.
 const DPKG_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -93,23 +101,12 @@ pub fn set_selections(root: &Path, packages: &[String], selection: Selection) ->
             cmd.arg("--force-not-root");
         }
     }
-    cmd.arg("--set-selections")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().context("cannot run dpkg --set-selections")?;
+    cmd.arg("--set-selections");
     let input: String = packages
         .iter()
         .map(|p| format!("{p} {}\n", selection.word()))
         .collect();
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input.as_bytes())
-            .context("cannot write to dpkg --set-selections")?;
-    }
-    let output = child
-        .wait_with_output()
-        .context("cannot run dpkg --set-selections")?;
+    let output = process::output(&mut cmd, Some(input.as_bytes()), process::limit(SELECTIONS_LIMIT))?;
     if !output.status.success() {
         bail!(
             "dpkg --root={} --set-selections failed ({}): {}",
@@ -142,7 +139,7 @@ pub fn apt_get(args: &[&str], extra_env: &[(&str, &str)]) -> Result<()> {
     for (key, value) in extra_env {
         cmd.env(key, value);
     }
-    let output = cmd.output().with_context(|| format!("cannot run {line}"))?;
+    let output = process::output(&mut cmd, None, process::limit(APT_GET_LIMIT))?;
     if !output.status.success() {
         let text =
             String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
@@ -167,11 +164,8 @@ pub fn candidates(root: &Path, names: &[String]) -> Result<BTreeMap<String, Stri
     if root != Path::new("/") {
         cmd.arg("-o").arg(format!("Dir={}", root.display()));
     }
-    let output = cmd
-        .arg("policy")
-        .args(names)
-        .output()
-        .context("cannot run apt-cache policy")?;
+    cmd.arg("policy").args(names);
+    let output = process::output(&mut cmd, None, process::limit(POLICY_LIMIT))?;
     if !output.status.success() {
         bail!("apt-cache policy failed ({})", output.status);
     }

@@ -81,8 +81,24 @@ pub enum PathProblem {
     Symlink,
     #[error("is not a regular file")]
     NotAFile,
+    #[error("is {}, larger than the limit of {}", crate::system::human_size(*.size), crate::system::human_size(*.limit))]
+    TooLarge { size: u64, limit: u64 },
     #[error("{0}")]
     Io(#[from] io::Error),
+    /// Writing failed (a full disk, a read-only file system): the machine's problem, not the
+    /// input's.
+    #[error("cannot write: {0}")]
+    Write(io::Error),
+}
+
+impl PathProblem {
+    /// Any I/O failure on the way becomes a write failure; the path's own problems stay.
+    fn in_writing(self) -> PathProblem {
+        match self {
+            PathProblem::Io(e) => PathProblem::Write(e),
+            other => other,
+        }
+    }
 }
 
 fn open_dir_nofollow(dir: &OwnedFd, name: &str) -> Result<OwnedFd, PathProblem> {
@@ -162,12 +178,27 @@ pub fn read(root: &Path, path: &InstallPath) -> Result<Option<Vec<u8>>, PathProb
         Err(rustix::io::Errno::LOOP) => return Err(PathProblem::Symlink),
         Err(e) => return Err(PathProblem::Io(e.into())),
     };
-    let mut file = std::fs::File::from(fd);
-    if !file.metadata()?.is_file() {
+    let file = std::fs::File::from(fd);
+    let md = file.metadata()?;
+    if !md.is_file() {
         return Err(PathProblem::NotAFile);
     }
-    let mut content = Vec::new();
-    file.read_to_end(&mut content)?;
+    let limit = max_file_size();
+    if md.len() > limit {
+        return Err(PathProblem::TooLarge {
+            size: md.len(),
+            limit,
+        });
+    }
+    // The file may grow while it is read: never past the limit.
+    let mut content = Vec::with_capacity(md.len() as usize);
+    file.take(limit.saturating_add(1)).read_to_end(&mut content)?;
+    if content.len() as u64 > limit {
+        return Err(PathProblem::TooLarge {
+            size: content.len() as u64,
+            limit,
+        });
+    }
     Ok(Some(content))
 }
 
@@ -179,6 +210,10 @@ pub fn write_atomic(
     content: &[u8],
     meta: FileMeta,
 ) -> Result<(), PathProblem> {
+    replace_file(root, path, content, meta).map_err(PathProblem::in_writing)
+}
+
+fn replace_file(root: &Path, path: &InstallPath, content: &[u8], meta: FileMeta) -> Result<(), PathProblem> {
     let (dir, name) = open_parent(root, path, true)?;
     match rustix::fs::statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink => {
@@ -189,7 +224,7 @@ pub fn write_atomic(
         }
         _ => {}
     }
-    let temp = format!(".{name}.jitsi-custom-{}.tmp", std::process::id());
+    let temp = temp_name(&name);
     let fd = rustix::fs::openat(
         &dir,
         temp.as_str(),
@@ -234,6 +269,70 @@ pub fn write_atomic(
     Ok(())
 }
 
+/// The name of this process's temp file for `name`, recognisable as ours and as whose:
+/// `.<name>.jitsi-custom-<pid>.tmp`.
+fn temp_name(name: &str) -> String {
+    format!(".{name}{TEMP_MARK}{}.tmp", std::process::id())
+}
+
+const TEMP_MARK: &str = ".jitsi-custom-";
+
+/// The pid in the name of one of our temp files beside a live file.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = rest.rsplit_once(TEMP_MARK)?;
+    pid.parse().ok()
+}
+
+/// Whether a process with this pid exists.
+pub fn process_alive(pid: u32) -> bool {
+    let Some(pid) = rustix::process::Pid::from_raw(pid as i32) else {
+        return false;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Removes our temp files that runs killed while writing left beside the given live files (a
+/// temp file whose process still exists is left alone). Best effort: what cannot be removed now
+/// is tried again by the next run. Returns the paths removed.
+pub fn remove_stale_temp_files(root: &Path, beside: &[InstallPath]) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<&str> = beside
+        .iter()
+        .map(|p| p.as_rel().rsplit_once('/').map_or("", |(dir, _)| dir))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut removed = Vec::new();
+    for rel in dirs {
+        // Any file of the directory will do to open it the safe way.
+        let Some(path) = beside
+            .iter()
+            .find(|p| p.as_rel().rsplit_once('/').map_or("", |(d, _)| d) == rel)
+        else {
+            continue;
+        };
+        let Ok((dir, _)) = open_parent(root, path, false) else {
+            continue;
+        };
+        let Ok(entries) = rustix::fs::Dir::read_from(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if temp_owner(&name).is_some_and(|pid| !process_alive(pid))
+                && entry.file_type() == rustix::fs::FileType::RegularFile
+                && rustix::fs::unlinkat(&dir, name.as_str(), AtFlags::empty()).is_ok()
+            {
+                removed.push(root.join(rel).join(&name));
+            }
+        }
+    }
+    removed
+}
+
 /// The target of a symlink under the root (its parents are not followed); `None` when the path
 /// does not exist or is not a symlink.
 pub fn read_link(root: &Path, path: &InstallPath) -> Result<Option<std::path::PathBuf>, PathProblem> {
@@ -255,8 +354,12 @@ pub fn read_link(root: &Path, path: &InstallPath) -> Result<Option<std::path::Pa
 /// Creates (or replaces) a symlink under the root atomically: a temporary link renamed over the
 /// path. Directories on the way are never followed when they are links.
 pub fn symlink_atomic(root: &Path, path: &InstallPath, target: &Path) -> Result<(), PathProblem> {
+    replace_link(root, path, target).map_err(PathProblem::in_writing)
+}
+
+fn replace_link(root: &Path, path: &InstallPath, target: &Path) -> Result<(), PathProblem> {
     let (dir, name) = open_parent(root, path, true)?;
-    let temp = format!(".{name}.jitsi-custom-{}.tmp", std::process::id());
+    let temp = temp_name(&name);
     let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
     rustix::fs::symlinkat(target, &dir, temp.as_str()).map_err(io::Error::from)?;
     if let Err(e) = rustix::fs::renameat(&dir, temp.as_str(), &dir, name.as_str()) {
@@ -276,7 +379,7 @@ pub fn remove(root: &Path, path: &InstallPath) -> Result<(), PathProblem> {
     };
     match rustix::fs::unlinkat(&dir, name.as_str(), AtFlags::empty()) {
         Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
-        Err(e) => Err(PathProblem::Io(e.into())),
+        Err(e) => Err(PathProblem::Write(e.into())),
     }
 }
 
@@ -335,6 +438,28 @@ mod tests {
             Err(PathProblem::Symlink)
         ));
         assert_eq!(std::fs::read(outside.path().join("shadow")).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn only_our_temp_files_of_ended_processes_are_removed() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("etc/x")).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = format!(".a.conf.jitsi-custom-{dead}.tmp");
+        let ours_now = temp_name("a.conf");
+        for name in [stale.as_str(), &ours_now, ".a.conf.swp", "a.conf"] {
+            std::fs::write(root.path().join("etc/x").join(name), "x").unwrap();
+        }
+        let removed = remove_stale_temp_files(root.path(), &[p("/etc/x/a.conf"), p("/etc/x/b.conf")]);
+        assert_eq!(removed, vec![root.path().join("etc/x").join(&stale)]);
+        let mut left: Vec<String> = std::fs::read_dir(root.path().join("etc/x"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [ours_now.as_str(), ".a.conf.swp", "a.conf"]);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The outside world: the dpkg database, `.deb` archives, apt-mark, systemctl and file writes
-//! that must be atomic and must not follow symlinks.
+//! that must be atomic and must not follow symlinks; every program runs with a time limit
+//! ([`process`]).
 
 pub mod apt;
 pub mod deb;
 pub mod dpkg;
 pub mod fs;
 pub mod notify;
+pub mod process;
 pub mod services;
 
 /// Hex MD5 of some bytes, the form dpkg records.

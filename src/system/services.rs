@@ -3,8 +3,16 @@
 //! given; the caller learns what was done and prints it.
 
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+
+use super::process;
+
+/// How long `systemctl` may take to start, stop or reload a unit: Java services take their time.
+const ACTION_LIMIT: Duration = Duration::from_secs(180);
+/// How long a question to `systemctl` or a health check may take.
+const QUERY_LIMIT: Duration = Duration::from_secs(30);
 
 /// What was done to one service.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -27,13 +35,14 @@ pub fn reload(services: &[&str]) -> Result<Vec<ServiceAction>> {
 /// Whether a service is running (`systemctl is-active --quiet`).
 pub fn is_active(service: &str) -> Result<bool> {
     check_name(service)?;
-    let status = Command::new(program())
-        .args(["is-active", "--quiet", service])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .context("cannot run systemctl")?;
+    let status = process::status(
+        Command::new(program())
+            .args(["is-active", "--quiet", service])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+        process::limit(QUERY_LIMIT),
+    )?;
     Ok(status.success())
 }
 
@@ -105,11 +114,11 @@ pub const PROGRAM_ENV: &str = "JITSI_CUSTOM_SYSTEMCTL";
 
 fn systemctl(args: &[&str]) -> Result<()> {
     let line = format!("systemctl {}", args.join(" "));
-    let output = Command::new(program())
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {line}"))?;
+    let output = process::output(
+        Command::new(program()).args(args).stdin(Stdio::null()),
+        None,
+        process::limit(ACTION_LIMIT),
+    )?;
     if !output.status.success() {
         bail!(
             "{line} failed ({}): {}",
@@ -127,21 +136,23 @@ pub fn check_url(url: &str) -> Result<()> {
             "health check {url:?} is not an http(s) URL"
         )));
     }
-    let output = Command::new("curl")
-        .args([
-            "--fail",
-            "--silent",
-            "--show-error",
-            "--max-time",
-            "15",
-            "--output",
-            "/dev/null",
-            "--",
-            url,
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run curl for the health check {url}"))?;
+    let output = process::output(
+        Command::new("curl")
+            .args([
+                "--fail",
+                "--silent",
+                "--show-error",
+                "--max-time",
+                "15",
+                "--output",
+                "/dev/null",
+                "--",
+                url,
+            ])
+            .stdin(Stdio::null()),
+        None,
+        process::limit(QUERY_LIMIT),
+    )?;
     if !output.status.success() {
         bail!(
             "the health check {url} failed: {}",

@@ -217,12 +217,13 @@ fn nginx_test_output(
     if log_to_stderr {
         command.args(["-e", "stderr"]);
     }
-    command
-        .arg("-c")
-        .arg(conf)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", binary.display()))
+    command.arg("-c").arg(conf).stdin(Stdio::null());
+    crate::system::process::output(
+        &mut command,
+        None,
+        crate::system::process::limit(std::time::Duration::from_secs(60)),
+    )
+    .map_err(|e| format!("{e:#}"))
 }
 
 /// The first `[emerg]` line of nginx's output, else the first line that is not its closing
