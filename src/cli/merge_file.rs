@@ -48,20 +48,13 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
     };
     let (base, local, upstream) = (read(&args.base)?, read(&args.local)?, read(&args.upstream)?);
     let install_path = args.path.as_deref().map(InstallPath::parse).transpose()?;
-    let mut strategy = args.strategy.unwrap_or_else(|| {
+    let strategy = args.strategy.unwrap_or_else(|| {
         let name = install_path
             .as_ref()
             .map(|p| p.as_rel().to_string())
             .unwrap_or_else(|| args.local.display().to_string());
         Strategy::for_path(&name)
     });
-    // libgit2 takes input with NUL bytes for binary and returns no merged content at all: as a
-    // git merge driver that emptied the file and reported a clean merge. Such a file can only be
-    // merged whole: one side's, or a conflict when both changed it.
-    if strategy != Strategy::Binary && [&base, &local, &upstream].iter().any(|c| c.contains(&0)) {
-        ctx.say("note: the input holds NUL bytes; merged as a binary file (whole file)");
-        strategy = Strategy::Binary;
-    }
     let labels = Labels {
         base: args.base.display().to_string(),
         local: args.local.display().to_string(),

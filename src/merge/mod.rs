@@ -303,7 +303,18 @@ impl Merged {
 
 /// Merges with the given strategy. A structure-aware strategy that cannot parse one of the
 /// inputs falls back to the line merge and says so in [`Merged::notes`].
+///
+/// Input holding NUL bytes is merged whole ([`Strategy::Binary`]) whatever the strategy: libgit2
+/// takes such input for binary and returns no merged content at all (as a git merge driver that
+/// emptied the file and reported a clean merge).
 pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
+    if strategy != Strategy::Binary && [base, local, upstream].iter().any(|c| c.contains(&0)) {
+        let mut merged = merge_binary(base, local, upstream);
+        merged
+            .notes
+            .push("the input holds NUL bytes; merged as a binary file (whole file)".into());
+        return merged;
+    }
     match strategy {
         Strategy::Text => merge_text(base, local, upstream, labels, Whitespace::Exact),
         Strategy::TextIgnoreSpace => merge_text(base, local, upstream, labels, Whitespace::Ignore),
@@ -545,6 +556,21 @@ mod tests {
         assert!(!favoured.contains(&b'\n'));
         assert!(String::from_utf8_lossy(&favoured).contains("font-size:14px"));
         assert!(String::from_utf8_lossy(&favoured).contains(".b{x:2}"));
+    }
+
+    #[test]
+    fn input_with_nul_bytes_is_merged_whole_by_every_strategy() {
+        // Regression (#10 defect 7): libgit2 returned an empty "clean" result for such input.
+        let base = b"a = 1\n\0b = 2\n";
+        let local = b"a = 9\n\0b = 2\n";
+        for strategy in [Strategy::Text, Strategy::Lua, Strategy::Json, Strategy::Minified] {
+            let merged = merge(strategy, base, local, base, &Labels::default());
+            assert!(merged.is_clean());
+            assert_eq!(merged.content, local, "{strategy:?}");
+            let both = merge(strategy, base, local, b"a = 1\n\0b = 3\n", &Labels::default());
+            assert!(!both.is_clean(), "{strategy:?}: both changed a binary file");
+            assert!(both.notes.iter().any(|n| n.contains("NUL bytes")));
+        }
     }
 
     #[test]
