@@ -44,6 +44,8 @@ pub enum Error {
     },
     #[error("{path}: cannot write: {reason}")]
     CannotWrite { path: String, reason: String },
+    #[error("the state needs repair: {0}\nhint: `jitsi-custom doctor` explains and repairs it")]
+    NeedsRepair(String),
     #[error("{0}: input is not usable: {1}")]
     BadInput(String, String),
     #[error("{0}\nhint: run in a terminal, or answer later with `jitsi-custom resolve`")]
@@ -78,6 +80,7 @@ impl Error {
             Error::Locked { .. }
             | Error::Aborted
             | Error::DamagedStore { .. }
+            | Error::NeedsRepair(_)
             | Error::CannotWrite { .. } => 3,
             _ => 2,
         }

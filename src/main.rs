@@ -8,6 +8,7 @@ use clap::Parser;
 use jitsi_custom::cli::{self, Cli, Outcome};
 
 fn main() -> ExitCode {
+    jitsi_custom::system::arm_crash_points();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

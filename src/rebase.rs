@@ -23,12 +23,7 @@ use crate::store::parked::{Fallback, Notice, NoticeKind, Parked, conflict_key};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Store, TrackedFile, UPSTREAM_REF};
 use crate::system::dpkg::Dpkg;
-use crate::system::fs::{self as livefs, FileMeta};
 use crate::system::md5_hex;
-
-/// A state file that exists while live files are being written after the branches moved: a run
-/// killed in between is finished by the next writer (see [`finish_interrupted_writes`]).
-pub const PENDING_WRITES: &str = "pending-writes.toml";
 
 /// One merge that needs a decision.
 pub struct ConflictCase<'a> {
@@ -652,64 +647,21 @@ pub fn rebase(
         return Ok(report);
     }
 
-    // Commit to the new state: branches first, with a journal of the writes still to do.
-    store.write_state_file(PENDING_WRITES, pending_text(&writes).as_bytes())?;
+    // Commit to the new state in one step: the branches, the review list and the live files
+    // together (store::transition).
     store.set_ref(UPSTREAM_REF, Some(new_upstream), "rebase")?;
     store.set_ref(CUSTOM_REF, Some(new_custom), "rebase")?;
     store.save_review(&review)?;
-    write_live(root, store, &writes)?;
+    for path in &writes {
+        let content = store.content_at(new_custom, path.as_rel())?;
+        store.stage_live(path, content, None);
+    }
     for path in &tidy {
-        livefs::remove(root, path).map_err(|e| live::path_error(path, e))?;
+        store.stage_live(path, None, None);
     }
-    std::fs::remove_file(store.dir().join(PENDING_WRITES)).ok();
     let summary = summary_line(&report);
-    store.log_operation("rebase", &summary, before, &live::snapshot(root, manifest)?)?;
+    store.log_operation(root, "rebase", &summary, before, &live::snapshot(root, manifest)?)?;
     Ok(report)
-}
-
-/// Finishes the live writes of a rebase that was killed after moving the branches: every listed
-/// file gets the content the custom branch holds for it.
-pub fn finish_interrupted_writes(root: &Path, store: &Store) -> Result<Vec<InstallPath>> {
-    let path = store.dir().join(PENDING_WRITES);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(Vec::new());
-    };
-    #[derive(serde::Deserialize)]
-    struct Pending {
-        #[serde(default)]
-        write: Vec<InstallPath>,
-    }
-    let pending: Pending =
-        toml::from_str(&text).with_context(|| format!("{}: does not parse", path.display()))?;
-    write_live(root, store, &pending.write)?;
-    std::fs::remove_file(&path).ok();
-    Ok(pending.write)
-}
-
-fn pending_text(paths: &[InstallPath]) -> String {
-    #[derive(Serialize)]
-    struct Pending<'a> {
-        write: &'a [InstallPath],
-    }
-    toml::to_string(&Pending { write: paths }).unwrap_or_default()
-}
-
-/// Writes each file's custom-branch content live, atomically, keeping mode and owner.
-fn write_live(root: &Path, store: &Store, paths: &[InstallPath]) -> Result<()> {
-    let Some(custom) = store.custom_tip()? else {
-        return Ok(());
-    };
-    for path in paths {
-        let Some(content) = store.content_at(custom, path.as_rel())? else {
-            continue;
-        };
-        let meta = livefs::stamp(root, path)
-            .map_err(|e| live::path_error(path, e))?
-            .map(|(_, meta)| meta)
-            .unwrap_or(FileMeta::default());
-        livefs::write_atomic(root, path, &content, meta).map_err(|e| live::path_error(path, e))?;
-    }
-    Ok(())
 }
 
 /// What replaying one customisation on one file came to.

@@ -106,6 +106,7 @@ pub fn record_edits(
     };
     let paths: Vec<String> = edits.iter().map(|(p, _)| p.to_string()).collect();
     store.log_operation(
+        root,
         kind,
         &format!("{name}: {}", paths.join(" ")),
         before,

@@ -10,7 +10,6 @@ use crate::live;
 use crate::store::oplog::Operation;
 use crate::store::parked::PARKED_FILE;
 use crate::store::{Manifest, Store, manifest};
-use crate::system::fs as livefs;
 
 /// Restores what `target` left and logs it as a `rollback` operation. Unrecorded live edits
 /// must have been recorded by the caller: they are overwritten here.
@@ -26,14 +25,11 @@ pub fn return_to(root: &Path, store: &Store, target: &Operation) -> Result<usize
     store.write_state_file(manifest::FILE_NAME, &snapshot.manifest)?;
     store.write_state_file(PARKED_FILE, &snapshot.parked)?;
     for file in &snapshot.files {
-        match &file.content {
-            Some(content) => livefs::write_atomic(root, &file.path, content, file.meta),
-            None => livefs::remove(root, &file.path),
-        }
-        .map_err(|e| live::path_error(&file.path, e))?;
+        store.stage_live(&file.path, file.content.clone(), Some(file.meta));
     }
     let description = format!("back to {} ({})", target.short_id(), target.kind);
     store.log_operation(
+        root,
         "rollback",
         &description,
         before,

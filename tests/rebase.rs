@@ -343,42 +343,6 @@ fn rollback_restores_every_tracked_file_byte_for_byte_in_one_command() {
     assert_eq!(w.tracked_files(), after);
 }
 
-#[test]
-fn an_interrupted_write_is_finished_by_the_next_writer() {
-    let w = upgraded_to_1_0_2();
-    w.cmd(&["--non-interactive", "rebase", "--no-restart"])
-        .assert()
-        .code(0);
-    let rebased = w.read(INTERFACE);
-    // A run killed after moving the branches and before writing the live file: the journal
-    // lists the file, the live file still holds what dpkg unpacked.
-    std::fs::write(
-        w.state.join("pending-writes.toml"),
-        format!("write = [\"{INTERFACE}\"]\n"),
-    )
-    .unwrap();
-    w.write(INTERFACE, shipped("jitsi-meet-web", "1.0.2-1", INTERFACE));
-
-    // The next writer finishes the write before it looks at anything, so dpkg's content is not
-    // mistaken for an edit.
-    let out = w.cmd(&["record", "-m", "later edits"]).output().unwrap();
-    assert!(
-        stderr(&out).contains(&format!(
-            "warning: {INTERFACE}: finished writing it after an interrupted run"
-        )),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(w.read(INTERFACE), rebased);
-    assert!(!w.state.join("pending-writes.toml").exists());
-    let (code, json) = status_json(&w);
-    assert_eq!(code, Some(0), "{json}");
-    assert_eq!(file_state(&json, INTERFACE), "customised");
-    w.cmd(&["log"])
-        .assert()
-        .stdout(predicate::str::contains("later edits").not());
-}
-
 // --- validation ----------------------------------------------------------------------------
 
 const EXTRA: &str = "/usr/share/jitsi-meet/static/extra-settings.json";

@@ -122,7 +122,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     }
     let snapshot = live::snapshot(&ctx.root, &manifest)?;
     let description = format!("{} files tracked", files.len());
-    store.log_operation("init", &description, Refs::default(), &snapshot)?;
+    store.log_operation(&ctx.root, "init", &description, Refs::default(), &snapshot)?;
 
     if ctx.json {
         ctx.print_json(&serde_json::json!({ "domain": domain, "files": report }))?;

@@ -229,33 +229,34 @@ impl Ctx {
         });
     }
 
-    /// Opens the store as its one writer, first finishing the live writes of a run that was
-    /// killed half-way. A manifest that lost files the store holds is refused
-    /// ([`Store::check_manifest_covers`]).
+    /// Opens the store as its one writer, first finishing (or dropping) an operation a killed run
+    /// left half-way ([`crate::store::transition`]). A manifest that lost files the store holds
+    /// is refused ([`Store::check_manifest_covers`]). With --dry-run the store prepares like a
+    /// writer and writes nothing at all.
     pub fn open_store_for_writing(&self) -> Result<Store> {
-        let store = Store::open_for_writing(&self.state_dir)?;
-        self.watch_store(&store);
+        let store = self.open_writer()?;
         let manifest = store.load_manifest()?;
         store.check_manifest_covers(&manifest)?;
-        let paths: Vec<crate::InstallPath> = manifest.files.iter().map(|f| f.path.clone()).collect();
-        for temp in crate::system::fs::remove_stale_temp_files(&self.root, &paths) {
-            self.detail(format_args!(
-                "removed {}, left by a run that was killed",
-                temp.display()
-            ));
-        }
-        self.finish_opening(store)
+        Ok(store)
     }
 
     /// Opens the store as its one writer to put an earlier state back: the manifest is not
     /// checked against the store, since restoring it is how a cut manifest is repaired.
     pub fn open_store_to_restore(&self) -> Result<Store> {
-        let store = Store::open_for_writing(&self.state_dir)?;
-        self.watch_store(&store);
-        self.finish_opening(store)
+        self.open_writer()
     }
 
-    fn finish_opening(&self, store: Store) -> Result<Store> {
+    fn open_writer(&self) -> Result<Store> {
+        if self.dry_run {
+            let store = Store::open_for_dry_run(&self.state_dir)?;
+            self.watch_store(&store);
+            if store.has_interrupted_operation() {
+                self.say("note: an interrupted operation waits to be finished by the next run that is not a dry run");
+            }
+            return Ok(store);
+        }
+        let store = Store::open_for_writing(&self.state_dir)?;
+        self.watch_store(&store);
         for temp in store.cleared_temp_files() {
             self.detail(format_args!(
                 "removed {}, left by a run that was killed",
@@ -268,12 +269,77 @@ impl Ctx {
                 lock.display()
             ));
         }
-        for path in crate::rebase::finish_interrupted_writes(&self.root, &store)? {
-            self.warn(format_args!(
-                "{path}: finished writing it after an interrupted run"
+        let finished = store.finish_interrupted(&self.root)?;
+        // Temp files a killed write left beside the live files it was writing: those the
+        // manifest lists, and those the interrupted operation wrote (a rollback may bring back a
+        // file the manifest no longer lists).
+        let mut beside = finished.touched.clone();
+        if let Ok(manifest) = store.load_manifest() {
+            beside.extend(manifest.files.into_iter().map(|f| f.path));
+        }
+        for temp in crate::system::fs::remove_stale_temp_files(&self.root, &beside) {
+            self.detail(format_args!(
+                "removed {}, left by a run that was killed",
+                temp.display()
             ));
         }
+        if finished.dropped {
+            self.warn("a run was interrupted before its changes took effect; they were dropped (run the command again)");
+        }
+        for path in &finished.written {
+            self.warn(format_args!(
+                "{path}: brought up to date after an interrupted run"
+            ));
+        }
+        for left in &finished.left {
+            self.keep_edit_after_crash(&store, &left.path, left.before.as_deref(), left.after.as_deref())?;
+        }
         Ok(store)
+    }
+
+    /// A live file the admin changed after a run was interrupted, before that run's content
+    /// reached it: the admin's change (from what was live to what is live) is merged onto the
+    /// content the interrupted run committed, so both take effect; the next operation records it
+    /// as the admin's edit. Where they cannot be merged, the file is left as it is.
+    fn keep_edit_after_crash(
+        &self,
+        store: &Store,
+        path: &crate::InstallPath,
+        before: Option<&[u8]>,
+        after: Option<&[u8]>,
+    ) -> Result<()> {
+        let now = crate::live::read(&self.root, path)?;
+        let strategy = store
+            .load_manifest()
+            .ok()
+            .and_then(|m| m.file(path).map(|f| f.strategy()))
+            .unwrap_or_else(|| crate::merge::Strategy::for_path(path.as_rel()));
+        let merged = match (before, now.as_deref(), after) {
+            (Some(before), Some(now), Some(after)) => {
+                let merged = crate::merge::merge(strategy, before, now, after, &Default::default());
+                (merged.is_clean()
+                    && crate::validate::validate_merged(&self.root, path, &merged.content, Some(after))
+                        .is_ok())
+                .then_some(merged.content)
+            }
+            _ => None,
+        };
+        let Some(merged) = merged else {
+            self.warn(format_args!(
+                "{path}: changed since an interrupted run; left as it is\nhint: `jitsi-custom status` shows it; `jitsi-custom record` keeps it"
+            ));
+            return Ok(());
+        };
+        let meta = crate::system::fs::stamp(&self.root, path)
+            .map_err(|e| crate::live::path_error(path, e))?
+            .map(|(_, meta)| meta)
+            .unwrap_or_default();
+        crate::system::fs::write_atomic(&self.root, path, &merged, meta)
+            .map_err(|e| crate::live::path_error(path, e))?;
+        self.warn(format_args!(
+            "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write"
+        ));
+        Ok(())
     }
 
     /// The merge tool for conflicts: `JITSI_CUSTOM_MERGETOOL`, else the manifest's.

@@ -69,8 +69,16 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
     }
     review.notices = kept;
     let acknowledged = before - review.notices.len();
-    if acknowledged > 0 && !ctx.dry_run {
+    if acknowledged > 0 {
+        // One operation of its own, so that `rollback` brings the notices back too.
         store.save_review(&review)?;
+        store.log_operation(
+            &ctx.root,
+            "review",
+            &format!("acknowledged {acknowledged} notice(s)"),
+            store.refs_now()?,
+            &crate::live::snapshot(&ctx.root, &store.load_manifest()?)?,
+        )?;
     }
     let mut out = ctx.out();
     if acknowledged > 0 {

@@ -128,6 +128,7 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
     store.restack(&patches, new_upstream, &changes)?;
     let names: Vec<String> = new_files.iter().map(|(f, _)| f.path.to_string()).collect();
     store.log_operation(
+        &ctx.root,
         "track",
         &names.join(" "),
         before,
@@ -190,10 +191,15 @@ pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
     let mut paths = Vec::new();
     for arg in &args.paths {
         let path = InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?;
+        // As `track` of a tracked file: nothing to do, said so (running it twice is harmless).
         if !manifest.is_tracked(&path) {
-            return Err(Error::NotTracked(path.to_string()).into());
+            ctx.say(format_args!("{path}: not tracked; nothing to do"));
+            continue;
         }
         paths.push(path);
+    }
+    if paths.is_empty() {
+        return Ok(Outcome::Ok);
     }
     let patches = store.patches()?;
     let mut dropped = Vec::new();
@@ -233,6 +239,7 @@ pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
     store.save_manifest(&manifest)?;
     let names: Vec<String> = paths.iter().map(ToString::to_string).collect();
     store.log_operation(
+        &ctx.root,
         "untrack",
         &names.join(" "),
         before,

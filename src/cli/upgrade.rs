@@ -153,6 +153,13 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
             });
         }
         store.save_review(&review)?;
+        store.log_operation(
+            &ctx.root,
+            "review",
+            &format!("postponed: {} decision(s)", postponed.decisions.len()),
+            store.refs_now()?,
+            &live::snapshot(&ctx.root, &store.load_manifest()?)?,
+        )?;
         print_summary(ctx, &summary)?;
         ctx.say(format_args!("{postponed}"));
         report_to_person(ctx, &store, &format!("{postponed}"), &summary);
@@ -180,6 +187,13 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
     review.notices.retain(|n| n.kind != NoticeKind::Postponed);
     if review.notices.len() != before_notices {
         store.save_review(&review)?;
+        store.log_operation(
+            &ctx.root,
+            "review",
+            "the postponed upgrade went through",
+            store.refs_now()?,
+            &live::snapshot(&ctx.root, &store.load_manifest()?)?,
+        )?;
     }
     print_summary(ctx, &summary)?;
     if !summary.parked.is_empty() {
@@ -215,6 +229,7 @@ fn state_as_found(ctx: &Ctx, store: &Store, manifest: &crate::store::Manifest) -
         return Ok(latest);
     }
     store.log_operation(
+        &ctx.root,
         "upgrade",
         "the manifest and review list as found before the maintenance window",
         store.refs_now()?,

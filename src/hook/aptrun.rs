@@ -259,7 +259,7 @@ pub fn reopen_if_unchanged(
     let Some(marked_ns) = previous.marked_ns else {
         return Ok(None);
     };
-    if previous.files.is_empty() || state_dir.join(crate::rebase::PENDING_WRITES).exists() {
+    if previous.files.is_empty() || state_dir.join(crate::store::transition::JOURNAL).exists() {
         return Ok(None);
     }
     let state = state_stamps(state_dir);

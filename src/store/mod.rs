@@ -19,9 +19,11 @@ pub mod oplog;
 pub mod parked;
 pub mod stack;
 pub mod statcache;
+pub mod transition;
 pub mod trust;
 pub mod upstream;
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -34,6 +36,8 @@ use crate::InstallPath;
 use crate::error::Error;
 pub use manifest::{Manifest, TrackedFile};
 pub use oplog::Refs;
+pub use transition::Access;
+use transition::{STATE_FILES, Staged};
 
 pub const UPSTREAM_REF: &str = "refs/heads/upstream";
 pub const CUSTOM_REF: &str = "refs/heads/custom";
@@ -51,6 +55,9 @@ pub struct Store {
     cleared: Vec<PathBuf>,
     /// Temp files of killed runs removed then.
     cleared_temps: Vec<PathBuf>,
+    access: Access,
+    /// What the operation being prepared changes, until [`Store::log_operation`] commits it.
+    staged: RefCell<Staged>,
 }
 
 impl Store {
@@ -83,6 +90,8 @@ impl Store {
         Ok(Store {
             dir: dir.to_path_buf(),
             repo,
+            access: Access::Write,
+            staged: RefCell::default(),
             _lock: Some(lock),
             cleared: Vec::new(),
             cleared_temps: Vec::new(),
@@ -99,13 +108,35 @@ impl Store {
         }
         let repo = Repository::open_bare(&repo_dir)
             .with_context(|| format!("cannot open the repository {}", repo_dir.display()))?;
-        Ok(Store {
+        let store = Store {
             dir: dir.to_path_buf(),
             repo,
             _lock: None,
             cleared: Vec::new(),
             cleared_temps: Vec::new(),
-        })
+            access: Access::Read,
+            staged: RefCell::default(),
+        };
+        store.view_committed()?;
+        Ok(store)
+    }
+
+    /// Opens the state dir for a dry run of a writing command: it prepares like a writer and
+    /// writes nothing at all, not even objects (they go to memory). An interrupted operation is
+    /// seen as committed, not finished.
+    pub fn open_for_dry_run(dir: &Path) -> Result<Store> {
+        let mut store = Store::open(dir)?;
+        store
+            .repo
+            .odb()
+            .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
+            .context("cannot keep a dry run's objects in memory")?;
+        store.access = Access::DryRun;
+        Ok(store)
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// Opens the state dir as its one writer. Lock files a killed run left in the repository
@@ -117,6 +148,9 @@ impl Store {
         let lock = lock_state_dir(dir)?;
         let cleared = clear_stale_git_locks(&dir.join("repo"))?;
         let mut store = Store::open(dir)?;
+        // A writer finishes what an interrupted run committed instead of viewing it.
+        store.staged = RefCell::default();
+        store.access = Access::Write;
         store._lock = Some(lock);
         store.cleared = cleared;
         store.cleared_temps = clear_stale_temp_files(dir);
@@ -142,20 +176,57 @@ impl Store {
     }
 
     pub fn load_manifest(&self) -> Result<Manifest> {
-        Manifest::load(&self.manifest_path())
+        match self.staged_file(manifest::FILE_NAME) {
+            Some(text) => {
+                Manifest::parse(&String::from_utf8_lossy(&text), &self.manifest_path()).map_err(Into::into)
+            }
+            None => Manifest::load(&self.manifest_path()),
+        }
     }
 
     /// Saves the manifest, editing the file in place so that the admin's comments stay.
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
-        let text = match std::fs::read_to_string(self.manifest_path()) {
-            Ok(old) => manifest.edited_toml(&old),
-            Err(_) => manifest.to_toml(),
+        let old = match self.staged_file(manifest::FILE_NAME) {
+            Some(text) => Some(String::from_utf8_lossy(&text).into_owned()),
+            None => std::fs::read_to_string(self.manifest_path()).ok(),
+        };
+        let text = match old {
+            Some(old) => manifest.edited_toml(&old),
+            None => manifest.to_toml(),
         };
         self.write_state_file(manifest::FILE_NAME, text.as_bytes())
     }
 
-    /// Writes a file in the state dir atomically (temp file, fsync, rename).
+    /// A state file as the operation being prepared sees it (staged, else on disk).
+    pub fn read_state_file(&self, name: &str) -> std::io::Result<Option<Vec<u8>>> {
+        if let Some(content) = self.staged_file(name) {
+            return Ok(Some(content));
+        }
+        match std::fs::read(self.dir.join(name)) {
+            Ok(content) => Ok(Some(content)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes a file in the state dir. The manifest and the review list belong to the state an
+    /// operation commits: a writer stages them ([`transition`]); other files are written at once.
     pub fn write_state_file(&self, name: &str, content: &[u8]) -> Result<()> {
+        if self.access != Access::Read && STATE_FILES.contains(&name) {
+            self.staged
+                .borrow_mut()
+                .files
+                .insert(name.to_string(), content.to_vec());
+            return Ok(());
+        }
+        self.write_state_file_now(name, content)
+    }
+
+    /// Writes a file in the state dir atomically (temp file, fsync, rename); nothing in a dry run.
+    fn write_state_file_now(&self, name: &str, content: &[u8]) -> Result<()> {
+        if self.access == Access::DryRun {
+            return Ok(());
+        }
         let path = self.dir.join(name);
         let mut temp =
             temp_file_in(&self.dir).with_context(|| format!("cannot write in {}", self.dir.display()))?;
@@ -170,8 +241,17 @@ impl Store {
         &self.repo
     }
 
-    /// The commit a ref points at, if the ref exists.
+    /// The commit a ref points at, if the ref exists: for the branches, as the operation being
+    /// prepared has moved them.
     pub fn ref_target(&self, name: &str) -> Result<Option<Oid>> {
+        if let Some(target) = self.staged.borrow().refs.get(name) {
+            return Ok(*target);
+        }
+        self.read_ref(name)
+    }
+
+    /// The commit a ref points at in the repository.
+    fn read_ref(&self, name: &str) -> Result<Option<Oid>> {
         match self.repo.refname_to_id(name) {
             Ok(oid) => Ok(Some(oid)),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
@@ -179,8 +259,24 @@ impl Store {
         }
     }
 
-    /// Points a ref at a commit, or deletes it for `None`.
+    /// Points a branch at a commit, or deletes it for `None`: staged by a writer until the
+    /// operation commits ([`transition`]).
     pub fn set_ref(&self, name: &str, target: Option<Oid>, why: &str) -> Result<()> {
+        let branch = [UPSTREAM_REF, CUSTOM_REF].into_iter().find(|b| *b == name);
+        match branch {
+            Some(branch) if self.access != Access::Read => {
+                self.staged.borrow_mut().refs.insert(branch, target);
+                Ok(())
+            }
+            _ => self.set_ref_now(name, target, why),
+        }
+    }
+
+    /// Moves a ref in the repository; nothing in a dry run.
+    fn set_ref_now(&self, name: &str, target: Option<Oid>, why: &str) -> Result<()> {
+        if self.access == Access::DryRun {
+            return Ok(());
+        }
         match target {
             Some(oid) => {
                 self.repo

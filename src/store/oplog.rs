@@ -81,14 +81,33 @@ impl Store {
         })
     }
 
-    /// Appends an operation. `live` is every tracked file as it is now live.
+    /// Commits the operation prepared so far and appends it to the log, in one atomic step
+    /// ([`super::transition`]): the staged branch moves, manifest, review list and live writes
+    /// take effect together, or (killed before the log moves) not at all. `live` is every tracked
+    /// file as it is live now; the staged live writes are laid over it. In a dry run nothing is
+    /// written.
     pub fn log_operation(
         &self,
+        root: &std::path::Path,
         kind: &str,
         description: &str,
         before: Refs,
         live: &[LiveFile],
     ) -> Result<Oid> {
+        let mut live = live.to_vec();
+        for (path, write) in self.staged_live() {
+            let meta = write
+                .meta
+                .or_else(|| live.iter().find(|f| f.path == path).map(|f| f.meta))
+                .unwrap_or_default();
+            live.retain(|f| f.path != path);
+            live.push(LiveFile {
+                path,
+                content: write.content,
+                meta,
+            });
+        }
+        live.sort_by(|a, b| a.path.cmp(&b.path));
         let op = Operation {
             id: None,
             kind: kind.to_string(),
@@ -98,8 +117,12 @@ impl Store {
             after: self.refs_now()?,
         };
         let op_text = toml::to_string_pretty(&op)?;
-        let manifest = std::fs::read(self.manifest_path()).unwrap_or_default();
-        let parked = std::fs::read(self.dir().join(super::parked::PARKED_FILE)).unwrap_or_default();
+        let manifest = self
+            .read_state_file(super::manifest::FILE_NAME)?
+            .unwrap_or_default();
+        let parked = self
+            .read_state_file(super::parked::PARKED_FILE)?
+            .unwrap_or_default();
         let mut meta = BTreeMap::new();
         let live_paths: Vec<String> = live.iter().map(|f| format!("live/{}", f.path.as_rel())).collect();
         let mut changes: Vec<(&str, Option<&[u8]>)> = vec![
@@ -132,8 +155,13 @@ impl Store {
             }
         }
         let message = format!("{kind}: {description}\n");
+        let base = self.ref_target(OPLOG_REF)?;
         let commit = self.commit(tree, &parents, &message)?;
-        self.set_ref(OPLOG_REF, Some(commit), kind)?;
+        match self.access() {
+            super::Access::Write => self.commit_transition(root, base, commit)?,
+            // A dry run commits nothing; a reader has nothing staged to commit.
+            _ => *self.staged.borrow_mut() = Default::default(),
+        }
         Ok(commit)
     }
 

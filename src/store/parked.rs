@@ -159,11 +159,10 @@ impl Store {
     /// The review list: parked decisions and notices.
     pub fn review(&self) -> Result<Review> {
         let path = self.dir().join(PARKED_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                toml::from_str::<Review>(&text).with_context(|| format!("{}: does not parse", path.display()))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Review::default()),
+        match self.read_state_file(PARKED_FILE) {
+            Ok(Some(text)) => toml::from_str::<Review>(&String::from_utf8_lossy(&text))
+                .with_context(|| format!("{}: does not parse", path.display())),
+            Ok(None) => Ok(Review::default()),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
     }

@@ -258,6 +258,7 @@ fn replace_file(root: &Path, path: &InstallPath, content: &[u8], meta: FileMeta)
         }
         rustix::fs::fchmod(&file, Mode::from_raw_mode(meta.mode & 0o7777))?;
         file.sync_all()?;
+        super::crash_point("fs::temp-file-written")?;
         rustix::fs::renameat(&dir, temp.as_str(), &dir, name.as_str())?;
         rustix::fs::fsync(&dir)?;
         Ok(())

@@ -10,6 +10,28 @@ pub mod notify;
 pub mod process;
 pub mod services;
 
+/// Arms the crash points named in `FAILPOINTS` (fault-injection builds only; see
+/// [`crash_point`]).
+pub fn arm_crash_points() {
+    #[cfg(feature = "failpoints")]
+    std::mem::forget(fail::FailScenario::setup());
+}
+
+/// A named point where the fault-injection tests crash the process or fail the next write
+/// (`--features failpoints`; `FAILPOINTS=name=return` exits as if killed, `name=return(io)` fails
+/// with a full disk). Compiled to nothing otherwise.
+pub fn crash_point(name: &str) -> std::io::Result<()> {
+    #[cfg(feature = "failpoints")]
+    if let Some(result) = fail::eval(name, |arg| match arg.as_deref() {
+        Some("io") => Err(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+        _ => std::process::exit(137),
+    }) {
+        return result;
+    }
+    let _ = name;
+    Ok(())
+}
+
 /// Hex MD5 of some bytes, the form dpkg records.
 pub fn md5_hex(content: &[u8]) -> String {
     use md5::Digest;
