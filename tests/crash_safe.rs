@@ -735,3 +735,66 @@ fn a_hanging_systemctl_is_stopped_at_its_time_limit() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+fn git(w: &World, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg(format!("--git-dir={}", w.state.join("repo").display()))
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn doctor_puts_branches_moved_by_hand_back_where_the_log_says() {
+    let w = World::jitsi_customised();
+    let custom = git(&w, &["rev-parse", "custom"]);
+    // Someone "cleans up" the repository by hand: the customisations vanish from the stack.
+    git(&w, &["update-ref", "refs/heads/custom", "upstream"]);
+    assert_eq!(w.cmd(&["status"]).output().unwrap().status.code(), Some(1));
+    let out = w.cmd(&["doctor"]).output().unwrap();
+    let text = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("repaired  the branches were not where the last operation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok        every stored object reads back whole"),
+        "{text}"
+    );
+    assert_eq!(
+        git(&w, &["rev-parse", "custom^{tree}"]),
+        git(&w, &[&format!("rev-parse"), &format!("{custom}^{{tree}}")])
+    );
+    w.cmd(&["status"]).assert().code(0);
+    // A second run finds nothing to repair.
+    let text = common::stdout(&w.cmd(&["doctor"]).output().unwrap());
+    assert!(!text.contains("repaired"), "{text}");
+}
+
+#[test]
+fn an_unreadable_journal_points_to_doctor_which_sets_it_aside() {
+    let w = World::jitsi_customised();
+    std::fs::write(w.state.join("journal.toml"), "target = \n garbage [[[").unwrap();
+    let out = w.cmd(&["record", "-m", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("the state needs repair"), "{err}");
+    assert!(
+        err.contains("hint: `jitsi-custom doctor` explains and repairs it"),
+        "{err}"
+    );
+    let out = w.cmd(&["doctor"]).output().unwrap();
+    let text = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("repaired  the journal of an interrupted operation was unreadable"),
+        "{text}"
+    );
+    assert!(w.state.join("journal.toml.unreadable").exists());
+    w.cmd(&["status"]).assert().code(0);
+    w.cmd(&["record", "-m", "x"]).assert().code(0);
+}

@@ -4,6 +4,7 @@
 mod conflict;
 mod demo;
 mod diff;
+mod doctor;
 mod hold;
 mod hook;
 mod hooks;
@@ -94,6 +95,7 @@ pub enum Command {
     Upgrade(upgrade::UpgradeArgs),
     Resolve(resolve::ResolveArgs),
     Rollback(rollback::RollbackArgs),
+    Doctor(doctor::DoctorArgs),
     Validate(validate::ValidateArgs),
     Watch(watch::WatchArgs),
     MergeFile(merge_file::MergeFileArgs),
@@ -207,7 +209,7 @@ impl Ctx {
 
     /// Ends the run with one error line (in a hook step: one line and exit 0) should libgit2
     /// get stuck on a damaged object of the store ([`crate::store::integrity`]).
-    fn watch_store(&self, store: &Store) {
+    pub(super) fn watch_store(&self, store: &Store) {
         let state = store.dir().to_path_buf();
         let hook = self.hook;
         crate::store::integrity::watch(&store.dir().join("repo"), move |damage| {
@@ -257,6 +259,13 @@ impl Ctx {
         }
         let store = Store::open_for_writing(&self.state_dir)?;
         self.watch_store(&store);
+        self.recover(&store)?;
+        Ok(store)
+    }
+
+    /// Reports the stale files opening for writing removed, and finishes (or drops) an
+    /// operation a killed run left half-way.
+    pub(super) fn recover(&self, store: &Store) -> Result<()> {
         for temp in store.cleared_temp_files() {
             self.detail(format_args!(
                 "removed {}, left by a run that was killed",
@@ -292,9 +301,9 @@ impl Ctx {
             ));
         }
         for left in &finished.left {
-            self.keep_edit_after_crash(&store, &left.path, left.before.as_deref(), left.after.as_deref())?;
+            self.keep_edit_after_crash(store, &left.path, left.before.as_deref(), left.after.as_deref())?;
         }
-        Ok(store)
+        Ok(())
     }
 
     /// A live file the admin changed after a run was interrupted, before that run's content
@@ -407,6 +416,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Upgrade(args) => upgrade::run(&ctx, args),
         Command::Resolve(args) => resolve::run(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Watch(args) => watch::run(&ctx, args),
         Command::MergeFile(args) => merge_file::run(&ctx, args),

@@ -27,7 +27,10 @@ impl Store {
             let parent = match self.parent_of(cursor)? {
                 Some(p) => p,
                 None => {
-                    bail!("the custom branch does not sit on the upstream branch; the state needs repair")
+                    return Err(crate::error::Error::NeedsRepair(
+                        "the custom branch does not sit on the upstream branch".into(),
+                    )
+                    .into());
                 }
             };
             let message = self.message_of(cursor)?;

@@ -341,7 +341,9 @@ impl Store {
     /// For a store that does not finish interrupted operations (a reader, a dry run): the
     /// branches and state files a committed but unfinished operation left, as staged values.
     pub(super) fn view_committed(&self) -> Result<()> {
-        let Some(journal) = self.read_journal()? else {
+        // An unreadable journal is the writers' to report (with the way to `doctor`); readers
+        // see the branches as they are.
+        let Ok(Some(journal)) = self.read_journal() else {
             return Ok(());
         };
         if self.read_ref(OPLOG_REF)?.map(|o| o.to_string()).as_deref() != Some(journal.target.as_str()) {
@@ -356,6 +358,18 @@ impl Store {
                 .insert(file.name.clone(), self.read_blob(Oid::from_str(&file.after)?)?);
         }
         Ok(())
+    }
+
+    /// Moves a journal that does not parse aside (`journal.toml.unreadable`), so that the state
+    /// can be checked without it; returns where it went.
+    pub fn set_aside_unreadable_journal(&self) -> Result<Option<std::path::PathBuf>> {
+        if self.read_journal().is_ok() {
+            return Ok(None);
+        }
+        let aside = self.dir().join(format!("{JOURNAL}.unreadable"));
+        std::fs::rename(self.dir().join(JOURNAL), &aside)
+            .with_context(|| format!("cannot move {} aside", self.dir().join(JOURNAL).display()))?;
+        Ok(Some(aside))
     }
 
     /// Whether an interrupted operation waits to be finished by the next writer.
