@@ -767,7 +767,7 @@ fn doctor_puts_branches_moved_by_hand_back_where_the_log_says() {
     );
     assert_eq!(
         git(&w, &["rev-parse", "custom^{tree}"]),
-        git(&w, &[&format!("rev-parse"), &format!("{custom}^{{tree}}")])
+        git(&w, &["rev-parse", &format!("{custom}^{{tree}}")])
     );
     w.cmd(&["status"]).assert().code(0);
     // A second run finds nothing to repair.
