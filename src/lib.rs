@@ -15,21 +15,16 @@
 
 pub mod cli;
 pub mod depth;
+pub mod engine;
 pub mod error;
 pub mod hook;
 pub mod install_path;
-pub mod intake;
-pub mod live;
 pub mod merge;
 pub mod profile;
-pub mod rebase;
-pub mod record;
 pub mod sandbox;
-pub mod status;
 pub mod store;
 pub mod system;
 pub mod ui;
-pub mod undo;
 pub mod validate;
 
 pub use error::Error;

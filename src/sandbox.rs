@@ -178,15 +178,30 @@ impl Sandbox {
     }
 }
 
-/// The bundled examples: the crate's `examples/` when it exists (a source checkout), else the
-/// copy the Debian package installs.
+/// The bundled examples, found at run time (no build machine's path is baked into the binary):
+/// `JITSI_CUSTOM_EXAMPLES`; the source checkout the binary was built in (`target/<profile>/` →
+/// `examples/`); `examples/` in the working directory (`cargo run`, `cargo test`); else the copy
+/// the Debian package installs.
 pub fn examples_dir() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    if here.join("packages").is_dir() {
-        here
-    } else {
-        PathBuf::from("/usr/share/doc/jitsi-custom/examples")
+    let has_packages = |dir: &Path| dir.join("packages").is_dir();
+    if let Some(dir) = std::env::var_os("JITSI_CUSTOM_EXAMPLES").map(PathBuf::from) {
+        return dir;
     }
+    let beside_build = std::env::current_exe().ok().and_then(|exe| {
+        exe.ancestors()
+            .skip(1)
+            .take(3)
+            .map(|dir| dir.join("examples"))
+            .find(|dir| has_packages(dir))
+    });
+    if let Some(dir) = beside_build {
+        return dir;
+    }
+    let here = PathBuf::from("examples");
+    if has_packages(&here) {
+        return std::path::absolute(&here).unwrap_or(here);
+    }
+    PathBuf::from("/usr/share/jitsi-custom/examples")
 }
 
 /// The packages bundled under `<examples>/packages/`, sorted.

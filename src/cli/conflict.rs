@@ -6,9 +6,9 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::Ctx;
+use crate::engine::rebase::{Carry, ConflictCase, ParkAll, Resolution, Resolver};
 use crate::error::Error;
 use crate::merge::{self, Strategy};
-use crate::rebase::{Carry, ConflictCase, ParkAll, Resolution, Resolver};
 use crate::ui::diff::write_unified;
 
 /// The resolver for this run: questions on the terminal, or park everything.

@@ -7,8 +7,8 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
+use crate::engine::live;
 use crate::error::Error;
-use crate::live;
 use crate::ui::diff::{line_counts, write_unified};
 
 /// Show the customisations as unified diffs.

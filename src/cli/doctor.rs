@@ -157,7 +157,7 @@ fn check_branches(ctx: &Ctx, store: &Store) -> Result<Finding> {
         "doctor",
         &format!("branches put back where {} left them", last.short_id()),
         before,
-        &crate::live::snapshot(&ctx.root, &manifest)?,
+        &crate::engine::live::snapshot(&ctx.root, &manifest)?,
     )?;
     Ok(Finding::Repaired(format!(
         "the branches were not where the last operation ({}) left them; put back",

@@ -6,8 +6,8 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
-use crate::intake::{self, Pristine};
-use crate::live;
+use crate::engine::intake::{self, Pristine};
+use crate::engine::live;
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Refs, Store, TrackedFile};
 use crate::system::dpkg::Dpkg;
@@ -104,7 +104,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         }
         manifest.track(file.clone());
     }
-    meta.packages = crate::status::installed_versions(&dpkg, &manifest);
+    meta.packages = crate::engine::status::installed_versions(&dpkg, &manifest);
     let changes: Vec<(&str, Option<&[u8]>)> = upstream
         .iter()
         .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))

@@ -30,7 +30,7 @@ pub struct MergeFileArgs {
     path: Option<String>,
 
     /// Use this strategy whatever the path.
-    #[arg(long, value_name = "STRATEGY")]
+    #[arg(long, value_name = "STRATEGY", value_parser = super::strategy_parser())]
     strategy: Option<Strategy>,
 
     /// Write the result here instead of stdout.

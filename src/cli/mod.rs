@@ -75,7 +75,7 @@ pub struct Cli {
     pub verbose: u8,
 
     /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = color_parser())]
     pub color: ColorChoice,
 
     #[command(subcommand)]
@@ -106,6 +106,21 @@ pub enum Command {
     UninstallHooks(hooks::UninstallHooksArgs),
     #[command(hide = true)]
     Hook(hook::HookArgs),
+}
+
+/// `--color`'s words, kept out of `ui/` (the core knows no clap).
+fn color_parser() -> impl clap::builder::TypedValueParser<Value = ColorChoice> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ColorChoice::NAMES)
+        .map(|name: String| ColorChoice::from_name(&name).unwrap_or_default())
+}
+
+/// `--strategy`'s words, from [`crate::merge::Strategy::ALL`].
+fn strategy_parser() -> impl clap::builder::TypedValueParser<Value = crate::merge::Strategy> {
+    use crate::merge::Strategy;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Strategy::ALL.map(Strategy::name))
+        .map(|name: String| Strategy::from_name(&name).unwrap_or(Strategy::Text))
 }
 
 /// What a command wants the process to exit with when it did not fail.
@@ -317,7 +332,7 @@ impl Ctx {
         before: Option<&[u8]>,
         after: Option<&[u8]>,
     ) -> Result<()> {
-        let now = crate::live::read(&self.root, path)?;
+        let now = crate::engine::live::read(&self.root, path)?;
         let strategy = store
             .load_manifest()
             .ok()
@@ -340,11 +355,11 @@ impl Ctx {
             return Ok(());
         };
         let meta = crate::system::fs::stamp(&self.root, path)
-            .map_err(|e| crate::live::path_error(path, e))?
+            .map_err(|e| crate::system::fs::path_error(path, e))?
             .map(|(_, meta)| meta)
             .unwrap_or_default();
         crate::system::fs::write_atomic(&self.root, path, &merged, meta)
-            .map_err(|e| crate::live::path_error(path, e))?;
+            .map_err(|e| crate::system::fs::path_error(path, e))?;
         self.warn(format_args!(
             "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write"
         ));

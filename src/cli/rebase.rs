@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
-use crate::rebase::{self, Fate, Options, Report};
+use crate::engine::rebase::{self, Fate, Options, Report};
 
 /// Carry the customisations onto the new upstream files.
 ///

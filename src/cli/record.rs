@@ -7,9 +7,9 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
+use crate::engine::record::{self, Into};
+use crate::engine::status;
 use crate::error::Error;
-use crate::record::{self, Into};
-use crate::status;
 
 /// Record live edits as a named customisation.
 ///

@@ -77,7 +77,7 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
             "review",
             &format!("acknowledged {acknowledged} notice(s)"),
             store.refs_now()?,
-            &crate::live::snapshot(&ctx.root, &store.load_manifest()?)?,
+            &crate::engine::live::snapshot(&ctx.root, &store.load_manifest()?)?,
         )?;
     }
     let mut out = ctx.out();

@@ -4,8 +4,8 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::{Ctx, Outcome};
+use crate::engine::record;
 use crate::error::Error;
-use crate::record;
 use crate::store::Manifest;
 
 /// Return to the state an earlier operation left.
@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<Outcome> {
         "edits found before rollback",
         &[],
     )?;
-    let restored = crate::undo::return_to(&ctx.root, &store, &target)?;
+    let restored = crate::engine::undo::return_to(&ctx.root, &store, &target)?;
     ctx.say(format_args!(
         "restored {restored} files as {} left them",
         target.short_id()

@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::status::{self, FileState};
+use crate::engine::status::{self, FileState};
 use crate::store::parked::NoticeKind;
 
 /// Show the state of every tracked file and of the Jitsi packages.

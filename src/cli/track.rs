@@ -7,9 +7,9 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
+use crate::engine::intake::{self, Pristine};
+use crate::engine::live;
 use crate::error::Error;
-use crate::intake::{self, Pristine};
-use crate::live;
 use crate::store::upstream::{Origin, Source};
 
 /// Keep customisations of more files.
@@ -115,7 +115,7 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
         manifest.track(file.clone());
     }
     meta.packages
-        .extend(crate::status::installed_versions(&dpkg, &manifest));
+        .extend(crate::engine::status::installed_versions(&dpkg, &manifest));
     let changes: Vec<(&str, Option<&[u8]>)> = upstream_changes
         .iter()
         .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))

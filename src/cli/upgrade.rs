@@ -8,9 +8,9 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
-use crate::live;
-use crate::rebase::{self, Options};
-use crate::record;
+use crate::engine::live;
+use crate::engine::rebase::{self, Options};
+use crate::engine::record;
 use crate::store::Store;
 use crate::store::oplog::Operation;
 use crate::store::parked::{Notice, NoticeKind};
@@ -357,12 +357,13 @@ fn roll_back(
         "==> restoring the tracked files as {} left them",
         start.short_id()
     ));
-    crate::undo::return_to(&ctx.root, store, start)?;
+    crate::engine::undo::return_to(&ctx.root, store, start)?;
     let manifest = store.load_manifest()?;
     // The failed and the reinstalled packages leave their conffiles beside the local ones.
     for copy in dpkg_copies(ctx, &manifest) {
         if !dpkg_copies_before.contains(&copy) {
-            crate::system::fs::remove(&ctx.root, &copy).map_err(|e| live::path_error(&copy, e))?;
+            crate::system::fs::remove(&ctx.root, &copy)
+                .map_err(|e| crate::system::fs::path_error(&copy, e))?;
         }
     }
     let paths: Vec<InstallPath> = manifest.files.iter().map(|f| f.path.clone()).collect();

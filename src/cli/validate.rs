@@ -8,8 +8,8 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
+use crate::engine::live;
 use crate::error::Error;
-use crate::live;
 use crate::validate::{self, Checked};
 
 /// Check live files the way `rebase` checks a result before it goes live.

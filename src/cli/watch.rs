@@ -11,9 +11,9 @@ use notify::{RecursiveMode, Watcher};
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
+use crate::engine::record::{self, Into};
+use crate::engine::status;
 use crate::error::Error;
-use crate::record::{self, Into};
-use crate::status;
 
 /// Record edits of tracked files as they happen.
 ///

@@ -48,9 +48,9 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::InstallPath;
+use crate::engine::live;
+use crate::engine::status::Survey;
 use crate::hook::protocol::{PkgsInfo, Step};
-use crate::live;
-use crate::status::Survey;
 use crate::store::Manifest;
 use crate::system::dpkg::Dpkg;
 use crate::system::fs::{self as livefs, Stamp};
@@ -215,7 +215,7 @@ pub fn mark_before(
     let mut files = BTreeMap::new();
     for path in watched_paths(manifest) {
         let stamp = livefs::stamp(root, &path)
-            .map_err(|e| live::path_error(&path, e))?
+            .map_err(|e| crate::system::fs::path_error(&path, e))?
             .map(|(s, _)| s);
         let oid = match (stamp, survey.file(&path).and_then(|f| f.live.as_ref())) {
             (None, _) => None,
@@ -269,7 +269,7 @@ pub fn reopen_if_unchanged(
     for (path, mark) in &previous.files {
         let path = &InstallPath::parse(path)?;
         let now = livefs::stamp(root, path)
-            .map_err(|e| live::path_error(path, e))?
+            .map_err(|e| crate::system::fs::path_error(path, e))?
             .map(|(s, _)| s);
         if now != mark.stamp || now.is_some_and(|s| s.is_racy(marked_ns, RACY_NS)) {
             return Ok(None);
@@ -422,7 +422,7 @@ pub fn what_moved(root: &Path, run: &AptRun) -> Result<Moved> {
     for (path, mark) in &run.files {
         let path = InstallPath::parse(path)?;
         let now = livefs::stamp(root, &path)
-            .map_err(|e| live::path_error(&path, e))?
+            .map_err(|e| crate::system::fs::path_error(&path, e))?
             .map(|(s, _)| s);
         if now != mark.stamp {
             moved.stamps.push(path);

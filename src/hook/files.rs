@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::InstallPath;
-use crate::live::path_error;
+use crate::system::fs::path_error;
 use crate::system::fs::{self as livefs, FileMeta, PathProblem};
 
 pub const APT_SNIPPET_PATH: &str = "/etc/apt/apt.conf.d/80jitsi-custom";

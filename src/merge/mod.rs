@@ -27,7 +27,7 @@ pub use text::{Whitespace, merge_text, setting_name};
 
 /// How a file is merged. Chosen from the file's kind ([`Strategy::for_path`]); the manifest can
 /// override it per file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// Line-based 3-way merge through libgit2, diff3 conflict markers.
@@ -79,6 +79,25 @@ impl Strategy {
             }
             _ => Strategy::Text,
         }
+    }
+
+    /// Every strategy, in the order `--help` lists them.
+    pub const ALL: [Strategy; 10] = [
+        Strategy::Text,
+        Strategy::TextIgnoreSpace,
+        Strategy::Properties,
+        Strategy::Lua,
+        Strategy::Nginx,
+        Strategy::Hocon,
+        Strategy::Json,
+        Strategy::JsConfig,
+        Strategy::Minified,
+        Strategy::Binary,
+    ];
+
+    /// The strategy named `name` (as the manifest and `--strategy` spell it).
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.name() == name)
     }
 
     pub fn name(self) -> &'static str {

@@ -194,11 +194,11 @@ impl Store {
             // Kept as an object: should the admin edit the file after a crash, the edit is
             // merged from it.
             let before = livefs::read(root, path)
-                .map_err(|e| crate::live::path_error(path, e))?
+                .map_err(|e| crate::system::fs::path_error(path, e))?
                 .map(|c| self.repo.blob(&c).map(|o| o.to_string()))
                 .transpose()?;
             let present = livefs::stamp(root, path)
-                .map_err(|e| crate::live::path_error(path, e))?
+                .map_err(|e| crate::system::fs::path_error(path, e))?
                 .map(|(_, meta)| meta);
             let meta = write.meta.or(present).unwrap_or_default();
             journal.live.push(JournalLive {
@@ -247,7 +247,7 @@ impl Store {
         }
         for live in &journal.live {
             let now = livefs::read(root, &live.path)
-                .map_err(|e| crate::live::path_error(&live.path, e))?
+                .map_err(|e| crate::system::fs::path_error(&live.path, e))?
                 .map(|c| hash(&c));
             if now == live.after {
                 continue;
@@ -277,7 +277,7 @@ impl Store {
                 }
                 None => livefs::remove(root, &live.path),
             }
-            .map_err(|e| crate::live::path_error(&live.path, e))?;
+            .map_err(|e| crate::system::fs::path_error(&live.path, e))?;
             finished.written.push(live.path.clone());
             crash_point("transition::live-file-written")?;
         }

@@ -4,7 +4,7 @@ pub mod diff;
 pub mod prompt;
 
 /// Whether output is coloured, decided once from `--color`, `NO_COLOR` and the terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ColorChoice {
     #[default]
     Auto,
@@ -13,6 +13,18 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
+    /// The words `--color` takes.
+    pub const NAMES: [&'static str; 3] = ["auto", "always", "never"];
+
+    pub fn from_name(name: &str) -> Option<ColorChoice> {
+        match name {
+            "auto" => Some(ColorChoice::Auto),
+            "always" => Some(ColorChoice::Always),
+            "never" => Some(ColorChoice::Never),
+            _ => None,
+        }
+    }
+
     pub fn enabled(self, is_terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,

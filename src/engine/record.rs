@@ -6,9 +6,9 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::InstallPath;
+use crate::engine::live;
+use crate::engine::status::{FileState, Survey};
 use crate::error::Error;
-use crate::live;
-use crate::status::{FileState, Survey};
 use crate::store::{Manifest, Store};
 
 /// Live content of the tracked files with edits no customisation records yet. `only` limits the
@@ -61,7 +61,7 @@ pub fn protect_edits(
     name: &str,
     except: &[InstallPath],
 ) -> Result<Vec<InstallPath>> {
-    let survey = crate::status::survey(root, store, manifest, dpkg)?;
+    let survey = crate::engine::status::survey(root, store, manifest, dpkg)?;
     let edits: Vec<(InstallPath, Vec<u8>)> = unrecorded_edits(root, &survey, &[])?
         .into_iter()
         .filter(|(p, _)| !except.contains(p))

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::InstallPath;
-use crate::live;
+use crate::engine::live;
 use crate::store::TrackedFile;
 use crate::store::upstream::{Origin, Source};
 use crate::system::deb;

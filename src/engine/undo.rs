@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::live;
+use crate::engine::live;
 use crate::store::oplog::Operation;
 use crate::store::parked::PARKED_FILE;
 use crate::store::{Manifest, Store, manifest};

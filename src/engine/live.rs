@@ -7,9 +7,8 @@ use anyhow::Result;
 use git2::Oid;
 
 use crate::InstallPath;
-use crate::error::Error;
 use crate::store::statcache::{Entry, StatCache};
-use crate::system::fs::{self as livefs, FileMeta, PathProblem};
+use crate::system::fs::{self as livefs, FileMeta, path_error};
 use crate::system::md5_hex;
 
 /// A live file's identity without its content.
@@ -24,45 +23,6 @@ pub struct Seen {
 /// The git blob id of some content.
 pub fn blob_oid(content: &[u8]) -> Oid {
     Oid::hash_object(git2::ObjectType::Blob, content).unwrap_or(Oid::ZERO_SHA1)
-}
-
-/// Turns a path problem into the one-line error the contract asks for: the path's own problems
-/// are input errors, a failed write (a full disk) is a runtime failure.
-pub fn path_error(path: &InstallPath, problem: PathProblem) -> anyhow::Error {
-    let reason = match problem {
-        PathProblem::Symlink => "is a symbolic link; jitsi-custom never follows links under the root\nhint: track the file the link points to".to_string(),
-        PathProblem::NotAFile => "is not a regular file".to_string(),
-        too_large @ PathProblem::TooLarge { .. } => format!(
-            "{too_large}\nhint: if it is meant to be this large, raise `max_file_size` (in bytes) in the manifest"
-        ),
-        PathProblem::Io(e) => format!("cannot read: {e}"),
-        PathProblem::Write(e) => {
-            return Error::CannotWrite {
-                path: path.to_string(),
-                reason: write_failure(&e),
-            }
-            .into();
-        }
-    };
-    Error::BadPath {
-        path: path.to_string(),
-        reason,
-    }
-    .into()
-}
-
-/// Why a write failed, in words, with what to do about it.
-fn write_failure(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::StorageFull => {
-            "no space left on its file system\nhint: free some space and run the command again".into()
-        }
-        std::io::ErrorKind::QuotaExceeded => {
-            "the disk quota is used up\nhint: free some space and run the command again".into()
-        }
-        std::io::ErrorKind::ReadOnlyFilesystem => "its file system is mounted read-only".into(),
-        _ => e.to_string(),
-    }
 }
 
 /// Reads a tracked live file; `None` when missing.

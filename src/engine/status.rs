@@ -9,7 +9,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::InstallPath;
-use crate::live::{self, Seen};
+use crate::engine::live::{self, Seen};
 use crate::store::parked::{Fallback, Notice, Parked};
 use crate::store::statcache::StatCache;
 use crate::store::upstream::UpstreamMeta;

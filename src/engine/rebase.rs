@@ -15,10 +15,10 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::InstallPath;
-use crate::live;
+use crate::engine::live;
+use crate::engine::record;
+use crate::engine::status;
 use crate::merge::{self, Labels, Merged, Strategy};
-use crate::record;
-use crate::status;
 use crate::store::parked::{Fallback, Notice, NoticeKind, Parked, conflict_key};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Store, TrackedFile, UPSTREAM_REF};
@@ -915,8 +915,8 @@ fn take_in(
         }
     }
     Ok(
-        match crate::intake::find_pristine(root, dpkg, file, live_content.as_deref(), false)? {
-            crate::intake::Pristine::Found { content, origin } => Some(Intake {
+        match crate::engine::intake::find_pristine(root, dpkg, file, live_content.as_deref(), false)? {
+            crate::engine::intake::Pristine::Found { content, origin } => Some(Intake {
                 content: Some(content),
                 origin,
                 tidy: None,
