@@ -19,7 +19,7 @@ use crate::engine::live;
 use crate::engine::record;
 use crate::engine::status;
 use crate::merge::{self, Labels, Merged, Strategy};
-use crate::store::parked::{Fallback, Notice, NoticeKind, Parked, conflict_key};
+use crate::store::parked::{Fallback, Notice, NoticeKind, Parked, Review, conflict_key};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Store, TrackedFile, UPSTREAM_REF};
 use crate::system::dpkg::Dpkg;
@@ -162,7 +162,10 @@ struct Intake {
     tidy: Option<InstallPath>,
 }
 
-/// Takes in new upstream content and replays the customisations onto it.
+/// Takes in new upstream content and replays the customisations onto it, in phases that read
+/// top-down: protect unrecorded edits, take in, replay and decide, carry moved settings, build the
+/// new stack, plan the live writes, commit. Restarting the services is the caller's (it renders
+/// the report first).
 pub fn rebase(
     root: &Path,
     store: &Store,
@@ -172,9 +175,41 @@ pub fn rebase(
 ) -> Result<Report> {
     let mut report = Report::default();
     let before = store.refs_now()?;
+    report.recorded_first = protect_edits(root, store, manifest, dpkg, opts)?;
+    let taken = take_in_upstream(root, store, manifest, dpkg, opts, &mut report)?;
+    let mut replayed = replay_stack(root, store, manifest, opts, &taken, &mut report)?;
+    carry_moved_settings(root, manifest, &mut replayed, &mut report);
+    report.notices = replayed.review.notices.clone();
+    let new_custom = build_stack(store, taken.new_upstream, &replayed, &mut report)?;
+    let writes = plan_writes(root, store, manifest, new_custom)?;
+    report.services = services_for(manifest, &writes);
+    report.written = writes.clone();
+    if !opts.dry_run {
+        commit(
+            root,
+            store,
+            manifest,
+            before,
+            &taken,
+            new_custom,
+            &replayed.review,
+            &writes,
+            &report,
+        )?;
+    }
+    Ok(report)
+}
 
-    // Invariant 1: an admin's edit is recorded before anything can overwrite it.
-    report.recorded_first = if opts.dry_run {
+/// Invariant 1: an admin's edit is recorded before anything can overwrite it (a dry run only
+/// says which).
+fn protect_edits(
+    root: &Path,
+    store: &Store,
+    manifest: &Manifest,
+    dpkg: &Dpkg,
+    opts: &Options,
+) -> Result<Vec<InstallPath>> {
+    Ok(if opts.dry_run {
         let survey = status::survey(root, store, manifest, dpkg)?;
         record::unrecorded_edits(root, &survey, &[])?
             .into_iter()
@@ -190,8 +225,31 @@ pub fn rebase(
             "edits found before rebase",
             &opts.changed_by_packages,
         )?
-    };
+    })
+}
 
+/// What the packages brought: the new upstream commit, with what goes with it.
+struct TakenIn {
+    custom_tip: Oid,
+    new_upstream: Oid,
+    new_meta: UpstreamMeta,
+    /// `.dpkg-dist`/`.dpkg-new` files whose content is in the store now.
+    tidy: Vec<InstallPath>,
+    /// Package scripts' edits that could not be separated from the customisations.
+    script_edits: Vec<(InstallPath, Vec<u8>)>,
+    patches: Vec<crate::store::stack::Patch>,
+}
+
+/// Phase 1, take in: new upstream content from the packages (dpkg's files, `.dpkg-dist`,
+/// archives read by the hook, templates), and the package scripts' in-place edits.
+fn take_in_upstream(
+    root: &Path,
+    store: &Store,
+    manifest: &Manifest,
+    dpkg: &Dpkg,
+    opts: &Options,
+    report: &mut Report,
+) -> Result<TakenIn> {
     let upstream_tip = store
         .upstream_tip()?
         .context("the store has no upstream yet; run `jitsi-custom init`")?;
@@ -260,11 +318,59 @@ pub fn rebase(
     } else {
         store.make_upstream_commit(Some(upstream_tip), &changes, &new_meta)?
     };
+    Ok(TakenIn {
+        custom_tip,
+        new_upstream,
+        new_meta,
+        tidy,
+        script_edits,
+        patches,
+    })
+}
 
+/// A setting upstream moved to another file, found by a merge: (customisation, file, old
+/// setting, new home).
+type Moved = (String, InstallPath, Option<String>, merge::MovedTo);
+
+/// The customisations replayed onto the new upstream content, file by file.
+struct Replayed {
+    stack: Vec<StackEntry>,
+    /// (customisation index, file) → the file's content after that customisation.
+    results: BTreeMap<(usize, InstallPath), Option<Vec<u8>>>,
+    /// Each file's content after every customisation.
+    finals: BTreeMap<InstallPath, Option<Vec<u8>>>,
+    /// Settings a person chose to carry into another file.
+    carries: Vec<Carry>,
+    moves: Vec<Moved>,
+    /// Files that settings were carried into, with their new content.
+    carried: Vec<(InstallPath, Option<Vec<u8>>)>,
+    review: Review,
+}
+
+/// Phase 2, replay and decide: every customisation merged onto the new content per file; a
+/// conflict asked, or parked with the fallback that keeps the customisation live; every result
+/// validated before it can go live.
+fn replay_stack(
+    root: &Path,
+    store: &Store,
+    manifest: &Manifest,
+    opts: &Options,
+    taken: &TakenIn,
+    report: &mut Report,
+) -> Result<Replayed> {
+    let TakenIn {
+        custom_tip,
+        new_upstream,
+        new_meta,
+        script_edits,
+        patches,
+        ..
+    } = taken;
+    let (custom_tip, new_upstream) = (*custom_tip, *new_upstream);
     // Replay the stack file by file.
     let mut review = store.review()?;
     let mut stack: Vec<StackEntry> = Vec::new();
-    for patch in &patches {
+    for patch in patches {
         stack.push(StackEntry {
             name: patch.name.clone(),
             id: Some(patch.id),
@@ -300,7 +406,7 @@ pub fn rebase(
     let mut carries: Vec<Carry> = Vec::new();
     // Settings upstream moved to another file, found by the merges: (customisation, file, old
     // setting, new home).
-    let mut moves: Vec<(String, InstallPath, Option<String>, merge::MovedTo)> = Vec::new();
+    let mut moves: Vec<Moved> = Vec::new();
     let mut parked_now: Vec<Parked> = Vec::new();
     for file in &manifest.files {
         let rel = file.path.as_rel();
@@ -339,7 +445,7 @@ pub fn rebase(
             let labels = Labels {
                 base: "before the customisation".into(),
                 local: format!("customisation: {}", entry.name),
-                upstream: versions_label(&new_meta),
+                upstream: versions_label(new_meta),
             };
             let step = replay_one(
                 store,
@@ -527,12 +633,29 @@ pub fn rebase(
         });
     }
     review.parked = still_parked;
-    report.notices = review.notices.clone();
+    Ok(Replayed {
+        stack,
+        results,
+        finals,
+        carries,
+        moves,
+        carried: Vec::new(),
+        review,
+    })
+}
 
-    // Settings upstream moved to another file: a person's choice at the prompt is written there;
-    // a value the merge kept in the old place is also written to the new one when that key is
-    // not set there yet (where it takes effect), and the review list says so.
-    let mut carried: Vec<(InstallPath, Option<Vec<u8>>)> = Vec::new();
+/// Phase 3, settings that moved: a person's choice at the prompt is written to the setting's
+/// new home; a value the merge kept in the old place is also written to the new one when that
+/// key is not set there yet (where it takes effect), and the review list says so.
+fn carry_moved_settings(root: &Path, manifest: &Manifest, replayed: &mut Replayed, report: &mut Report) {
+    let Replayed {
+        finals,
+        carries,
+        moves,
+        carried,
+        review,
+        ..
+    } = replayed;
     let targets = carries
         .iter()
         .map(|c| (c.to_file.to_string(), c.to_path.clone(), c.value.clone(), None))
@@ -595,8 +718,18 @@ pub fn rebase(
         carried.retain(|(p, _)| p != &target.path);
         carried.push((target.path.clone(), Some(updated)));
     }
-    report.notices = review.notices.clone();
+}
 
+/// Phase 4, the new stack: one commit per customisation on the new upstream, then the settings
+/// carried into other files; returns the new tip.
+fn build_stack(store: &Store, new_upstream: Oid, replayed: &Replayed, report: &mut Report) -> Result<Oid> {
+    let Replayed {
+        stack,
+        results,
+        carried,
+        review,
+        ..
+    } = replayed;
     // Build the new stack.
     let mut base = new_upstream;
     for (index, entry) in stack.iter().enumerate() {
@@ -623,9 +756,11 @@ pub fn rebase(
             base = store.commit(tree, &[base], "settings moved by upstream\n")?;
         }
     }
-    let new_custom = base;
+    Ok(base)
+}
 
-    // What goes live.
+/// Phase 5, what goes live: every tracked file whose new content differs from the live one.
+fn plan_writes(root: &Path, store: &Store, manifest: &Manifest, new_custom: Oid) -> Result<Vec<InstallPath>> {
     let mut writes: Vec<InstallPath> = Vec::new();
     for file in &manifest.files {
         let desired = store.content_at(new_custom, file.path.as_rel())?;
@@ -641,27 +776,36 @@ pub fn rebase(
             writes.push(file.path.clone());
         }
     }
-    report.services = services_for(manifest, &writes);
-    report.written = writes.clone();
-    if opts.dry_run {
-        return Ok(report);
-    }
+    Ok(writes)
+}
 
-    // Commit to the new state in one step: the branches, the review list and the live files
-    // together (store::transition).
-    store.set_ref(UPSTREAM_REF, Some(new_upstream), "rebase")?;
+/// Phase 6, commit: the branches, the review list and the live files in one step
+/// (`store::transition`).
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    root: &Path,
+    store: &Store,
+    manifest: &Manifest,
+    before: crate::store::Refs,
+    taken: &TakenIn,
+    new_custom: Oid,
+    review: &Review,
+    writes: &[InstallPath],
+    report: &Report,
+) -> Result<()> {
+    store.set_ref(UPSTREAM_REF, Some(taken.new_upstream), "rebase")?;
     store.set_ref(CUSTOM_REF, Some(new_custom), "rebase")?;
-    store.save_review(&review)?;
-    for path in &writes {
+    store.save_review(review)?;
+    for path in writes {
         let content = store.content_at(new_custom, path.as_rel())?;
         store.stage_live(path, content, None);
     }
-    for path in &tidy {
+    for path in &taken.tidy {
         store.stage_live(path, None, None);
     }
-    let summary = summary_line(&report);
+    let summary = summary_line(report);
     store.log_operation(root, "rebase", &summary, before, &live::snapshot(root, manifest)?)?;
-    Ok(report)
+    Ok(())
 }
 
 /// What replaying one customisation on one file came to.
