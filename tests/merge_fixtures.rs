@@ -39,7 +39,9 @@ fn run_case(dir: &Path) -> Result<(), String> {
     let case: Case =
         toml::from_str(&String::from_utf8_lossy(&read("case.toml")?)).map_err(|e| e.to_string())?;
     let path = case.path.trim_start_matches('/');
-    let strategy = case.strategy.unwrap_or_else(|| Strategy::for_path(path));
+    let strategy = case
+        .strategy
+        .unwrap_or_else(|| jitsi_custom::profile::strategy_for_path(path));
     let merged = merge::merge(
         strategy,
         &read("base")?,

@@ -53,7 +53,7 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
             .as_ref()
             .map(|p| p.as_rel().to_string())
             .unwrap_or_else(|| args.local.display().to_string());
-        Strategy::for_path(&name)
+        crate::profile::strategy_for_path(&name)
     });
     let labels = Labels {
         base: args.base.display().to_string(),

@@ -337,7 +337,7 @@ impl Ctx {
             .load_manifest()
             .ok()
             .and_then(|m| m.file(path).map(|f| f.strategy()))
-            .unwrap_or_else(|| crate::merge::Strategy::for_path(path.as_rel()));
+            .unwrap_or_else(|| crate::profile::strategy_for_path(path.as_rel()));
         let merged = match (before, now.as_deref(), after) {
             (Some(before), Some(now), Some(after)) => {
                 let merged = crate::merge::merge(strategy, before, now, after, &Default::default());

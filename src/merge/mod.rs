@@ -54,33 +54,6 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// The strategy a file's name suggests.
-    pub fn for_path(path: &str) -> Strategy {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-        match ext {
-            "json" => Strategy::Json,
-            "lua" => Strategy::Lua,
-            "properties" => Strategy::Properties,
-            "hocon" => Strategy::Hocon,
-            "conf" if name == "jicofo.conf" || name == "jvb.conf" => Strategy::Hocon,
-            _ if path.trim_start_matches('/').starts_with("etc/nginx/") => Strategy::Nginx,
-            "conf" => Strategy::TextIgnoreSpace,
-            "css" if name.ends_with(".min.css") || name == "all.css" => Strategy::Minified,
-            "js" if name.ends_with(".min.js") => Strategy::Minified,
-            "png" | "ico" | "jpg" | "jpeg" | "gif" | "webp" | "woff" | "woff2" | "ttf" | "wasm" => {
-                Strategy::Binary
-            }
-            "js" if crate::profile::moves::config_file_kind(name).is_some()
-                && (!name.ends_with("-config.js")
-                    || path.trim_start_matches('/').starts_with("etc/jitsi/meet/")) =>
-            {
-                Strategy::JsConfig
-            }
-            _ => Strategy::Text,
-        }
-    }
-
     /// Every strategy, in the order `--help` lists them.
     pub const ALL: [Strategy; 10] = [
         Strategy::Text,
@@ -459,67 +432,6 @@ pub fn has_conflict_markers(content: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strategy_follows_the_file_kind() {
-        assert_eq!(
-            Strategy::for_path("usr/share/jitsi-meet/lang/main-de.json"),
-            Strategy::Json
-        );
-        assert_eq!(
-            Strategy::for_path("usr/share/jitsi-meet/css/all.css"),
-            Strategy::Minified
-        );
-        assert_eq!(
-            Strategy::for_path("usr/share/jitsi-meet/libs/app.bundle.min.js"),
-            Strategy::Minified
-        );
-        assert_eq!(
-            Strategy::for_path("etc/prosody/conf.avail/x.cfg.lua"),
-            Strategy::Lua
-        );
-        assert_eq!(
-            Strategy::for_path("etc/jitsi/jicofo/sip-communicator.properties"),
-            Strategy::Properties
-        );
-        assert_eq!(
-            Strategy::for_path("/etc/jitsi/jicofo/jicofo.conf"),
-            Strategy::Hocon
-        );
-        assert_eq!(
-            Strategy::for_path("etc/jitsi/videobridge/jvb.conf"),
-            Strategy::Hocon
-        );
-        assert_eq!(
-            Strategy::for_path("etc/turnserver.conf"),
-            Strategy::TextIgnoreSpace
-        );
-        assert_eq!(
-            Strategy::for_path("usr/share/jitsi-meet/images/favicon.ico"),
-            Strategy::Binary
-        );
-        assert_eq!(Strategy::for_path("etc/nginx/sites-available/x"), Strategy::Nginx);
-        assert_eq!(
-            Strategy::for_path("usr/share/jitsi-meet/static/card.html"),
-            Strategy::Text
-        );
-        assert_eq!(
-            Strategy::for_path("etc/jitsi/meet/tele.praxis.de-config.js"),
-            Strategy::JsConfig
-        );
-        assert_eq!(
-            Strategy::for_path("/usr/share/jitsi-meet/interface_config.js"),
-            Strategy::JsConfig
-        );
-        assert_eq!(
-            Strategy::for_path("usr/share/jitsi-meet-web-config/config.js"),
-            Strategy::JsConfig
-        );
-        assert_eq!(
-            Strategy::for_path("usr/share/jitsi-meet/libs/lib-config.js"),
-            Strategy::Text
-        );
-    }
 
     #[test]
     fn marker_blocks_split_and_join_back() {

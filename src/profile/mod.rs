@@ -5,6 +5,8 @@
 
 pub mod moves;
 
+use crate::merge::Strategy;
+
 /// The guide's hold set: the packages upgraded together in a maintenance window.
 pub const JITSI_PACKAGES: &[&str] = &[
     "coturn",
@@ -150,8 +152,103 @@ pub fn detect_domain(root: &std::path::Path) -> Option<String> {
     domains.into_iter().next()
 }
 
+/// The merge strategy a tracked file's path calls for (the manifest's `strategy` overrides it):
+/// Jitsi's config files by property path, its translations by key, its minified CSS by rule, the
+/// Prosody, nginx, jicofo and videobridge configs setting by setting, images whole.
+pub fn strategy_for_path(path: &str) -> Strategy {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext {
+        "json" => Strategy::Json,
+        "lua" => Strategy::Lua,
+        "properties" => Strategy::Properties,
+        "hocon" => Strategy::Hocon,
+        "conf" if name == "jicofo.conf" || name == "jvb.conf" => Strategy::Hocon,
+        _ if path.trim_start_matches('/').starts_with("etc/nginx/") => Strategy::Nginx,
+        "conf" => Strategy::TextIgnoreSpace,
+        "css" if name.ends_with(".min.css") || name == "all.css" => Strategy::Minified,
+        "js" if name.ends_with(".min.js") => Strategy::Minified,
+        "png" | "ico" | "jpg" | "jpeg" | "gif" | "webp" | "woff" | "woff2" | "ttf" | "wasm" => {
+            Strategy::Binary
+        }
+        "js" if moves::config_file_kind(name).is_some()
+            && (!name.ends_with("-config.js")
+                || path.trim_start_matches('/').starts_with("etc/jitsi/meet/")) =>
+        {
+            Strategy::JsConfig
+        }
+        _ => Strategy::Text,
+    }
+}
+
+/// Whether a root-relative path belongs to the nginx configuration (checked with `nginx -t`).
+pub fn is_nginx_config(rel: &str) -> bool {
+    rel.trim_start_matches('/').starts_with("etc/nginx/")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strategy_follows_the_file_kind() {
+        assert_eq!(
+            strategy_for_path("usr/share/jitsi-meet/lang/main-de.json"),
+            Strategy::Json
+        );
+        assert_eq!(
+            strategy_for_path("usr/share/jitsi-meet/css/all.css"),
+            Strategy::Minified
+        );
+        assert_eq!(
+            strategy_for_path("usr/share/jitsi-meet/libs/app.bundle.min.js"),
+            Strategy::Minified
+        );
+        assert_eq!(
+            strategy_for_path("etc/prosody/conf.avail/x.cfg.lua"),
+            Strategy::Lua
+        );
+        assert_eq!(
+            strategy_for_path("etc/jitsi/jicofo/sip-communicator.properties"),
+            Strategy::Properties
+        );
+        assert_eq!(
+            strategy_for_path("/etc/jitsi/jicofo/jicofo.conf"),
+            Strategy::Hocon
+        );
+        assert_eq!(
+            strategy_for_path("etc/jitsi/videobridge/jvb.conf"),
+            Strategy::Hocon
+        );
+        assert_eq!(
+            strategy_for_path("etc/turnserver.conf"),
+            Strategy::TextIgnoreSpace
+        );
+        assert_eq!(
+            strategy_for_path("usr/share/jitsi-meet/images/favicon.ico"),
+            Strategy::Binary
+        );
+        assert_eq!(strategy_for_path("etc/nginx/sites-available/x"), Strategy::Nginx);
+        assert_eq!(
+            strategy_for_path("usr/share/jitsi-meet/static/card.html"),
+            Strategy::Text
+        );
+        assert_eq!(
+            strategy_for_path("etc/jitsi/meet/tele.praxis.de-config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            strategy_for_path("/usr/share/jitsi-meet/interface_config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            strategy_for_path("usr/share/jitsi-meet-web-config/config.js"),
+            Strategy::JsConfig
+        );
+        assert_eq!(
+            strategy_for_path("usr/share/jitsi-meet/libs/lib-config.js"),
+            Strategy::Text
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -85,7 +85,7 @@ impl TrackedFile {
     /// The merge strategy: the manifest's choice, else the one the file kind suggests.
     pub fn strategy(&self) -> Strategy {
         self.strategy
-            .unwrap_or_else(|| Strategy::for_path(self.path.as_rel()))
+            .unwrap_or_else(|| crate::profile::strategy_for_path(self.path.as_rel()))
     }
 
     /// The template's content with this file's placeholders replaced: the file as the package

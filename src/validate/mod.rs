@@ -123,9 +123,9 @@ pub fn validate_merged(
     }
 }
 
-/// Whether a root-relative path belongs to the nginx configuration.
+/// Whether a root-relative path belongs to the nginx configuration ([`crate::profile`] knows).
 fn is_nginx_path(rel: &str) -> bool {
-    rel.starts_with("etc/nginx/")
+    crate::profile::is_nginx_config(rel)
 }
 
 fn refuse_conflict_markers(content: &[u8]) -> Result<(), String> {
