@@ -79,6 +79,32 @@ impl Resolver for ParkAll {
     }
 }
 
+/// Answers conflicts from a list, in order, as a person would have; parks once the list is used
+/// up. For tests of the engine's decisions in-process, beside the pseudo-terminal ones.
+pub struct Scripted {
+    answers: std::cell::RefCell<std::collections::VecDeque<Resolution>>,
+    /// The customisation and file of every conflict asked about, in order.
+    pub asked: std::cell::RefCell<Vec<(String, InstallPath)>>,
+}
+
+impl Scripted {
+    pub fn new(answers: impl IntoIterator<Item = Resolution>) -> Scripted {
+        Scripted {
+            answers: std::cell::RefCell::new(answers.into_iter().collect()),
+            asked: std::cell::RefCell::default(),
+        }
+    }
+}
+
+impl Resolver for Scripted {
+    fn resolve(&self, case: &ConflictCase) -> Result<Resolution> {
+        self.asked
+            .borrow_mut()
+            .push((case.patch.to_string(), case.path.clone()));
+        Ok(self.answers.borrow_mut().pop_front().unwrap_or(Resolution::Park))
+    }
+}
+
 pub struct Options<'a> {
     /// Files that package scripts changed in place during an apt run: their changes are
     /// upstream's, not the admin's.

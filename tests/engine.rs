@@ -1,0 +1,135 @@
+//! The rebase engine's decisions in-process, with a scripted resolver instead of a person (the
+//! same decisions through a real terminal are in `tests/prompts.rs`): what each answer puts live,
+//! what the report and the review list say.
+
+mod common;
+
+use common::*;
+use jitsi_custom::InstallPath;
+use jitsi_custom::engine::rebase::{self, Fate, Options, Resolution, Scripted};
+use jitsi_custom::store::Store;
+use jitsi_custom::store::parked::{Fallback, NoticeKind};
+use jitsi_custom::system::dpkg::Dpkg;
+
+/// The guide's customisations carried onto 1.0.2, then jitsi-meet-web 1.0.3 installed: the card
+/// conflicts.
+fn conflict_world() -> World {
+    let w = World::jitsi_customised();
+    w.install("1.0.2-1");
+    w.cmd(&["--non-interactive", "rebase", "--no-restart"])
+        .assert()
+        .code(0);
+    w.install("1.0.3-1");
+    w
+}
+
+fn rebase_with(w: &World, answers: Vec<Resolution>) -> (rebase::Report, Vec<(String, InstallPath)>) {
+    let store = Store::open_for_writing(&w.state).unwrap();
+    let manifest = store.load_manifest().unwrap();
+    let dpkg = Dpkg::read(&w.root).unwrap();
+    let resolver = Scripted::new(answers);
+    let opts = Options {
+        changed_by_packages: Vec::new(),
+        pending_upstream: Default::default(),
+        resolver: &resolver,
+        dry_run: false,
+    };
+    let report = rebase::rebase(&w.root, &store, &manifest, &dpkg, &opts).unwrap();
+    let asked = resolver.asked.borrow().clone();
+    (report, asked)
+}
+
+fn card_fate(report: &rebase::Report) -> &Fate {
+    &report
+        .fates
+        .iter()
+        .find(|f| f.path.to_string() == CARD)
+        .expect("the card was replayed")
+        .fate
+}
+
+#[test]
+fn only_the_conflicting_file_is_asked_about() {
+    let w = conflict_world();
+    let (report, asked) = rebase_with(&w, vec![Resolution::Park]);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].0, "guide");
+    assert_eq!(asked[0].1.to_string(), CARD);
+    assert!(
+        report
+            .fates
+            .iter()
+            .filter(|f| f.path.to_string() != CARD)
+            .all(|f| !matches!(f.fate, Fate::Parked { .. }))
+    );
+}
+
+#[test]
+fn parking_keeps_the_practices_side_live_and_lists_it() {
+    let w = conflict_world();
+    let (report, _) = rebase_with(&w, vec![Resolution::Park]);
+    assert!(
+        matches!(
+            card_fate(&report),
+            Fate::Parked {
+                fallback: Fallback::Yours,
+                ..
+            }
+        ),
+        "{:?}",
+        card_fate(&report)
+    );
+    let card = w.read_string(CARD);
+    assert!(card.contains("Logopädische Praxis Sommer"), "{card}");
+    assert!(card.contains("displayed when"), "upstream's other change: {card}");
+    assert!(
+        report.notices.iter().any(|n| n.kind == NoticeKind::Parked
+            && n.customisation == "guide"
+            && n.path.to_string() == CARD)
+    );
+    assert!(report.written.iter().any(|p| p.to_string() == CARD));
+}
+
+#[test]
+fn keeping_the_whole_file_is_a_choice_the_review_list_remembers() {
+    let w = conflict_world();
+    let (report, _) = rebase_with(&w, vec![Resolution::KeepLocal]);
+    assert_eq!(card_fate(&report), &Fate::Resolved);
+    assert!(
+        !w.read_string(CARD).contains("displayed when"),
+        "the whole customised file"
+    );
+    assert!(
+        report
+            .notices
+            .iter()
+            .any(|n| n.kind == NoticeKind::UpstreamDropped && n.path.to_string() == CARD),
+        "{:?}",
+        report.notices
+    );
+}
+
+#[test]
+fn taking_upstream_drops_the_customisation_for_that_file_only() {
+    let w = conflict_world();
+    let (report, _) = rebase_with(&w, vec![Resolution::TakeUpstream]);
+    assert_eq!(card_fate(&report), &Fate::Resolved);
+    assert_eq!(w.read(CARD), shipped("jitsi-meet-web", "1.0.3-1", CARD));
+    assert!(
+        w.read_string(INTERFACE)
+            .contains("APP_NAME: 'Praxis Videosprechstunde'")
+    );
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+}
+
+#[test]
+fn a_persons_own_result_goes_live_as_given() {
+    let w = conflict_world();
+    let own = shipped("jitsi-meet-web", "1.0.3-1", CARD);
+    let own = String::from_utf8(own)
+        .unwrap()
+        .replace("<h2>Jitsi Meet</h2>", "<h2>Praxis Sommer</h2>");
+    let (report, _) = rebase_with(&w, vec![Resolution::Content(own.clone().into_bytes())]);
+    assert_eq!(card_fate(&report), &Fate::Resolved);
+    assert_eq!(w.read_string(CARD), own);
+}
