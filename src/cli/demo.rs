@@ -133,12 +133,11 @@ impl<'a> Demo<'a> {
 
     fn narrate(&self, text: &str) -> Result<()> {
         let mut out = self.ctx.out();
-        let (bold, reset) = if self.ctx.color {
-            ("\x1b[1m", "\x1b[0m")
-        } else {
-            ("", "")
-        };
-        writeln!(out, "\n{bold}# {text}{reset}")?;
+        writeln!(
+            out,
+            "\n{}",
+            crate::ui::paint(format_args!("# {text}"), crate::ui::HEADING, self.ctx.color)
+        )?;
         Ok(())
     }
 

@@ -151,17 +151,13 @@ fn brief_line(survey: &status::Survey) -> Option<String> {
 }
 
 fn paint(color: bool, state: FileState) -> String {
-    let code = match state {
-        FileState::Clean => "",
-        FileState::Customised => "\x1b[32m",
-        FileState::UpstreamChanged => "\x1b[36m",
-        _ => "\x1b[1;31m",
+    let style = match state {
+        FileState::Clean => return state.name().to_string(),
+        FileState::Customised => crate::ui::GOOD,
+        FileState::UpstreamChanged => crate::ui::INFO,
+        _ => crate::ui::BAD,
     };
-    if color && !code.is_empty() {
-        format!("{code}{}\x1b[0m", state.name())
-    } else {
-        state.name().to_string()
-    }
+    crate::ui::paint(state.name(), style, color)
 }
 
 fn hints(survey: &status::Survey) -> Vec<&'static str> {

@@ -4,11 +4,7 @@ use std::io::{self, Write};
 
 use similar::{ChangeTag, TextDiff};
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+use super::{ADDED, HEADING, HUNK, REMOVED, paint};
 
 /// Writes a unified diff between `old` and `new` labelled `a/<path>` and `b/<path>`, the form
 /// `git apply` and `patch -p1` read. Binary content gets one line saying so.
@@ -17,35 +13,35 @@ pub fn write_unified(out: &mut dyn Write, path: &str, old: &[u8], new: &[u8], co
         return writeln!(out, "Binary files a/{path} and b/{path} differ");
     };
     let diff = TextDiff::from_lines(old_text, new_text);
-    let paint = |code: &'static str| if color { code } else { "" };
-    writeln!(out, "{}--- a/{path}{}", paint(BOLD), paint(RESET))?;
-    writeln!(out, "{}+++ b/{path}{}", paint(BOLD), paint(RESET))?;
+    writeln!(out, "{}", paint(format_args!("--- a/{path}"), HEADING, color))?;
+    writeln!(out, "{}", paint(format_args!("+++ b/{path}"), HEADING, color))?;
     for group in diff.grouped_ops(3) {
         let (first, last) = (&group[0], &group[group.len() - 1]);
         let old_range = first.old_range().start..last.old_range().end;
         let new_range = first.new_range().start..last.new_range().end;
-        writeln!(
-            out,
-            "{}@@ -{} +{} @@{}",
-            paint(CYAN),
+        let hunk = format!(
+            "@@ -{} +{} @@",
             hunk_range(old_range.start, old_range.len()),
-            hunk_range(new_range.start, new_range.len()),
-            paint(RESET)
-        )?;
+            hunk_range(new_range.start, new_range.len())
+        );
+        writeln!(out, "{}", paint(hunk, HUNK, color))?;
         for op in &group {
             for change in diff.iter_changes(op) {
-                let (sign, code) = match change.tag() {
-                    ChangeTag::Delete => ('-', RED),
-                    ChangeTag::Insert => ('+', GREEN),
-                    ChangeTag::Equal => (' ', ""),
+                let line = change.value();
+                // The newline stays outside the colour, as git prints it.
+                let (body, end) = match line.strip_suffix('\n') {
+                    Some(body) => (body, "\n"),
+                    None => (line, ""),
                 };
-                let code = if change.tag() == ChangeTag::Equal {
-                    ""
-                } else {
-                    paint(code)
-                };
-                let reset = if code.is_empty() { "" } else { RESET };
-                write!(out, "{code}{sign}{}{reset}", change.value())?;
+                match change.tag() {
+                    ChangeTag::Delete => {
+                        write!(out, "{}{end}", paint(format_args!("-{body}"), REMOVED, color))?
+                    }
+                    ChangeTag::Insert => {
+                        write!(out, "{}{end}", paint(format_args!("+{body}"), ADDED, color))?
+                    }
+                    ChangeTag::Equal => write!(out, " {line}")?,
+                }
                 if change.missing_newline() {
                     writeln!(out)?;
                     writeln!(out, "\\ No newline at end of file")?;

@@ -3,6 +3,26 @@
 pub mod diff;
 pub mod prompt;
 
+use anstyle::{AnsiColor, Style};
+
+/// The styles of the tool's output, in one place.
+pub const REMOVED: Style = AnsiColor::Red.on_default();
+pub const ADDED: Style = AnsiColor::Green.on_default();
+pub const HUNK: Style = AnsiColor::Cyan.on_default();
+pub const HEADING: Style = Style::new().bold();
+pub const GOOD: Style = AnsiColor::Green.on_default();
+pub const INFO: Style = AnsiColor::Cyan.on_default();
+pub const BAD: Style = AnsiColor::Red.on_default().bold();
+
+/// `text` in `style` when colour is on, else as it is.
+pub fn paint(text: impl std::fmt::Display, style: Style, color: bool) -> String {
+    if color {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// Whether output is coloured, decided once from `--color`, `NO_COLOR` and the terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ColorChoice {
