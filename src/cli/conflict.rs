@@ -153,33 +153,42 @@ impl TerminalResolver<'_> {
     /// an nginx directive): one question per setting, by name. "the whole file" goes on to the
     /// file-level choices.
     fn ask_block_by_block(&self, case: &ConflictCase) -> Result<Option<Resolution>> {
-        let Some((between, blocks)) = merge::marker_blocks(&case.merged.content) else {
+        let Some(regions) = &case.merged.regions else {
             return Ok(None);
         };
-        let names_a_setting = |b: &merge::MarkerBlock| {
-            b.local
+        let lines = |side: &[u8]| -> Vec<String> {
+            String::from_utf8_lossy(side)
+                .split_inclusive('\n')
+                .map(str::to_string)
+                .collect()
+        };
+        let blocks: Vec<merge::Choice> = regions.choices.clone();
+        let names_a_setting = |b: &merge::Choice| {
+            lines(&b.local)
                 .iter()
-                .chain(&b.upstream)
+                .chain(&lines(&b.upstream))
                 .any(|l| merge::setting_name(l).is_some())
         };
         if blocks.is_empty() || !blocks.iter().all(names_a_setting) {
             return Ok(None);
         }
-        let mut chosen = Vec::new();
-        for block in &blocks {
+        let mut chosen: Vec<Vec<u8>> = Vec::new();
+        for choice in &blocks {
+            let block = (lines(&choice.local), lines(&choice.base), lines(&choice.upstream));
+            let (block_local, block_base, block_upstream) = (&block.0, &block.1, &block.2);
             // libgit2 joins neighbouring changed lines into one block; line by line, only the
             // lines both sides changed are a question.
-            let lines = if block.local.len() == block.base.len() && block.upstream.len() == block.base.len() {
-                block
-                    .local
-                    .iter()
-                    .zip(&block.base)
-                    .zip(&block.upstream)
-                    .map(|((l, b), u)| (vec![l.clone()], vec![b.clone()], vec![u.clone()]))
-                    .collect()
-            } else {
-                vec![(block.local.clone(), block.base.clone(), block.upstream.clone())]
-            };
+            let pieces: Vec<(Vec<String>, Vec<String>, Vec<String>)> =
+                if block_local.len() == block_base.len() && block_upstream.len() == block_base.len() {
+                    block_local
+                        .iter()
+                        .zip(block_base)
+                        .zip(block_upstream)
+                        .map(|((l, b), u)| (vec![l.clone()], vec![b.clone()], vec![u.clone()]))
+                        .collect()
+                } else {
+                    vec![(block_local.clone(), block_base.clone(), block_upstream.clone())]
+                };
             // Where indentation means nothing, a kept line of yours takes upstream's indentation.
             let reindent = case.strategy.ignores_whitespace();
             let yours = |local: Vec<String>, upstream: &[String]| -> Vec<String> {
@@ -193,8 +202,8 @@ impl TerminalResolver<'_> {
                     local
                 }
             };
-            let mut out = Vec::new();
-            for (local, base, upstream) in lines {
+            let mut out: Vec<String> = Vec::new();
+            for (local, base, upstream) in pieces {
                 let same =
                     |a: &[String], b: &[String]| a.iter().map(|l| l.trim()).eq(b.iter().map(|l| l.trim()));
                 if same(&local, &base) || same(&local, &upstream) {
@@ -209,11 +218,10 @@ impl TerminalResolver<'_> {
                     }
                 }
             }
-            chosen.push(out);
+            chosen.push(out.concat().into_bytes());
         }
-        Ok(self
-            .accept(case, merge::join_marker_blocks(&between, &chosen))
-            .map(Resolution::Content))
+        let picks: Vec<&[u8]> = chosen.iter().map(Vec::as_slice).collect();
+        Ok(self.accept(case, regions.join(&picks)).map(Resolution::Content))
     }
 
     /// "keep yours / take upstream's" for one conflicting setting: `Some(true)` keeps yours,
@@ -328,13 +336,7 @@ impl TerminalResolver<'_> {
                 .say("this file is not text; keep one side or use a merge tool");
             return Ok(None);
         };
-        // Regression: dialoguer wants the extension with its dot, and by default strips the
-        // file's final newline from what the editor saved (tests/prompts.rs pins both).
-        match dialoguer::Editor::new()
-            .extension(&format!(".{extension}"))
-            .trim_newlines(false)
-            .edit(text)
-        {
+        match self.ctx.prompt.edit(text, extension) {
             Ok(Some(edited)) => Ok(Some(edited.into_bytes())),
             Ok(None) => {
                 self.ctx.say("the editor closed without saving; nothing changed");

@@ -361,63 +361,6 @@ pub fn regions_from_markers(content: &[u8], describe: impl Fn(usize, &Choice) ->
     (!regions.choices.is_empty()).then_some(regions)
 }
 
-/// One conflict block of a diff3-style result: the lines each side has there.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MarkerBlock {
-    pub local: Vec<String>,
-    pub base: Vec<String>,
-    pub upstream: Vec<String>,
-}
-
-/// Splits a diff3-style merge result into the text between conflicts and the conflict blocks,
-/// so that a person can decide block by block. `None` when the markers are not well formed.
-pub fn marker_blocks(content: &[u8]) -> Option<(Vec<String>, Vec<MarkerBlock>)> {
-    let text = std::str::from_utf8(content).ok()?;
-    let mut between = vec![String::new()];
-    let mut blocks = Vec::new();
-    let mut lines = text.split_inclusive('\n');
-    while let Some(line) = lines.next() {
-        if !line.starts_with("<<<<<<< ") {
-            between.last_mut()?.push_str(line);
-            continue;
-        }
-        let mut block = MarkerBlock {
-            local: Vec::new(),
-            base: Vec::new(),
-            upstream: Vec::new(),
-        };
-        let mut side = 0; // 0 local, 1 base, 2 upstream
-        loop {
-            let line = lines.next()?;
-            let bare = line.trim_end_matches(['\n', '\r']);
-            if line.starts_with("||||||| ") {
-                side = 1;
-            } else if bare == "=======" {
-                side = 2;
-            } else if line.starts_with(">>>>>>> ") {
-                break;
-            } else {
-                [&mut block.local, &mut block.base, &mut block.upstream][side].push(line.to_string());
-            }
-        }
-        blocks.push(block);
-        between.push(String::new());
-    }
-    Some((between, blocks))
-}
-
-/// Joins the text between conflicts with one chosen side per block.
-pub fn join_marker_blocks(between: &[String], chosen: &[Vec<String>]) -> Vec<u8> {
-    let mut out = String::new();
-    for (i, text) in between.iter().enumerate() {
-        out.push_str(text);
-        if let Some(lines) = chosen.get(i) {
-            out.extend(lines.iter().map(String::as_str));
-        }
-    }
-    out.into_bytes()
-}
-
 /// True when the content holds a git-style conflict marker line (`<<<<<<< `, `=======`, `>>>>>>> `).
 pub fn has_conflict_markers(content: &[u8]) -> bool {
     content.split(|&b| b == b'\n').any(|line| {
@@ -432,29 +375,6 @@ pub fn has_conflict_markers(content: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn marker_blocks_split_and_join_back() {
-        let merged = b"a\n<<<<<<< local\nx = 1\n||||||| base\nx = 0\n=======\nx = 2\n>>>>>>> upstream\nb\n";
-        let (between, blocks) = marker_blocks(merged).unwrap();
-        assert_eq!(
-            blocks,
-            vec![MarkerBlock {
-                local: vec!["x = 1\n".into()],
-                base: vec!["x = 0\n".into()],
-                upstream: vec!["x = 2\n".into()]
-            }]
-        );
-        assert_eq!(
-            join_marker_blocks(&between, &[blocks[0].local.clone()]),
-            b"a\nx = 1\nb\n"
-        );
-        assert_eq!(
-            join_marker_blocks(&between, &[blocks[0].upstream.clone()]),
-            b"a\nx = 2\nb\n"
-        );
-        assert!(marker_blocks(b"<<<<<<< local\nunterminated\n").is_none());
-    }
 
     #[test]
     fn a_text_conflict_is_laid_out_region_by_region() {

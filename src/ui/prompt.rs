@@ -10,6 +10,9 @@ pub trait Prompt {
     /// Picks one of `choices`; returns its index.
     fn select(&self, question: &str, choices: &[&str], default: usize) -> Result<usize, Error>;
     fn confirm(&self, question: &str, default: bool) -> Result<bool, Error>;
+    /// Opens `$VISUAL`/`$EDITOR` on `text` (in a file ending in `.extension`); `Ok(None)` when
+    /// the editor closed without saving, `Err` with the reason when it could not run.
+    fn edit(&self, text: &str, extension: &str) -> Result<Option<String>, String>;
     fn is_interactive(&self) -> bool;
 }
 
@@ -34,6 +37,16 @@ impl Prompt for TerminalPrompt {
             .map_err(|_| Error::Aborted)
     }
 
+    fn edit(&self, text: &str, extension: &str) -> Result<Option<String>, String> {
+        // Regression: dialoguer wants the extension with its dot, and by default strips the
+        // file's final newline from what the editor saved (tests/prompts.rs pins both).
+        dialoguer::Editor::new()
+            .extension(&format!(".{extension}"))
+            .trim_newlines(false)
+            .edit(text)
+            .map_err(|e| e.to_string())
+    }
+
     fn is_interactive(&self) -> bool {
         true
     }
@@ -53,6 +66,10 @@ impl Prompt for NoPrompt {
         Err(Error::NotInteractive(format!(
             "cannot ask without a terminal: {question}"
         )))
+    }
+
+    fn edit(&self, _: &str, _: &str) -> Result<Option<String>, String> {
+        Err("there is no terminal to edit on".into())
     }
 
     fn is_interactive(&self) -> bool {
