@@ -237,10 +237,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn repo(&self) -> &Repository {
-        &self.repo
-    }
-
     /// The commit a ref points at, if the ref exists: for the branches, as the operation being
     /// prepared has moved them.
     pub fn ref_target(&self, name: &str) -> Result<Option<Oid>> {
