@@ -17,7 +17,6 @@ pub mod cli;
 pub mod depth;
 pub mod engine;
 pub mod error;
-pub mod hook;
 pub mod install_path;
 pub mod merge;
 pub mod profile;

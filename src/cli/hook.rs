@@ -10,10 +10,10 @@ use clap::{Args, Subcommand};
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
+use crate::engine::hook::aptrun::{self, AptRun};
+use crate::engine::hook::protocol;
 use crate::engine::record::{self, Into};
 use crate::engine::status;
-use crate::hook::aptrun::{self, AptRun};
-use crate::hook::protocol;
 use crate::store::Manifest;
 
 /// The steps of the apt hook.

@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::hook::files::{self, Action, FileChange};
+use crate::engine::hook::files::{self, Action, FileChange};
 use crate::system::services;
 
 /// Put the apt hook and the maintenance window in place.

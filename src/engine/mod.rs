@@ -9,8 +9,11 @@
 //! - [`rebase`]: take in new upstream content, replay the customisations per setting, decide or
 //!   park without weakening, validate, commit in one step;
 //! - [`undo`]: return to an earlier operation's state;
-//! - [`live`]: the live tracked files as seen on disk.
+//! - [`live`]: the live tracked files as seen on disk;
+//! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
+//!   protocol, and the files `install-hooks` puts in place.
 
+pub mod hook;
 pub mod intake;
 pub mod live;
 pub mod rebase;

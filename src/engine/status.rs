@@ -98,7 +98,7 @@ pub struct Survey {
     /// What was decided without a person and waits for review (`resolve` walks it).
     pub notices: Vec<Notice>,
     /// Whether the apt hook and the maintenance timer are in place.
-    pub hook: crate::hook::files::HookStatus,
+    pub hook: crate::engine::hook::files::HookStatus,
 }
 
 impl Survey {
@@ -157,7 +157,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         packages,
         parked,
         notices: review.notices,
-        hook: crate::hook::files::hook_status(root),
+        hook: crate::engine::hook::files::hook_status(root),
     })
 }
 

@@ -48,9 +48,9 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::InstallPath;
+use crate::engine::hook::protocol::{PkgsInfo, Step};
 use crate::engine::live;
 use crate::engine::status::Survey;
-use crate::hook::protocol::{PkgsInfo, Step};
 use crate::store::Manifest;
 use crate::system::dpkg::Dpkg;
 use crate::system::fs::{self as livefs, Stamp};
@@ -319,7 +319,7 @@ fn installed_versions(dpkg: &Dpkg, names: &[String]) -> BTreeMap<String, Option<
 pub fn packages_with_tracked_files<'a>(
     manifest: &Manifest,
     info: &'a PkgsInfo,
-) -> Vec<&'a crate::hook::protocol::PackageLine> {
+) -> Vec<&'a crate::engine::hook::protocol::PackageLine> {
     info.packages
         .iter()
         .filter(|p| matches!(p.step, Step::Unpack(_)))
