@@ -115,13 +115,59 @@ pub(crate) fn conflicted(content: Vec<u8>) -> Merged {
 
 /// One call of libgit2's `merge_file` with `ours` = local and `theirs` = upstream.
 fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, ws: Whitespace) -> Merged {
+    match libgit2_merge_file(base, local, upstream, labels, ws) {
+        Ok((true, content)) => Merged::clean(content),
+        Ok((false, content)) => {
+            let content = resolve_subsumed_blocks(&content, ws);
+            if conflict_blocks(&content).is_empty() {
+                return Merged::clean(content);
+            }
+            conflicted(content)
+        }
+        // libgit2 refuses some inputs (binary-looking content); a person decides then.
+        Err(message) => Merged {
+            content: local.to_vec(),
+            conflicts: vec![Conflict {
+                what: format!("the line merge could not run: {message}"),
+                hint: Some("keep the customised file or take upstream's".into()),
+            }],
+            ..Merged::default()
+        },
+    }
+}
+
+/// A first line put in front of all three inputs when one of them is empty, and taken off the
+/// result. libgit2 writes an empty input's conflict marker without its label (a bare `<<<<<<<`,
+/// which no marker reader here takes for one, so a conflict passed as a clean merge), and hands
+/// back a clean empty result without any buffer, which git2 0.21 reads through a null pointer
+/// (undefined behaviour, an abort in a debug build; rust-lang/git2-rs#1281). A line that all
+/// three inputs start with lies outside every change, so the merge is otherwise the same.
+const EMPTY_INPUT_GUARD: &[u8] = b"\x01jitsi-custom: one of the inputs is empty\x01\n";
+
+/// libgit2's `merge_file`: whether it merged cleanly, and the result.
+fn libgit2_merge_file(
+    base: &[u8],
+    local: &[u8],
+    upstream: &[u8],
+    labels: &Labels,
+    ws: Whitespace,
+) -> Result<(bool, Vec<u8>), String> {
+    let guard = [base, local, upstream].iter().any(|c| c.is_empty());
+    let guarded = |content: &[u8]| -> Vec<u8> {
+        if guard {
+            [EMPTY_INPUT_GUARD, content].concat()
+        } else {
+            content.to_vec()
+        }
+    };
+    let (base, local, upstream) = (guarded(base), guarded(local), guarded(upstream));
     init_libgit2();
     let mut ancestor = git2::MergeFileInput::new();
-    ancestor.content(base);
+    ancestor.content(&base);
     let mut ours = git2::MergeFileInput::new();
-    ours.content(local);
+    ours.content(&local);
     let mut theirs = git2::MergeFileInput::new();
-    theirs.content(upstream);
+    theirs.content(&upstream);
     let mut opts = git2::MergeFileOptions::new();
     opts.ancestor_label(labels.base.as_str())
         .our_label(labels.local.as_str())
@@ -130,28 +176,17 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
     if ws == Whitespace::Ignore {
         opts.ignore_whitespace_change(true);
     }
-    match git2::merge_file(&ancestor, &ours, &theirs, Some(&mut opts)) {
-        Ok(result) => {
-            let content = result.content().to_vec();
-            if result.is_automergeable() {
-                return Merged::clean(content);
-            }
-            let content = resolve_subsumed_blocks(&content, ws);
-            if conflict_blocks(&content).is_empty() {
-                return Merged::clean(content);
-            }
-            conflicted(content)
-        }
-        // libgit2 refuses some inputs (binary-looking content); a person decides then.
-        Err(err) => Merged {
-            content: local.to_vec(),
-            conflicts: vec![Conflict {
-                what: format!("the line merge could not run: {}", err.message()),
-                hint: Some("keep the customised file or take upstream's".into()),
-            }],
-            ..Merged::default()
-        },
-    }
+    let result =
+        git2::merge_file(&ancestor, &ours, &theirs, Some(&mut opts)).map_err(|e| e.message().to_string())?;
+    let content = result.content();
+    let content = if guard {
+        content
+            .strip_prefix(EMPTY_INPUT_GUARD)
+            .ok_or("libgit2 did not keep the first line all inputs share")?
+    } else {
+        content
+    };
+    Ok((result.is_automergeable(), content.to_vec()))
 }
 
 fn split_lead(line: &[u8]) -> (&[u8], &[u8]) {
@@ -548,5 +583,49 @@ mod tests {
         assert_eq!(m.conflicts.len(), 1);
         let text = String::from_utf8_lossy(&m.content);
         assert!(text.starts_with("A\nB\nc\nd\ne\n<<<<<<< local\nF\n"), "{text}");
+    }
+
+    /// Regression (fuzz target `merge_properties`, input `35 bb 0a ff 35 bb`): a clean merge that
+    /// takes an emptied side whole comes back from libgit2 without a buffer, and git2 0.21 made a
+    /// slice of the null pointer (undefined behaviour; a debug build aborts).
+    #[test]
+    fn an_emptied_side_against_a_whitespace_change_merges_to_nothing() {
+        let (base, local, upstream) = (&b"a = 1\n"[..], &b"a = 1"[..], &b""[..]);
+        for (local, upstream) in [(local, upstream), (upstream, local)] {
+            let m = merge_text(base, local, upstream, &labels(), Whitespace::Ignore);
+            assert!(m.is_clean());
+            assert_eq!(m.content, b"");
+        }
+        let m = crate::merge::merge(
+            crate::merge::Strategy::Properties,
+            b"5\xbb\n",
+            b"5\xbb",
+            b"",
+            &labels(),
+        );
+        assert!(m.is_clean());
+        assert_eq!(m.content, b"");
+    }
+
+    /// Regression (found beside the `merge_properties` crasher): libgit2 writes the marker of an
+    /// empty input without its label (`<<<<<<<`, `|||||||`), which the marker readers do not take
+    /// for one, so an emptied file against a changed one passed as a clean merge with markers.
+    #[test]
+    fn an_empty_input_conflicts_with_labelled_markers() {
+        for ws in [Whitespace::Exact, Whitespace::Ignore] {
+            let m = merge_text(b"a = 1\n", b"", b"a = 2\n", &labels(), ws);
+            assert!(!m.is_clean(), "{ws:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&m.content),
+                "<<<<<<< local\n||||||| base\na = 1\n=======\na = 2\n>>>>>>> upstream\n"
+            );
+            assert_eq!(m.favour_local().as_deref(), Some(&b""[..]));
+            let m = merge_text(b"", b"x = 1\n", b"y = 2\n", &labels(), ws);
+            assert!(!m.is_clean(), "{ws:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&m.content),
+                "<<<<<<< local\nx = 1\n||||||| base\n=======\ny = 2\n>>>>>>> upstream\n"
+            );
+        }
     }
 }
