@@ -186,7 +186,44 @@ fn libgit2_merge_file(
     } else {
         content
     };
-    Ok((result.is_automergeable(), content.to_vec()))
+    if result.is_automergeable() {
+        return Ok((true, content.to_vec()));
+    }
+    Ok((
+        false,
+        unglue_opening_markers(content, &[&local, &upstream], &labels.local),
+    ))
+}
+
+/// Puts each conflict's opening marker on a line of its own. libgit2 writes it straight after the
+/// line before the conflict, and when that line is the last line of `ours` or `theirs` without a
+/// newline (a whitespace-insensitive merge takes `x` for `x\n`), the marker ends up inside that
+/// line, where no marker reader finds it: the conflict passed as a clean merge with markers in it.
+fn unglue_opening_markers(content: &[u8], inputs: &[&[u8]], local_label: &str) -> Vec<u8> {
+    let unterminated: Vec<&[u8]> = inputs
+        .iter()
+        .filter(|input| !input.is_empty() && !input.ends_with(b"\n"))
+        .map(|input| input.rsplit(|&b| b == b'\n').next().unwrap_or(input))
+        .collect();
+    if unterminated.is_empty() {
+        return content.to_vec();
+    }
+    let marker = format!("<<<<<<< {local_label}");
+    let mut out = Vec::with_capacity(content.len() + 1);
+    for line in content.split_inclusive(|&b| b == b'\n') {
+        let glued = unterminated
+            .iter()
+            .find(|last| line.starts_with(last) && line[last.len()..].starts_with(marker.as_bytes()));
+        match glued {
+            Some(last) => {
+                out.extend_from_slice(&line[..last.len()]);
+                out.push(b'\n');
+                out.extend_from_slice(&line[last.len()..]);
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
 }
 
 fn split_lead(line: &[u8]) -> (&[u8], &[u8]) {
@@ -605,6 +642,39 @@ mod tests {
         );
         assert!(m.is_clean());
         assert_eq!(m.content, b"");
+    }
+
+    /// Regression (fuzz targets `merge_properties`, `merge_lua`, `merge_nginx`, `merge_hocon`,
+    /// `merge_text_ignore_space`): with whitespace ignored, a last line without a newline matches
+    /// the base line with one, and libgit2 wrote the opening marker of the conflict after it
+    /// straight onto that line (`# Jicofo configuration<<<<<<< upstream`); no reader took it for
+    /// a marker, so the conflict passed as a clean merge with markers in it.
+    #[test]
+    fn a_conflict_after_a_last_line_without_newline_starts_on_its_own_line() {
+        let base = b"# Jicofo configuration\norg.jitsie\n";
+        let local = b"# Jicofo configuration\no.jii.jic";
+        let upstream = b"# Jicofo configuration";
+        for (local, upstream) in [(&local[..], &upstream[..]), (upstream, local)] {
+            let m = merge_text(base, local, upstream, &labels(), Whitespace::Ignore);
+            assert!(!m.is_clean(), "{}", String::from_utf8_lossy(&m.content));
+            assert!(
+                m.content.starts_with(b"# Jicofo configuration\n<<<<<<< local\n"),
+                "{}",
+                String::from_utf8_lossy(&m.content)
+            );
+            assert!(m.regions.is_some());
+        }
+        let m = crate::merge::merge(
+            crate::merge::Strategy::Properties,
+            base,
+            local,
+            upstream,
+            &labels(),
+        );
+        // The properties merge settles that conflict: upstream removed a setting the admin changed.
+        assert!(m.is_clean());
+        assert!(!has_conflict_markers(&m.content));
+        assert_eq!(m.content, b"# Jicofo configuration\no.jii.jic\n");
     }
 
     /// Regression (found beside the `merge_properties` crasher): libgit2 writes the marker of an
