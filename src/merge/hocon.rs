@@ -162,7 +162,9 @@ impl Dialect for Hocon {
             } else {
                 key.clone()
             };
-            let id = format!("{path} {}", &rest[..1.min(rest.len())]);
+            // The opening character, which need not be ASCII (`key: ä {`).
+            let opening = rest.chars().next().map_or("", |c| &rest[..c.len_utf8()]);
+            let id = format!("{path} {opening}");
             state.open.push(opener);
             for _ in 1..balance {
                 state.open.push(String::new());
@@ -322,7 +324,8 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, String> {
             }
             _ => {
                 let mut j = i;
-                while j < bytes.len() && !unquoted_end(bytes[j]) && !text[j..].starts_with("//") {
+                // Byte by byte: `j` may be inside a multi-byte character, where `text[j..]` panics.
+                while j < bytes.len() && !unquoted_end(bytes[j]) && !bytes[j..].starts_with(b"//") {
                     j += 1;
                 }
                 tokens.push((Token::Text, line));
@@ -543,5 +546,35 @@ mod tests {
         }
         let deep = format!("a = {}1{}", "[".repeat(5000), "]".repeat(5000));
         assert!(check_hocon(&deep).unwrap_err().contains("nested too deeply"));
+    }
+
+    /// Regression (fuzz target `validate_hocon`, minimised input `d6 8b`): the tokenizer looked
+    /// for `//` by slicing the text at every byte of an unquoted value and panicked inside a
+    /// multi-byte character; any non-ASCII unquoted value (`password = Geheimnis§`) did.
+    #[test]
+    fn unquoted_non_ascii_values_are_checked_without_a_panic() {
+        assert_eq!(
+            check_hocon("jicofo {\n  sip.password = Geheimnis§\n  x = ä//c\n}\n"),
+            Ok(())
+        );
+        assert_eq!(check_hocon("\u{58b}"), check_hocon("a"));
+    }
+
+    /// Regression (fuzz target `merge_hocon`, minimised input `ff 64 3a c5 7b ff 0a`): a line that
+    /// opens a block after a non-ASCII character was named by slicing its first byte, which
+    /// panicked inside the character.
+    #[test]
+    fn a_block_opened_after_a_non_ascii_character_is_named_without_a_panic() {
+        let mut state = HoconState::default();
+        let keyed = Hocon.read(&mut state, "d: ä {").unwrap();
+        assert_eq!(keyed.id, "d ä");
+        // The fuzzer's input, which reaches the same line through the merge: it must not panic.
+        let _ = crate::merge::merge(
+            crate::merge::Strategy::Hocon,
+            b"",
+            b"d:\xc5{",
+            b"\n",
+            &crate::merge::Labels::default(),
+        );
     }
 }

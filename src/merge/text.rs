@@ -115,13 +115,59 @@ pub(crate) fn conflicted(content: Vec<u8>) -> Merged {
 
 /// One call of libgit2's `merge_file` with `ours` = local and `theirs` = upstream.
 fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, ws: Whitespace) -> Merged {
+    match libgit2_merge_file(base, local, upstream, labels, ws) {
+        Ok((true, content)) => Merged::clean(content),
+        Ok((false, content)) => {
+            let content = resolve_subsumed_blocks(&content, ws);
+            if conflict_blocks(&content).is_empty() {
+                return Merged::clean(content);
+            }
+            conflicted(content)
+        }
+        // libgit2 refuses some inputs (binary-looking content); a person decides then.
+        Err(message) => Merged {
+            content: local.to_vec(),
+            conflicts: vec![Conflict {
+                what: format!("the line merge could not run: {message}"),
+                hint: Some("keep the customised file or take upstream's".into()),
+            }],
+            ..Merged::default()
+        },
+    }
+}
+
+/// A first line put in front of all three inputs when one of them is empty, and taken off the
+/// result. libgit2 writes an empty input's conflict marker without its label (a bare `<<<<<<<`,
+/// which no marker reader here takes for one, so a conflict passed as a clean merge), and hands
+/// back a clean empty result without any buffer, which git2 0.21 reads through a null pointer
+/// (undefined behaviour, an abort in a debug build; rust-lang/git2-rs#1281). A line that all
+/// three inputs start with lies outside every change, so the merge is otherwise the same.
+const EMPTY_INPUT_GUARD: &[u8] = b"\x01jitsi-custom: one of the inputs is empty\x01\n";
+
+/// libgit2's `merge_file`: whether it merged cleanly, and the result.
+fn libgit2_merge_file(
+    base: &[u8],
+    local: &[u8],
+    upstream: &[u8],
+    labels: &Labels,
+    ws: Whitespace,
+) -> Result<(bool, Vec<u8>), String> {
+    let guard = [base, local, upstream].iter().any(|c| c.is_empty());
+    let guarded = |content: &[u8]| -> Vec<u8> {
+        if guard {
+            [EMPTY_INPUT_GUARD, content].concat()
+        } else {
+            content.to_vec()
+        }
+    };
+    let (base, local, upstream) = (guarded(base), guarded(local), guarded(upstream));
     init_libgit2();
     let mut ancestor = git2::MergeFileInput::new();
-    ancestor.content(base);
+    ancestor.content(&base);
     let mut ours = git2::MergeFileInput::new();
-    ours.content(local);
+    ours.content(&local);
     let mut theirs = git2::MergeFileInput::new();
-    theirs.content(upstream);
+    theirs.content(&upstream);
     let mut opts = git2::MergeFileOptions::new();
     opts.ancestor_label(labels.base.as_str())
         .our_label(labels.local.as_str())
@@ -130,28 +176,54 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
     if ws == Whitespace::Ignore {
         opts.ignore_whitespace_change(true);
     }
-    match git2::merge_file(&ancestor, &ours, &theirs, Some(&mut opts)) {
-        Ok(result) => {
-            let content = result.content().to_vec();
-            if result.is_automergeable() {
-                return Merged::clean(content);
-            }
-            let content = resolve_subsumed_blocks(&content, ws);
-            if conflict_blocks(&content).is_empty() {
-                return Merged::clean(content);
-            }
-            conflicted(content)
-        }
-        // libgit2 refuses some inputs (binary-looking content); a person decides then.
-        Err(err) => Merged {
-            content: local.to_vec(),
-            conflicts: vec![Conflict {
-                what: format!("the line merge could not run: {}", err.message()),
-                hint: Some("keep the customised file or take upstream's".into()),
-            }],
-            ..Merged::default()
-        },
+    let result =
+        git2::merge_file(&ancestor, &ours, &theirs, Some(&mut opts)).map_err(|e| e.message().to_string())?;
+    let content = result.content();
+    let content = if guard {
+        content
+            .strip_prefix(EMPTY_INPUT_GUARD)
+            .ok_or("libgit2 did not keep the first line all inputs share")?
+    } else {
+        content
+    };
+    if result.is_automergeable() {
+        return Ok((true, content.to_vec()));
     }
+    Ok((
+        false,
+        unglue_opening_markers(content, &[&local, &upstream], &labels.local),
+    ))
+}
+
+/// Puts each conflict's opening marker on a line of its own. libgit2 writes it straight after the
+/// line before the conflict, and when that line is the last line of `ours` or `theirs` without a
+/// newline (a whitespace-insensitive merge takes `x` for `x\n`), the marker ends up inside that
+/// line, where no marker reader finds it: the conflict passed as a clean merge with markers in it.
+fn unglue_opening_markers(content: &[u8], inputs: &[&[u8]], local_label: &str) -> Vec<u8> {
+    let unterminated: Vec<&[u8]> = inputs
+        .iter()
+        .filter(|input| !input.is_empty() && !input.ends_with(b"\n"))
+        .map(|input| input.rsplit(|&b| b == b'\n').next().unwrap_or(input))
+        .collect();
+    if unterminated.is_empty() {
+        return content.to_vec();
+    }
+    let marker = format!("<<<<<<< {local_label}");
+    let mut out = Vec::with_capacity(content.len() + 1);
+    for line in content.split_inclusive(|&b| b == b'\n') {
+        let glued = unterminated
+            .iter()
+            .find(|last| line.starts_with(last) && line[last.len()..].starts_with(marker.as_bytes()));
+        match glued {
+            Some(last) => {
+                out.extend_from_slice(&line[..last.len()]);
+                out.push(b'\n');
+                out.extend_from_slice(&line[last.len()..]);
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
 }
 
 fn split_lead(line: &[u8]) -> (&[u8], &[u8]) {
@@ -548,5 +620,82 @@ mod tests {
         assert_eq!(m.conflicts.len(), 1);
         let text = String::from_utf8_lossy(&m.content);
         assert!(text.starts_with("A\nB\nc\nd\ne\n<<<<<<< local\nF\n"), "{text}");
+    }
+
+    /// Regression (fuzz target `merge_properties`, input `35 bb 0a ff 35 bb`): a clean merge that
+    /// takes an emptied side whole comes back from libgit2 without a buffer, and git2 0.21 made a
+    /// slice of the null pointer (undefined behaviour; a debug build aborts).
+    #[test]
+    fn an_emptied_side_against_a_whitespace_change_merges_to_nothing() {
+        let (base, local, upstream) = (&b"a = 1\n"[..], &b"a = 1"[..], &b""[..]);
+        for (local, upstream) in [(local, upstream), (upstream, local)] {
+            let m = merge_text(base, local, upstream, &labels(), Whitespace::Ignore);
+            assert!(m.is_clean());
+            assert_eq!(m.content, b"");
+        }
+        let m = crate::merge::merge(
+            crate::merge::Strategy::Properties,
+            b"5\xbb\n",
+            b"5\xbb",
+            b"",
+            &labels(),
+        );
+        assert!(m.is_clean());
+        assert_eq!(m.content, b"");
+    }
+
+    /// Regression (fuzz targets `merge_properties`, `merge_lua`, `merge_nginx`, `merge_hocon`,
+    /// `merge_text_ignore_space`): with whitespace ignored, a last line without a newline matches
+    /// the base line with one, and libgit2 wrote the opening marker of the conflict after it
+    /// straight onto that line (`# Jicofo configuration<<<<<<< upstream`); no reader took it for
+    /// a marker, so the conflict passed as a clean merge with markers in it.
+    #[test]
+    fn a_conflict_after_a_last_line_without_newline_starts_on_its_own_line() {
+        let base = b"# Jicofo configuration\norg.jitsie\n";
+        let local = b"# Jicofo configuration\no.jii.jic";
+        let upstream = b"# Jicofo configuration";
+        for (local, upstream) in [(&local[..], &upstream[..]), (upstream, local)] {
+            let m = merge_text(base, local, upstream, &labels(), Whitespace::Ignore);
+            assert!(!m.is_clean(), "{}", String::from_utf8_lossy(&m.content));
+            assert!(
+                m.content.starts_with(b"# Jicofo configuration\n<<<<<<< local\n"),
+                "{}",
+                String::from_utf8_lossy(&m.content)
+            );
+            assert!(m.regions.is_some());
+        }
+        let m = crate::merge::merge(
+            crate::merge::Strategy::Properties,
+            base,
+            local,
+            upstream,
+            &labels(),
+        );
+        // The properties merge settles that conflict: upstream removed a setting the admin changed.
+        assert!(m.is_clean());
+        assert!(!has_conflict_markers(&m.content));
+        assert_eq!(m.content, b"# Jicofo configuration\no.jii.jic\n");
+    }
+
+    /// Regression (found beside the `merge_properties` crasher): libgit2 writes the marker of an
+    /// empty input without its label (`<<<<<<<`, `|||||||`), which the marker readers do not take
+    /// for one, so an emptied file against a changed one passed as a clean merge with markers.
+    #[test]
+    fn an_empty_input_conflicts_with_labelled_markers() {
+        for ws in [Whitespace::Exact, Whitespace::Ignore] {
+            let m = merge_text(b"a = 1\n", b"", b"a = 2\n", &labels(), ws);
+            assert!(!m.is_clean(), "{ws:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&m.content),
+                "<<<<<<< local\n||||||| base\na = 1\n=======\na = 2\n>>>>>>> upstream\n"
+            );
+            assert_eq!(m.favour_local().as_deref(), Some(&b""[..]));
+            let m = merge_text(b"", b"x = 1\n", b"y = 2\n", &labels(), ws);
+            assert!(!m.is_clean(), "{ws:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&m.content),
+                "<<<<<<< local\nx = 1\n||||||| base\n=======\ny = 2\n>>>>>>> upstream\n"
+            );
+        }
     }
 }

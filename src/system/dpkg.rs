@@ -46,16 +46,23 @@ impl Dpkg {
     /// Reads `var/lib/dpkg/status` under `root`. A root without a dpkg database yields an empty
     /// database (files are then tracked without package knowledge).
     pub fn read(root: &Path) -> Result<Dpkg> {
-        let admindir = root.join("var/lib/dpkg");
-        let status_path = admindir.join("status");
+        let status_path = root.join("var/lib/dpkg/status");
         let text = match std::fs::read_to_string(&status_path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", status_path.display())),
         };
-        let packages =
-            parse_status(&text).with_context(|| format!("cannot parse {}", status_path.display()))?;
-        Ok(Dpkg { admindir, packages })
+        Dpkg::from_status(root, &text).with_context(|| format!("cannot parse {}", status_path.display()))
+    }
+
+    /// The database of `root` with `status` as the text of its `var/lib/dpkg/status`, as if read
+    /// from there; the `info/` files are still looked up under `root`, and only when asked. For
+    /// status text that does not come from the file (tests, fuzzing).
+    pub fn from_status(root: &Path, status: &str) -> Result<Dpkg> {
+        Ok(Dpkg {
+            admindir: root.join("var/lib/dpkg"),
+            packages: parse_status(status)?,
+        })
     }
 
     pub fn package(&self, name: &str) -> Option<&Package> {
