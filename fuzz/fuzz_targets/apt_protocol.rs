@@ -2,7 +2,7 @@
 //! stdin, decoded as the hook decodes it (lossy UTF-8).
 #![no_main]
 
-use jitsi_custom::hook::protocol;
+use jitsi_custom::engine::hook::protocol;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
