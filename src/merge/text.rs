@@ -145,7 +145,43 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
 const EMPTY_INPUT_GUARD: &[u8] = b"\x01jitsi-custom: one of the inputs is empty\x01\n";
 
 /// libgit2's `merge_file`: whether it merged cleanly, and the result.
+///
+/// libgit2 writes a conflict's opening marker straight after the line before the conflict. When
+/// whitespace is ignored, a last line without a newline matches the base line with one, so a
+/// conflict can follow such a line, and the marker then ends up inside it
+/// (`# Jicofo configuration<<<<<<< upstream`), where no marker reader finds it: the conflict
+/// passed as a clean merge with markers in it. A newline at the end changes nothing in such a
+/// merge (it is whitespace), so a conflicting one is made again with every input ending in one.
 fn libgit2_merge_file(
+    base: &[u8],
+    local: &[u8],
+    upstream: &[u8],
+    labels: &Labels,
+    ws: Whitespace,
+) -> Result<(bool, Vec<u8>), String> {
+    let (clean, content) = libgit2_merge_file_once(base, local, upstream, labels, ws)?;
+    let unterminated = |c: &[u8]| !c.is_empty() && !c.ends_with(b"\n");
+    if clean || ws == Whitespace::Exact || ![base, local, upstream].into_iter().any(unterminated) {
+        return Ok((clean, content));
+    }
+    let terminated = |c: &[u8]| -> Vec<u8> {
+        if unterminated(c) {
+            [c, b"\n"].concat()
+        } else {
+            c.to_vec()
+        }
+    };
+    libgit2_merge_file_once(
+        &terminated(base),
+        &terminated(local),
+        &terminated(upstream),
+        labels,
+        ws,
+    )
+}
+
+/// One call of libgit2's `merge_file`.
+fn libgit2_merge_file_once(
     base: &[u8],
     local: &[u8],
     upstream: &[u8],
@@ -186,44 +222,7 @@ fn libgit2_merge_file(
     } else {
         content
     };
-    if result.is_automergeable() {
-        return Ok((true, content.to_vec()));
-    }
-    Ok((
-        false,
-        unglue_opening_markers(content, &[&local, &upstream], &labels.local),
-    ))
-}
-
-/// Puts each conflict's opening marker on a line of its own. libgit2 writes it straight after the
-/// line before the conflict, and when that line is the last line of `ours` or `theirs` without a
-/// newline (a whitespace-insensitive merge takes `x` for `x\n`), the marker ends up inside that
-/// line, where no marker reader finds it: the conflict passed as a clean merge with markers in it.
-fn unglue_opening_markers(content: &[u8], inputs: &[&[u8]], local_label: &str) -> Vec<u8> {
-    let unterminated: Vec<&[u8]> = inputs
-        .iter()
-        .filter(|input| !input.is_empty() && !input.ends_with(b"\n"))
-        .map(|input| input.rsplit(|&b| b == b'\n').next().unwrap_or(input))
-        .collect();
-    if unterminated.is_empty() {
-        return content.to_vec();
-    }
-    let marker = format!("<<<<<<< {local_label}");
-    let mut out = Vec::with_capacity(content.len() + 1);
-    for line in content.split_inclusive(|&b| b == b'\n') {
-        let glued = unterminated
-            .iter()
-            .find(|last| line.starts_with(last) && line[last.len()..].starts_with(marker.as_bytes()));
-        match glued {
-            Some(last) => {
-                out.extend_from_slice(&line[..last.len()]);
-                out.push(b'\n');
-                out.extend_from_slice(&line[last.len()..]);
-            }
-            None => out.extend_from_slice(line),
-        }
-    }
-    out
+    Ok((result.is_automergeable(), content.to_vec()))
 }
 
 fn split_lead(line: &[u8]) -> (&[u8], &[u8]) {
@@ -675,6 +674,28 @@ mod tests {
         assert!(m.is_clean());
         assert!(!has_conflict_markers(&m.content));
         assert_eq!(m.content, b"# Jicofo configuration\no.jii.jic\n");
+    }
+
+    /// Regression (fuzz targets `merge_lua`, `merge_properties`; minimised input
+    /// `ff 20 3d 20 ff 20 3d 20 3c 3c 3c 3c 3c 3c 3c 20 75 70 73 74 72 65 61 6d`): the first fix
+    /// for the marker written onto a last line split every line that began like a last line
+    /// without newline and went on like an opening marker, so an input line holding marker text
+    /// (` = <<<<<<< upstream`) became a marker, and the merge came out clean with markers in it.
+    #[test]
+    fn marker_text_inside_an_input_line_stays_in_that_line() {
+        use crate::merge::{Strategy, merge};
+        let m = merge(Strategy::Lua, b"", b" = ", b" = <<<<<<< upstream", &labels());
+        assert!(m.is_clean());
+        assert_eq!(m.content, b" = \n = <<<<<<< upstream\n");
+        let m = merge(
+            Strategy::Properties,
+            b"",
+            b"\\\\rs= ..<<<<<<< upstream",
+            b"\\\\rs= ..",
+            &labels(),
+        );
+        assert!(m.is_clean());
+        assert_eq!(m.content, b"\\\\rs= ..<<<<<<< upstream\n");
     }
 
     /// Regression (found beside the `merge_properties` crasher): libgit2 writes the marker of an

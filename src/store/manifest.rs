@@ -116,7 +116,8 @@ impl Manifest {
             if !seen.insert(&file.path) {
                 return Err(Error::BadManifest {
                     path: path.to_path_buf(),
-                    reason: format!("{} is listed twice", file.path),
+                    // Escaped: a path may hold a newline, and the reason is one line.
+                    reason: format!("{} is listed twice", file.path.to_string().escape_debug()),
                 });
             }
         }
@@ -305,6 +306,22 @@ fn one_line(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz target `manifest`): a path listed twice was named as it is, and a path
+    /// with a newline in it made the one-line reason two lines.
+    #[test]
+    fn a_path_listed_twice_is_named_on_one_line() {
+        let text = "[[file]]\npath = \"/etc/a\\nb\"\n[[file]]\npath = \"/etc/a\\nb\"\n";
+        match Manifest::parse(text, Path::new(FILE_NAME)) {
+            Err(Error::BadManifest { reason, .. }) => assert_eq!(reason, "/etc/a\\nb is listed twice"),
+            other => panic!("{other:?}"),
+        }
+        let text = "[[file]]\npath = \"/etc/a\"\n[[file]]\npath = \"/etc/a\"\n";
+        match Manifest::parse(text, Path::new(FILE_NAME)) {
+            Err(Error::BadManifest { reason, .. }) => assert_eq!(reason, "/etc/a is listed twice"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn round_trips_through_toml() {
