@@ -378,28 +378,7 @@ fn untrack_of_a_customised_file_names_what_it_would_drop_and_needs_consent() {
 /// Builds a one-file `jitsi-meet-web` shipping CARD with `content`, compressed with `compress`
 /// (`none`, `xz`, …).
 fn card_deb(dir: &Path, version: &str, content: &[u8], compress: &str) -> std::path::PathBuf {
-    let tree = dir.join(format!("web-{version}-{compress}"));
-    let file = tree.join(CARD.trim_start_matches('/'));
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, content).unwrap();
-    std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
-    std::fs::write(
-        tree.join("DEBIAN/control"),
-        format!(
-            "Package: jitsi-meet-web\nVersion: {version}\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: web\n"
-        ),
-    )
-    .unwrap();
-    let deb = dir.join(format!("jitsi-meet-web_{version}_all.deb"));
-    let status = std::process::Command::new("dpkg-deb")
-        .args(["--root-owner-group", &format!("-Z{compress}"), "--build"])
-        .arg(&tree)
-        .arg(&deb)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    deb
+    common::one_file_deb(dir, "jitsi-meet-web", version, CARD, content, compress)
 }
 
 /// A sandbox with the one-file `jitsi-meet-web` 1.0-1 installed by dpkg and CARD customised, so

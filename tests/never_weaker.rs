@@ -8,35 +8,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use common::*;
-
-/// Builds a one-file package `jitsi-meet-extra` that ships `path` with `content`.
-fn one_file_deb(dir: &Path, version: &str, path: &str, content: &str) -> PathBuf {
-    let tree = dir.join(format!("extra-{version}"));
-    let file = tree.join(path.trim_start_matches('/'));
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, content).unwrap();
-    std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
-    std::fs::write(
-        tree.join("DEBIAN/control"),
-        format!(
-            "Package: jitsi-meet-extra\nVersion: {version}\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: one customised file\n"
-        ),
-    )
-    .unwrap();
-    let deb = dir.join(format!("jitsi-meet-extra_{version}_all.deb"));
-    let status = std::process::Command::new("dpkg-deb")
-        .args(["--root-owner-group", "--build"])
-        .arg(&tree)
-        .arg(&deb)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    deb
-}
 
 /// A file of a bundled package, as text.
 fn bundled(package: &str, version: &str, path: &str) -> String {
@@ -62,13 +34,27 @@ fn carry(path: &str, base: &str, local: &str, upstream: &str) -> Carried {
     let world = World::jitsi_customised();
     let sandbox = world.sandbox();
     sandbox
-        .install(&[one_file_deb(world.dir.path(), "1.0-1", path, base)])
+        .install(&[one_file_deb(
+            world.dir.path(),
+            "jitsi-meet-extra",
+            "1.0-1",
+            path,
+            base.as_bytes(),
+            "xz",
+        )])
         .unwrap();
     world.cmd(&["track", path]).assert().code(0);
     world.write(path, local);
     world.cmd(&["record", "-m", "praxis", path]).assert().code(0);
     sandbox
-        .install(&[one_file_deb(world.dir.path(), "2.0-1", path, upstream)])
+        .install(&[one_file_deb(
+            world.dir.path(),
+            "jitsi-meet-extra",
+            "2.0-1",
+            path,
+            upstream.as_bytes(),
+            "xz",
+        )])
         .unwrap();
     assert_eq!(
         world.read_string(path),

@@ -349,28 +349,7 @@ const EXTRA: &str = "/usr/share/jitsi-meet/static/extra-settings.json";
 
 /// Builds a one-file package `jitsi-meet-extra` shipping EXTRA with `content`.
 fn extra_deb(dir: &Path, version: &str, content: &str) -> std::path::PathBuf {
-    let tree = dir.join(format!("extra-{version}"));
-    let file = tree.join(EXTRA.trim_start_matches('/'));
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, content).unwrap();
-    std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
-    std::fs::write(
-        tree.join("DEBIAN/control"),
-        format!(
-            "Package: jitsi-meet-extra\nVersion: {version}\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: extra settings\n"
-        ),
-    )
-    .unwrap();
-    let deb = dir.join(format!("jitsi-meet-extra_{version}_all.deb"));
-    let status = std::process::Command::new("dpkg-deb")
-        .args(["--root-owner-group", "--build"])
-        .arg(&tree)
-        .arg(&deb)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    deb
+    one_file_deb(dir, "jitsi-meet-extra", version, EXTRA, content.as_bytes(), "xz")
 }
 
 #[test]

@@ -230,3 +230,37 @@ pub fn stdout(output: &std::process::Output) -> String {
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Builds a package `package` of `version` that ships one file, `install_path` with `content`,
+/// with the archive members compressed by `compress` (`xz`, `none`, …), using the real dpkg-deb.
+pub fn one_file_deb(
+    dir: &Path,
+    package: &str,
+    version: &str,
+    install_path: &str,
+    content: &[u8],
+    compress: &str,
+) -> PathBuf {
+    let tree = dir.join(format!("{package}-{version}-{compress}"));
+    let file = tree.join(install_path.trim_start_matches('/'));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, content).unwrap();
+    std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+    std::fs::write(
+        tree.join("DEBIAN/control"),
+        format!(
+            "Package: {package}\nVersion: {version}\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: one file\n"
+        ),
+    )
+    .unwrap();
+    let deb = dir.join(format!("{package}_{version}_all.deb"));
+    let status = std::process::Command::new("dpkg-deb")
+        .args(["--root-owner-group", &format!("-Z{compress}"), "--build"])
+        .arg(&tree)
+        .arg(&deb)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    deb
+}
