@@ -5,7 +5,7 @@
 //!
 //! Needs root and mmdebstrap (`scripts/test` installs it). Without them the tests say why and
 //! pass, unless `CI` is set: there they fail, so CI never silently skips the apt test. The first
-//! run builds the base tarball (`target/e2e/`, about half a minute), later runs reuse it.
+//! run builds the base tarball (`~/.cache/jitsi-custom/e2e/`, about half a minute), later runs reuse it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,7 +6,7 @@
 # `base` (default): apt, apt-utils (apt-ftparchive for `publish`), procps.
 # `bench`: the same plus etckeeper and git, for bench/hook-noop.sh.
 #
-# The tarball is cached as target/e2e/bookworm-<flavour>.tar.zst next to a .key file holding a
+# The tarball is cached as ~/.cache/jitsi-custom/e2e/bookworm-<flavour>.tar.zst next to a .key file holding a
 # hash of everything that shapes it (this script, the package list, the mirror). A changed key
 # rebuilds it; an unchanged one returns at once. A lock keeps parallel test runs from building
 # it twice.
@@ -20,9 +20,11 @@ set -euo pipefail
 flavour=${1:-base}
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
-out_dir=${E2E_CACHE_DIR:-$project/target/e2e}
+# The tarball outlives a clean clone (CI clones afresh on the same machine): a machine-wide cache,
+# so the network is needed once per machine, not once per checkout.
+out_dir=${E2E_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/jitsi-custom/e2e}
 suite=bookworm
-attempts=${E2E_MMDEBSTRAP_ATTEMPTS:-3}
+attempts=${E2E_MMDEBSTRAP_ATTEMPTS:-5}
 
 # host_mirror: prints the URI of the first enabled `deb` source on this machine that serves
 # $suite with the main component; nothing when there is none.
@@ -142,7 +144,7 @@ until mmdebstrap --quiet "${options[@]}" "$suite" "$partial" \
         echo "base.sh: mmdebstrap failed $attempt times" >&2
         exit 1
     fi
-    pause=$((attempt * 10))
+    pause=$((attempt * 20))
     echo "base.sh: mmdebstrap failed (attempt $attempt of $attempts): $(grep -m1 -iE 'error|fail' "$log" || tail -n 1 "$log"); again in $pause s" >&2
     rm -f "$partial"
     sleep "$pause"
