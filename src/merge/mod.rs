@@ -7,6 +7,7 @@ mod binary;
 mod hocon;
 mod jsconfig;
 mod json;
+mod json_keys;
 mod keyed;
 mod minified;
 mod settings;
@@ -20,7 +21,8 @@ pub use jsconfig::{
     JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_moved, carry_setting, customisation_ops,
     left_behind, merge_js_config,
 };
-pub use json::{merge_json, parse_json};
+pub use json::merge_json;
+pub use json_keys::{check_unique_keys, read_as_browsers, repeated_keys, without_bom};
 pub use minified::{MinifiedKind, merge_minified};
 pub use settings::{SettingsFormat, merge_settings};
 pub use text::{Whitespace, merge_text, setting_name};

@@ -227,14 +227,7 @@ impl Store {
         if self.access == Access::DryRun {
             return Ok(());
         }
-        let path = self.dir.join(name);
-        let mut temp =
-            temp_file_in(&self.dir).with_context(|| format!("cannot write in {}", self.dir.display()))?;
-        temp.write_all(content)?;
-        temp.as_file().sync_all()?;
-        temp.persist(&path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
-        Ok(())
+        replace_state_file(&self.dir, Path::new(name), content, Durability::Synced)
     }
 
     /// The commit a ref points at, if the ref exists: for the branches, as the operation being
@@ -495,6 +488,42 @@ fn clear_stale_git_locks(repo: &Path) -> Result<Vec<PathBuf>> {
     }
     cleared.sort();
     Ok(cleared)
+}
+
+/// Whether [`replace_state_file`] waits for the disk before the rename.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync first: after a crash the file is the old or the new content, never empty.
+    Synced,
+    /// No fsync, for files whose loss only costs work (a cache, the hook's run record): an
+    /// fsync is most of what a hook step costs when nothing changed.
+    Relaxed,
+}
+
+/// The one way a file below the state dir is written: a marked temp file beside it (see
+/// [`temp_file_in`]), renamed over it; missing directories are created private (0700).
+pub fn replace_state_file(
+    state_dir: &Path,
+    relative: &Path,
+    content: &[u8],
+    durability: Durability,
+) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    let path = state_dir.join(relative);
+    let dir = path.parent().unwrap_or(state_dir);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut temp = temp_file_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    temp.write_all(content)?;
+    if durability == Durability::Synced {
+        temp.as_file().sync_all()?;
+    }
+    temp.persist(&path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
 }
 
 /// A temp file in a directory of the state dir, named `.jitsi-custom-<pid>-XXXXXX.tmp`: ours and
