@@ -428,14 +428,14 @@ fn versions(dpkg: &Dpkg, set: &[String]) -> BTreeMap<String, String> {
 fn content_ids(
     ctx: &Ctx,
     manifest: &crate::store::Manifest,
-) -> Result<BTreeMap<InstallPath, Option<git2::Oid>>> {
+) -> Result<BTreeMap<InstallPath, Option<crate::store::Oid>>> {
     manifest
         .files
         .iter()
         .map(|f| {
             Ok((
                 f.path.clone(),
-                live::read(&ctx.root, &f.path)?.map(|c| live::blob_oid(&c)),
+                live::read(&ctx.root, &f.path)?.map(|c| crate::store::blob_id_of(&c)),
             ))
         })
         .collect()

@@ -30,7 +30,10 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use git2::{Oid, Repository, Signature};
+/// The id of a stored object (a commit, a tree, a blob): the one git2 type the rest of the code
+/// sees, as an opaque handle it passes back to the store.
+pub use git2::Oid;
+use git2::{Repository, Signature};
 
 use crate::InstallPath;
 use crate::error::Error;
@@ -524,6 +527,12 @@ pub fn replace_state_file(
     temp.persist(&path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
+}
+
+/// The id the store gives `content` as a file (git's blob id), without storing it: how a live
+/// file is compared with stored content without reading the stored blob.
+pub fn blob_id_of(content: &[u8]) -> Oid {
+    Oid::hash_object(git2::ObjectType::Blob, content).unwrap_or(Oid::ZERO_SHA1)
 }
 
 /// A temp file in a directory of the state dir, named `.jitsi-custom-<pid>-XXXXXX.tmp`: ours and

@@ -219,7 +219,7 @@ pub fn mark_before(
         let oid = match (stamp, survey.file(&path).and_then(|f| f.live.as_ref())) {
             (None, _) => None,
             (Some(_), Some(seen)) => Some(seen.oid.to_string()),
-            (Some(_), None) => live::read(root, &path)?.map(|c| live::blob_oid(&c).to_string()),
+            (Some(_), None) => live::read(root, &path)?.map(|c| crate::store::blob_id_of(&c).to_string()),
         };
         files.insert(path.to_string(), Mark { stamp, oid });
     }
@@ -394,7 +394,7 @@ pub fn keep_upstream_from_debs(
                     new: line.new.as_ref().map(|v| v.version.clone()),
                     source: source.clone(),
                     deb: deb.clone(),
-                    oid: live::blob_oid(&content).to_string(),
+                    oid: crate::store::blob_id_of(&content).to_string(),
                 },
             );
         }
@@ -452,7 +452,7 @@ pub fn changed_during_run(
 ) -> Result<Vec<InstallPath>> {
     let mut content_changed = Vec::new();
     for path in &moved.stamps {
-        let now = live::read(root, path)?.map(|c| live::blob_oid(&c).to_string());
+        let now = live::read(root, path)?.map(|c| crate::store::blob_id_of(&c).to_string());
         let before = run.files.get(&path.to_string()).and_then(|m| m.oid.clone());
         if now != before {
             content_changed.push(path.clone());
