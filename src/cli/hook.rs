@@ -36,6 +36,15 @@ use crate::store::Manifest;
 /// terminal and --non-interactive is not given. Nothing is done before `jitsi-custom init`.
 #[derive(Debug, Args)]
 pub struct HookArgs {
+    /// Seconds the step may take before it gives up (one line, exit 0).
+    #[arg(long, value_name = "SECONDS", env = "JITSI_CUSTOM_HOOK_BUDGET")]
+    pub budget: Option<u64>,
+
+    /// Set by `jitsi-custom upgrade` for the apt it runs, which does the hook's work around it:
+    /// the step does nothing.
+    #[arg(long, env = HOOKS_OFF, value_parser = clap::builder::FalseyValueParser::new())]
+    in_upgrade: bool,
+
     #[command(subcommand)]
     step: HookStep,
 }
@@ -75,7 +84,7 @@ impl HookStep {
 pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
     let step = args.step;
     // `jitsi-custom upgrade` runs apt itself and does the hook's work around it.
-    if std::env::var_os(HOOKS_OFF).is_some() {
+    if args.in_upgrade {
         return Ok(Outcome::Ok);
     }
     std::panic::set_hook(Box::new(move |info| {

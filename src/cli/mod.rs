@@ -78,9 +78,31 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = color_parser())]
     pub color: ColorChoice,
 
+    /// The merge tool offered for a conflict, instead of the manifest's `merge_tool`: a command
+    /// with {local} {base} {upstream} {output}, e.g. "meld {local} {base} {upstream} -o {output}".
+    #[arg(long, global = true, value_name = "CMD", env = "JITSI_CUSTOM_MERGETOOL", help_heading = OUTSIDE, hide_short_help = true)]
+    pub merge_tool: Option<String>,
+
+    /// The systemctl to run. With a --root other than /, services are restarted only when this
+    /// is given (they belong to the machine, not to the root).
+    #[arg(long, global = true, value_name = "PROGRAM", env = "JITSI_CUSTOM_SYSTEMCTL", help_heading = OUTSIDE, hide_short_help = true)]
+    pub systemctl: Option<PathBuf>,
+
+    /// The sendmail that mails reports to the manifest's `mail_to` (`sendmail -t`).
+    #[arg(long, global = true, value_name = "PROGRAM", env = "JITSI_CUSTOM_SENDMAIL", default_value = crate::system::notify::SENDMAIL, help_heading = OUTSIDE, hide_short_help = true)]
+    pub sendmail: PathBuf,
+
+    /// Seconds any outside program (dpkg, apt-get, systemctl, nginx -t) may run, instead of each
+    /// one's own limit.
+    #[arg(long, global = true, value_name = "SECONDS", env = "JITSI_CUSTOM_PROGRAM_TIMEOUT", help_heading = OUTSIDE, hide_short_help = true)]
+    pub program_timeout: Option<u64>,
+
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The `--help` heading of the options about outside programs.
+const OUTSIDE: &str = "Outside programs";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -145,6 +167,11 @@ pub struct Ctx {
     pub prompt: Box<dyn Prompt>,
     /// The apt hook step this run is, if it is one: failures are then one line and exit 0.
     pub hook: Option<hook::HookStep>,
+    /// `--merge-tool`, else the manifest's ([`Ctx::merge_tool`]).
+    merge_tool: Option<String>,
+    /// Whether `--systemctl` was given ([`Ctx::restart_services`]).
+    systemctl_given: bool,
+    pub sendmail: PathBuf,
 }
 
 impl Ctx {
@@ -167,19 +194,28 @@ impl Ctx {
         } else {
             cwd.join(&cli.state_dir)
         };
+        crate::system::configure(crate::system::Settings {
+            program_timeout: cli.program_timeout.map(std::time::Duration::from_secs),
+            systemctl: cli.systemctl.clone().filter(|p| !p.as_os_str().is_empty()),
+        });
+        // NO_COLOR (no-color.org) is every program's, not ours: read here, once.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Ok(Ctx {
             root,
             state_dir,
             json: cli.json,
             dry_run: cli.dry_run,
             verbose: cli.verbose,
-            color: cli.color.enabled(std::io::stdout().is_terminal()),
+            color: cli.color.enabled(std::io::stdout().is_terminal(), no_color),
             cwd,
             prompt: prompt::for_run(!cli.non_interactive),
             hook: match &cli.command {
                 Command::Hook(args) => Some(hook::step_of(args)),
                 _ => None,
             },
+            merge_tool: cli.merge_tool.clone().filter(|t| !t.is_empty()),
+            systemctl_given: crate::system::settings().systemctl.is_some(),
+            sendmail: cli.sendmail.clone(),
         })
     }
 
@@ -366,23 +402,19 @@ impl Ctx {
         Ok(())
     }
 
-    /// The merge tool for conflicts: `JITSI_CUSTOM_MERGETOOL`, else the manifest's.
+    /// The merge tool for conflicts: `--merge-tool`, else the manifest's.
     pub fn merge_tool(&self, manifest: &crate::store::Manifest) -> Option<String> {
-        std::env::var("JITSI_CUSTOM_MERGETOOL")
-            .ok()
-            .filter(|t| !t.is_empty())
-            .or_else(|| manifest.merge_tool.clone())
+        self.merge_tool.clone().or_else(|| manifest.merge_tool.clone())
     }
 
     /// Restarts (nginx: reloads) each service once. Services belong to the machine, so with a
-    /// root other than `/` nothing is restarted unless `JITSI_CUSTOM_SYSTEMCTL` names the
-    /// systemctl to use.
+    /// root other than `/` nothing is restarted unless `--systemctl` names the systemctl to use.
     pub fn restart_services(&self, services: &[String]) -> Result<Vec<String>> {
         use crate::system::services;
         if services.is_empty() {
             return Ok(Vec::new());
         }
-        if self.root != std::path::Path::new("/") && std::env::var_os(services::PROGRAM_ENV).is_none() {
+        if self.root != std::path::Path::new("/") && !self.systemctl_given {
             self.say(format_args!(
                 "not restarting {} for the root {}",
                 services.join(", "),
@@ -416,8 +448,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Err(err) => return Err(err),
     };
-    if let Some(step) = ctx.hook {
-        limit_hook_time(step, !cli.non_interactive && std::io::stdin().is_terminal());
+    if let Command::Hook(args) = &cli.command {
+        let asking = !cli.non_interactive && std::io::stdin().is_terminal();
+        let budget = args
+            .budget
+            .unwrap_or(if asking { HOOK_BUDGET_ASKING } else { HOOK_BUDGET });
+        limit_hook_time(hook::step_of(args), budget);
     }
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
@@ -445,20 +481,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 /// How long a hook step may take, in seconds, when nobody is asked anything; one that asks a
-/// person on apt's terminal gets [`HOOK_BUDGET_ASKING`]. `JITSI_CUSTOM_HOOK_BUDGET` overrides
-/// both.
+/// person on apt's terminal gets [`HOOK_BUDGET_ASKING`]. `hook --budget` overrides both.
 pub const HOOK_BUDGET: u64 = 300;
 pub const HOOK_BUDGET_ASKING: u64 = 3600;
-pub const HOOK_BUDGET_ENV: &str = "JITSI_CUSTOM_HOOK_BUDGET";
 
 /// Starts the hook step's time budget: when it is spent, whatever the step is doing, it reports
 /// one line and the process exits 0, so that apt is never held up. Ending there is like a kill,
 /// which every writer recovers from.
-fn limit_hook_time(step: hook::HookStep, asking: bool) {
-    let budget = std::env::var(HOOK_BUDGET_ENV)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(if asking { HOOK_BUDGET_ASKING } else { HOOK_BUDGET });
+fn limit_hook_time(step: hook::HookStep, budget: u64) {
     let spawned = std::thread::Builder::new()
         .name("hook-budget".into())
         .spawn(move || {
