@@ -8,15 +8,19 @@
 //! - [`intake`]: where a file's pristine upstream content comes from;
 //! - [`rebase`]: take in new upstream content, replay the customisations per setting, decide or
 //!   park without weakening, validate, commit in one step;
+//! - [`track`]: what is kept: files in and out of the tracked set;
+//! - [`init`]: the first state: the Jitsi files found, their pristine content, earlier edits;
 //! - [`undo`]: return to an earlier operation's state;
 //! - [`live`]: the live tracked files as seen on disk;
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
 pub mod hook;
+pub mod init;
 pub mod intake;
 pub mod live;
 pub mod rebase;
 pub mod record;
 pub mod status;
+pub mod track;
 pub mod undo;
