@@ -189,24 +189,24 @@ mod tracked_set {
         let w = initialised();
         w.write(LOGO, b"\x89PNG\r\n\x1a\nlogo");
         let logo = InstallPath::parse(LOGO).unwrap();
+        let just_logo = vec![logo.clone()];
         let dpkg = Dpkg::read(&w.root).unwrap();
         {
             let store = Store::open_for_writing(&w.state).unwrap();
             let dry = track::track(&w.root, &store, &dpkg, std::slice::from_ref(&logo), true).unwrap();
-            assert_eq!(dry.tracked, [logo.clone()]);
+            assert_eq!(dry.tracked, just_logo);
             assert!(
                 !store.load_manifest().unwrap().is_tracked(&logo),
                 "a dry run tracks nothing"
             );
             let report = track::track(&w.root, &store, &dpkg, std::slice::from_ref(&logo), false).unwrap();
-            assert_eq!(report.tracked, [logo.clone()]);
+            assert_eq!(report.tracked, just_logo);
             assert_eq!(
-                report.unrecorded,
-                [logo.clone()],
+                report.unrecorded, just_logo,
                 "no package ships it: all of it is the admin's"
             );
             let again = track::track(&w.root, &store, &dpkg, std::slice::from_ref(&logo), false).unwrap();
-            assert_eq!(again.already, [logo.clone()]);
+            assert_eq!(again.already, just_logo);
             assert!(again.tracked.is_empty());
         }
         w.cmd(&["record", "-m", "practice logo"]).assert().code(0);
@@ -215,7 +215,7 @@ mod tracked_set {
         let err = format!("{:#}", refused.unwrap_err());
         assert!(err.contains("\"practice logo\""), "{err}");
         let report = track::untrack(&w.root, &store, std::slice::from_ref(&logo), true, false).unwrap();
-        assert_eq!(report.untracked, [logo.clone()]);
+        assert_eq!(report.untracked, just_logo);
         assert_eq!(
             report.dropped,
             [(logo.clone(), vec!["\"practice logo\"".to_string()])]
