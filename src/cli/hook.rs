@@ -42,7 +42,7 @@ pub struct HookArgs {
 
     /// Set by `jitsi-custom upgrade` for the apt it runs, which does the hook's work around it:
     /// the step does nothing.
-    #[arg(long, env = HOOKS_OFF, value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = crate::engine::hook::IN_UPGRADE_ENV, value_parser = clap::builder::FalseyValueParser::new())]
     in_upgrade: bool,
 
     #[command(subcommand)]
@@ -111,9 +111,6 @@ pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
     }
     Ok(Outcome::Ok)
 }
-
-/// Set by `jitsi-custom upgrade` for the apt it runs: the hook steps then do nothing.
-pub const HOOKS_OFF: &str = "JITSI_CUSTOM_IN_UPGRADE";
 
 /// The one line a failed step leaves on stderr (also used when the command line itself could
 /// not be resolved).

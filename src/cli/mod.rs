@@ -28,6 +28,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use crate::engine::services::RestartPolicy;
 use crate::error::Error;
 use crate::store::Store;
 use crate::ui::ColorChoice;
@@ -407,29 +408,22 @@ impl Ctx {
         self.merge_tool.clone().or_else(|| manifest.merge_tool.clone())
     }
 
-    /// Restarts (nginx: reloads) each service once. Services belong to the machine, so with a
-    /// root other than `/` nothing is restarted unless `--systemctl` names the systemctl to use.
+    /// Restarts (nginx: reloads) each service once, as [`RestartPolicy`] allows for this root;
+    /// says which it left alone.
     pub fn restart_services(&self, services: &[String]) -> Result<Vec<String>> {
-        use crate::system::services;
-        if services.is_empty() {
-            return Ok(Vec::new());
-        }
-        if self.root != std::path::Path::new("/") && !self.systemctl_given {
+        let restarted = crate::engine::services::restart(self.restart_policy(), services)?;
+        if !restarted.left.is_empty() {
             self.say(format_args!(
                 "not restarting {} for the root {}",
-                services.join(", "),
+                restarted.left.join(", "),
                 self.root.display()
             ));
-            return Ok(Vec::new());
         }
-        let (reload, restart): (Vec<&str>, Vec<&str>) =
-            services.iter().map(String::as_str).partition(|s| *s == "nginx");
-        let mut done: Vec<String> = services::restart(&restart)?
-            .into_iter()
-            .map(|a| a.service)
-            .collect();
-        done.extend(services::reload(&reload)?.into_iter().map(|a| a.service));
-        Ok(done)
+        Ok(restarted.done)
+    }
+
+    pub fn restart_policy(&self) -> RestartPolicy {
+        RestartPolicy::for_root(&self.root, self.systemctl_given)
     }
 
     /// The dpkg database under the root.

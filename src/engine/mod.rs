@@ -21,6 +21,8 @@ pub mod intake;
 pub mod live;
 pub mod rebase;
 pub mod record;
+pub mod services;
 pub mod status;
 pub mod track;
 pub mod undo;
+pub mod upgrade;

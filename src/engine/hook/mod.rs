@@ -10,3 +10,7 @@
 pub mod aptrun;
 pub mod files;
 pub mod protocol;
+
+/// Set by `jitsi-custom upgrade` for the apt it runs, which does the hook's work around it: the
+/// hook steps then do nothing.
+pub const IN_UPGRADE_ENV: &str = "JITSI_CUSTOM_IN_UPGRADE";
