@@ -315,91 +315,40 @@ impl Ctx {
         Ok(store)
     }
 
-    /// Reports the stale files opening for writing removed, and finishes (or drops) an
-    /// operation a killed run left half-way.
+    /// Finishes (or drops) an operation a killed run left half-way ([`crate::engine::recover`])
+    /// and says what that did.
     pub(super) fn recover(&self, store: &Store) -> Result<()> {
-        for temp in store.cleared_temp_files() {
+        let recovered = crate::engine::recover::recover(&self.root, store)?;
+        for removed in &recovered.removed {
             self.detail(format_args!(
                 "removed {}, left by a run that was killed",
-                temp.display()
+                removed.display()
             ));
         }
-        for lock in store.cleared_locks() {
+        for lock in &recovered.removed_locks {
             self.detail(format_args!(
                 "removed the stale lock {} (left by a run that was killed)",
                 lock.display()
             ));
         }
-        let finished = store.finish_interrupted(&self.root)?;
-        // Temp files a killed write left beside the live files it was writing: those the
-        // manifest lists, and those the interrupted operation wrote (a rollback may bring back a
-        // file the manifest no longer lists).
-        let mut beside = finished.touched.clone();
-        if let Ok(manifest) = store.load_manifest() {
-            beside.extend(manifest.files.into_iter().map(|f| f.path));
-        }
-        for temp in crate::system::fs::remove_stale_temp_files(&self.root, &beside) {
-            self.detail(format_args!(
-                "removed {}, left by a run that was killed",
-                temp.display()
-            ));
-        }
-        if finished.dropped {
+        if recovered.dropped {
             self.warn("a run was interrupted before its changes took effect; they were dropped (run the command again)");
         }
-        for path in &finished.written {
+        for path in &recovered.written {
             self.warn(format_args!(
                 "{path}: brought up to date after an interrupted run"
             ));
         }
-        for left in &finished.left {
-            self.keep_edit_after_crash(store, &left.path, left.before.as_deref(), left.after.as_deref())?;
+        for path in &recovered.merged {
+            self.warn(format_args!(
+                "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write"
+            ));
         }
-        Ok(())
-    }
-
-    /// A live file the admin changed after a run was interrupted, before that run's content
-    /// reached it: the admin's change (from what was live to what is live) is merged onto the
-    /// content the interrupted run committed, so both take effect; the next operation records it
-    /// as the admin's edit. Where they cannot be merged, the file is left as it is.
-    fn keep_edit_after_crash(
-        &self,
-        store: &Store,
-        path: &crate::InstallPath,
-        before: Option<&[u8]>,
-        after: Option<&[u8]>,
-    ) -> Result<()> {
-        let now = crate::engine::live::read(&self.root, path)?;
-        let strategy = store
-            .load_manifest()
-            .ok()
-            .and_then(|m| m.file(path).map(|f| f.strategy()))
-            .unwrap_or_else(|| crate::profile::strategy_for_path(path.as_rel()));
-        let merged = match (before, now.as_deref(), after) {
-            (Some(before), Some(now), Some(after)) => {
-                let merged = crate::merge::merge(strategy, before, now, after, &Default::default());
-                (merged.is_clean()
-                    && crate::validate::validate_merged(&self.root, path, &merged.content, Some(after))
-                        .is_ok())
-                .then_some(merged.content)
-            }
-            _ => None,
-        };
-        let Some(merged) = merged else {
+        for path in &recovered.left {
             self.warn(format_args!(
                 "{path}: changed since an interrupted run; left as it is\nhint: `jitsi-custom status` shows it; `jitsi-custom record` keeps it"
             ));
-            return Ok(());
-        };
-        let meta = crate::system::fs::stamp(&self.root, path)
-            .map_err(|e| crate::system::fs::path_error(path, e))?
-            .map(|(_, meta)| meta)
-            .unwrap_or_default();
-        crate::system::fs::write_atomic(&self.root, path, &merged, meta)
-            .map_err(|e| crate::system::fs::path_error(path, e))?;
-        self.warn(format_args!(
-            "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write"
-        ));
+        }
         Ok(())
     }
 

@@ -10,6 +10,9 @@
 //!   park without weakening, validate, commit in one step;
 //! - [`track`]: what is kept: files in and out of the tracked set;
 //! - [`init`]: the first state: the Jitsi files found, their pristine content, earlier edits;
+//! - [`recover`]: what a writer does first after a killed run;
+//! - [`upgrade`]: the maintenance window, rolled back or postponed as a whole;
+//! - [`services`]: which services a run restarts, and whether it may;
 //! - [`undo`]: return to an earlier operation's state;
 //! - [`live`]: the live tracked files as seen on disk;
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
@@ -21,6 +24,7 @@ pub mod intake;
 pub mod live;
 pub mod rebase;
 pub mod record;
+pub mod recover;
 pub mod services;
 pub mod status;
 pub mod track;
