@@ -18,6 +18,7 @@
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
+pub mod exchange;
 pub mod hook;
 pub mod init;
 pub mod intake;
