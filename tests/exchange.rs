@@ -206,12 +206,25 @@ fn series_of(patches: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
     (out, dir)
 }
 
-fn card_patch(from: &str, to: &str) -> Vec<u8> {
-    let rel = CARD.trim_start_matches('/');
+/// A patch named "card" that changes the first line of a file.
+fn first_line_patch(path: &str, from: &str, to: &str) -> Vec<u8> {
+    let rel = path.trim_start_matches('/');
     format!(
         "From: admin\nSubject: [PATCH] card\n\n---\ndiff --git a/{rel} b/{rel}\n--- a/{rel}\n+++ b/{rel}\n@@ -1 +1 @@\n-{from}\n+{to}\n"
     )
     .into_bytes()
+}
+
+fn card_patch(from: &str, to: &str) -> Vec<u8> {
+    first_line_patch(CARD, from, to)
+}
+
+/// The same patch under another name.
+fn with_subject(patch: &[u8], subject: &str) -> Vec<u8> {
+    String::from_utf8(patch.to_vec())
+        .unwrap()
+        .replacen("Subject: [PATCH] card", &format!("Subject: [PATCH] {subject}"), 1)
+        .into_bytes()
 }
 
 fn new_file_patch(rel: &str, mode: &str, lines: &[&str]) -> Vec<u8> {
@@ -278,8 +291,13 @@ fn hostile_series_are_refused_one_line_each_and_nothing_is_written() {
         ),
         (
             "0002-no-fit.patch",
-            card_patch("this line is not in the card", "<p>mine</p>"),
+            with_subject(&card_patch("this line is not in the card", "<p>mine</p>"), "no fit"),
             vec!["0002-no-fit.patch", "does not apply"],
+        ),
+        (
+            "0002-broken-json.patch",
+            with_subject(&first_line_patch(MAIN_DE, "{", "{ \"imprint\": ,"), "broken json"),
+            vec!["0002-broken-json.patch", MAIN_DE, "would not validate"],
         ),
         (
             "0002-not-a-patch.patch",
@@ -365,11 +383,7 @@ fn a_name_already_there_is_skipped_when_the_same_and_refused_when_not() {
 
     // Same name, other changes.
     let first = b.read_string(CARD).lines().next().unwrap().to_string();
-    let mut other = card_patch(&first, "<!-- other");
-    other = String::from_utf8(other)
-        .unwrap()
-        .replace("Subject: [PATCH] card", "Subject: [PATCH] practice card")
-        .into_bytes();
+    let other = with_subject(&card_patch(&first, "<!-- other"), "practice card");
     let (_keep2, dir2) = series_of(&[("0001-practice-card.patch", &other)]);
     refused(
         &b,

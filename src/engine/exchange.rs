@@ -246,7 +246,7 @@ pub fn import_series(
         if !fine {
             refusals.push(Refusal {
                 patch: first_to_change(&candidates, path),
-                reason: format!("{path} {}", state_problem(file.state)),
+                reason: format!("{path}: {}", state_problem(file.state)),
             });
         }
     }
@@ -294,7 +294,7 @@ pub fn import_series(
                     let content = scratch.content(t, path.as_rel())?;
                     if content.as_ref().is_some_and(|c| c.len() as u64 > limit) {
                         refusals.push(refuse(format!(
-                            "{path} would be larger than max_file_size ({}) in the manifest",
+                            "{path}: would be larger than max_file_size ({}) in the manifest",
                             crate::system::human_size(limit)
                         )));
                     }
@@ -343,7 +343,7 @@ pub fn import_series(
                 if strategy != crate::merge::Strategy::Binary && crate::merge::has_conflict_markers(bytes) {
                     refusals.push(Refusal {
                         patch: file.clone(),
-                        reason: format!("{path} would hold conflict markers"),
+                        reason: format!("{path}: would hold conflict markers"),
                     });
                     continue;
                 }
@@ -352,7 +352,7 @@ pub fn import_series(
                 {
                     refusals.push(Refusal {
                         patch: file.clone(),
-                        reason: format!("{path} would not validate: {}", first_line(&why)),
+                        reason: format!("{path}: would not validate: {}", first_line(&why)),
                     });
                     continue;
                 }
@@ -552,7 +552,10 @@ fn name_from_file(file: &str) -> String {
 /// not the store's own files, inside the Jitsi trees unless tracked or allowed.
 fn check_path(raw: &str, manifest: &Manifest, allow: &[InstallPath]) -> Result<InstallPath, String> {
     if raw.split('/').any(|part| part == "..") {
-        return Err(format!("{raw}: the path climbs with `..`"));
+        return Err(format!(
+            "/{}: the path climbs with `..`",
+            raw.trim_start_matches('/')
+        ));
     }
     let path = InstallPath::parse(raw).map_err(|e| e.to_string())?;
     if path.as_rel() == META_DIR || path.as_rel().starts_with(&format!("{META_DIR}/")) {
@@ -602,7 +605,7 @@ fn intake_new_files(
             }
             let refuse = |reason: String| Refusal {
                 patch: candidate.entry.file.clone(),
-                reason: format!("{path} {reason}"),
+                reason: format!("{path}: {reason}"),
             };
             let live = match crate::system::fs::read(root, path) {
                 Ok(live) => live,
