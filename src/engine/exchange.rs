@@ -195,6 +195,9 @@ pub enum ImportOutcome {
     Refused(Vec<Refusal>),
 }
 
+/// New content (`None`: removed) of the files one patch changes.
+type FileChanges = Vec<(InstallPath, Option<Vec<u8>>)>;
+
 /// A patch file read and parsed.
 struct Candidate {
     /// Its place in the series.
@@ -259,7 +262,7 @@ pub fn import_series(
         .collect();
     let mut tree = scratch.tree_with(scratch.tree_of(custom)?, &upstream_changes)?;
     let stack = store.patches()?;
-    let mut imported: Vec<(SeriesEntry, Vec<(InstallPath, Option<Vec<u8>>)>)> = Vec::new();
+    let mut imported: Vec<(SeriesEntry, FileChanges)> = Vec::new();
     let mut present = Vec::new();
     let mut last_changed: BTreeMap<InstallPath, String> = BTreeMap::new();
     let mut blocked = false;
