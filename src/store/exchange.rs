@@ -155,24 +155,31 @@ impl PatchFile {
 }
 
 /// The customisation's name a `Subject:` line carries: what follows `Subject: ` and the `[PATCH …]`
-/// that `git format-patch` (and [`Store::export_patches`]) put before it, byte for byte. Only the
-/// mail header (the lines up to the first empty one) is looked at.
+/// that `git format-patch` (and [`Store::export_patches`]) put before it, byte for byte; a line
+/// `git format-patch` folded is unfolded. Only the mail header (the lines up to the first empty
+/// one) is looked at.
 fn subject_of(text: &[u8]) -> Option<String> {
-    for line in text.split(|&b| b == b'\n') {
+    let mut lines = text.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
         if line.is_empty() || line.starts_with(b"diff --git ") || line.starts_with(b"--- ") {
             return None;
         }
-        if let Some(subject) = line.strip_prefix(b"Subject: ") {
-            let subject = String::from_utf8_lossy(subject).into_owned();
-            let name = match subject.strip_prefix("[PATCH") {
-                Some(rest) => match rest.split_once(']') {
-                    Some((_, name)) => name.strip_prefix(' ').unwrap_or(name).to_string(),
-                    None => subject.clone(),
-                },
-                None => subject.clone(),
-            };
-            return Some(name);
+        let Some(subject) = line.strip_prefix(b"Subject: ") else {
+            continue;
+        };
+        let mut subject = subject.to_vec();
+        while let Some(next) = lines.next_if(|l| l.starts_with(b" ") || l.starts_with(b"\t")) {
+            subject.extend_from_slice(next);
         }
+        let subject = String::from_utf8_lossy(&subject).into_owned();
+        let name = match subject
+            .strip_prefix("[PATCH")
+            .and_then(|rest| rest.split_once(']'))
+        {
+            Some((_, name)) => name.strip_prefix(' ').unwrap_or(name).to_string(),
+            None => subject,
+        };
+        return Some(name);
     }
     None
 }
@@ -317,6 +324,26 @@ mod tests {
             tree = next;
             assert_eq!(tree, store.tree_of(original.id).unwrap());
         }
+    }
+
+    #[test]
+    fn subjects_lose_only_the_patch_marker_and_are_unfolded() {
+        let name = |text: &str| subject_of(text.as_bytes());
+        assert_eq!(
+            name("From: a\nSubject: [PATCH 2/9] [x] y: z\n\n"),
+            Some("[x] y: z".into())
+        );
+        assert_eq!(
+            name("Subject: [PATCH] [PATCH] logo\n"),
+            Some("[PATCH] logo".into())
+        );
+        assert_eq!(name("Subject: plain\n"), Some("plain".into()));
+        assert_eq!(
+            name("Subject: [PATCH] a long\n  subject\n\n"),
+            Some("a long  subject".into())
+        );
+        assert_eq!(name("From: a\n\nSubject: in the body\n"), None);
+        assert_eq!(name("diff --git a/x b/x\n"), None);
     }
 
     #[test]
