@@ -425,7 +425,9 @@ fn export_needs_an_empty_directory_or_force_and_dry_run_writes_nothing() {
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr(&run).contains("not empty"), "{}", stderr(&run));
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
-    std::fs::write(dir.join("series"), "0001-old.patch\n").unwrap();
+    // An old list naming a file outside the directory deletes nothing there.
+    std::fs::write(out.path().join("outside"), "keep").unwrap();
+    std::fs::write(dir.join("series"), "0001-old.patch\n../outside\n").unwrap();
     std::fs::write(dir.join("0001-old.patch"), "old").unwrap();
     a.cmd(&["export", "--force", dir.to_str().unwrap()])
         .assert()
@@ -444,6 +446,10 @@ fn export_needs_an_empty_directory_or_force_and_dry_run_writes_nothing() {
             "series"
         ]
     );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("outside")).unwrap(),
+        "keep"
+    );
     let leftovers = std::fs::read_dir(out.path()).unwrap().count();
-    assert_eq!(leftovers, 1, "no temp directory left beside");
+    assert_eq!(leftovers, 2, "no temp directory left beside");
 }

@@ -104,7 +104,15 @@ pub fn export_series(store: &Store, dir: &Path, force: bool, dry_run: bool) -> R
         Vec::new()
     } else {
         std::fs::read(dir.join(SERIES))
-            .map(|text| series_lines(&text).into_iter().filter_map(Result::ok).collect())
+            .map(|text| {
+                series_lines(&text)
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    // Only files in the directory itself: an old list is no licence to delete
+                    // anything elsewhere.
+                    .filter(|file| !file.contains('/') && file != ".." && file != SERIES)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     series::write_series(dir, &files, &(SERIES.to_string(), list.into_bytes()), &stale)
@@ -390,6 +398,8 @@ pub fn import_series(
         for new in &new_files {
             meta.files.insert(new.file.path.to_string(), new.origin.clone());
         }
+        meta.packages
+            .extend(status::installed_versions(dpkg, &new_manifest));
         let stack = store.patches()?;
         store.save_manifest(&new_manifest)?;
         let new_upstream = store.commit_upstream(&upstream_changes, &meta)?;
