@@ -5,9 +5,11 @@ mod conflict;
 mod demo;
 mod diff;
 mod doctor;
+mod export;
 mod hold;
 mod hook;
 mod hooks;
+mod import;
 mod init;
 mod log;
 mod merge_file;
@@ -113,6 +115,8 @@ pub enum Command {
     Record(record::RecordArgs),
     Status(status::StatusArgs),
     Diff(diff::DiffArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
     Log(log::LogArgs),
     Rebase(rebase::RebaseArgs),
     Upgrade(upgrade::UpgradeArgs),
@@ -405,6 +409,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Record(args) => record::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Rebase(args) => rebase::run(&ctx, args),
         Command::Upgrade(args) => upgrade::run(&ctx, args),

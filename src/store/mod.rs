@@ -13,6 +13,7 @@
 //! Trees hold files at their root-relative path (`usr/share/jitsi-meet/...`), so a diff between
 //! two commits is directly a `patch -p1` for the root.
 
+pub mod exchange;
 pub mod integrity;
 pub mod manifest;
 pub mod oplog;

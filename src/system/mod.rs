@@ -8,6 +8,7 @@ pub mod dpkg;
 pub mod fs;
 pub mod notify;
 pub mod process;
+pub mod series;
 pub mod services;
 
 /// What the command line resolved about the outside world, set once at start-up
