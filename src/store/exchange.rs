@@ -209,22 +209,7 @@ impl Scratch {
 
     /// A tree with some files set (`Some`) or removed (`None`).
     pub fn tree_with(&self, tree: Oid, changes: &[(&str, Option<&[u8]>)]) -> Result<Oid> {
-        let base = self.repo.find_tree(tree)?;
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        for (path, content) in changes {
-            match content {
-                Some(bytes) => {
-                    let blob = self.repo.blob(bytes)?;
-                    update.upsert(*path, blob, git2::FileMode::Blob);
-                }
-                None => {
-                    if base.get_path(Path::new(path)).is_ok() {
-                        update.remove(*path);
-                    }
-                }
-            }
-        }
-        Ok(update.create_updated(&self.repo, &base)?)
+        super::update_tree(&self.repo, &self.repo.find_tree(tree)?, changes)
     }
 
     /// The tree with the patch applied, or why it does not apply. Every file of the result must

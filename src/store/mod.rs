@@ -324,21 +324,7 @@ impl Store {
                 self.repo.find_tree(empty)?
             }
         };
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        for (path, content) in changes {
-            match content {
-                Some(bytes) => {
-                    let blob = self.repo.blob(bytes)?;
-                    update.upsert(*path, blob, git2::FileMode::Blob);
-                }
-                None => {
-                    if base_tree.get_path(Path::new(path)).is_ok() {
-                        update.remove(*path);
-                    }
-                }
-            }
-        }
-        Ok(update.create_updated(&self.repo, &base_tree)?)
+        update_tree(&self.repo, &base_tree, changes)
     }
 
     /// Writes a commit with the given tree and parents; no ref moves.
@@ -528,6 +514,25 @@ pub fn replace_state_file(
     temp.persist(&path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
+}
+
+/// `base` with some files set (`Some`) or removed (`None`), written to `repo`.
+fn update_tree(repo: &Repository, base: &git2::Tree, changes: &[(&str, Option<&[u8]>)]) -> Result<Oid> {
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for (path, content) in changes {
+        match content {
+            Some(bytes) => {
+                let blob = repo.blob(bytes)?;
+                update.upsert(*path, blob, git2::FileMode::Blob);
+            }
+            None => {
+                if base.get_path(Path::new(path)).is_ok() {
+                    update.remove(*path);
+                }
+            }
+        }
+    }
+    Ok(update.create_updated(repo, base)?)
 }
 
 /// The id the store gives `content` as a file (git's blob id), without storing it: how a live

@@ -183,15 +183,16 @@ pub fn read(root: &Path, path: &InstallPath) -> Result<Option<Vec<u8>>, PathProb
     if !md.is_file() {
         return Err(PathProblem::NotAFile);
     }
-    let limit = max_file_size();
-    if md.len() > limit {
-        return Err(PathProblem::TooLarge {
-            size: md.len(),
-            limit,
-        });
+    read_open_file(file, md.len(), max_file_size()).map(Some)
+}
+
+/// Reads an open regular file of `size` bytes, refusing it past `limit`: before reading, and
+/// while reading, since the file may grow meanwhile.
+pub(crate) fn read_open_file(file: std::fs::File, size: u64, limit: u64) -> Result<Vec<u8>, PathProblem> {
+    if size > limit {
+        return Err(PathProblem::TooLarge { size, limit });
     }
-    // The file may grow while it is read: never past the limit.
-    let mut content = Vec::with_capacity(md.len() as usize);
+    let mut content = Vec::with_capacity(size as usize);
     file.take(limit.saturating_add(1)).read_to_end(&mut content)?;
     if content.len() as u64 > limit {
         return Err(PathProblem::TooLarge {
@@ -199,7 +200,7 @@ pub fn read(root: &Path, path: &InstallPath) -> Result<Option<Vec<u8>>, PathProb
             limit,
         });
     }
-    Ok(Some(content))
+    Ok(content)
 }
 
 /// Replaces (or creates) a live file atomically. `meta` is applied to the new file; pass the old

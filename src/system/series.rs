@@ -5,7 +5,7 @@
 //! leaves no half series. Over an existing series (`--force`), the new files are moved in and
 //! the list (`series`) is renamed in last: a directory whose list exists holds a whole series.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -21,25 +21,11 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, PathProblem> {
     if !md.is_file() {
         return Err(PathProblem::NotAFile);
     }
-    if md.len() > limit {
-        return Err(PathProblem::TooLarge {
-            size: md.len(),
-            limit,
-        });
-    }
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32 | rustix::fs::OFlags::NONBLOCK.bits() as i32)
         .open(path)?;
-    let mut content = Vec::with_capacity(md.len() as usize);
-    file.take(limit.saturating_add(1)).read_to_end(&mut content)?;
-    if content.len() as u64 > limit {
-        return Err(PathProblem::TooLarge {
-            size: content.len() as u64,
-            limit,
-        });
-    }
-    Ok(content)
+    super::fs::read_open_file(file, md.len(), limit)
 }
 
 /// Whether `dir` is missing or an empty directory (what `export` writes into without `--force`).
