@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::error::Error;
-use crate::store::parked::NoticeKind;
 
 /// Work through parked conflicts and the review list.
 ///
@@ -58,28 +57,10 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
             &mut ctx.out(),
         )?;
     }
-    let mut review = store.review()?;
-    let before = review.notices.len();
-    let mut kept = Vec::new();
-    for notice in std::mem::take(&mut review.notices) {
-        // A parked decision leaves the list when it is decided, not when it is read.
-        if notice.kind == NoticeKind::Parked || (!args.acknowledge && !acknowledged(ctx, &notice)?) {
-            kept.push(notice);
-        }
-    }
-    review.notices = kept;
-    let acknowledged = before - review.notices.len();
-    if acknowledged > 0 {
-        // One operation of its own, so that `rollback` brings the notices back too.
-        store.save_review(&review)?;
-        store.log_operation(
-            &ctx.root,
-            "review",
-            &format!("acknowledged {acknowledged} notice(s)"),
-            store.refs_now()?,
-            &crate::engine::live::snapshot(&ctx.root, &store.load_manifest()?)?,
-        )?;
-    }
+    let acknowledged = crate::engine::review::acknowledge(&ctx.root, &store, &mut |notice| {
+        Ok(args.acknowledge || acknowledged(ctx, notice)?)
+    })?;
+    let review = store.review()?;
     let mut out = ctx.out();
     if acknowledged > 0 {
         let verb = if ctx.dry_run {

@@ -1,12 +1,10 @@
 //! `jitsi-custom rollback`: return to the state an earlier operation left.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::engine::record;
-use crate::error::Error;
-use crate::store::Manifest;
+use crate::engine::undo;
 
 /// Return to the state an earlier operation left.
 ///
@@ -22,45 +20,14 @@ pub struct RollbackArgs {
 
 pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<Outcome> {
     let store = ctx.open_store_to_restore()?;
-    let target = match &args.op {
-        Some(prefix) => store.find_operation(prefix)?,
-        None => {
-            let ops = store.operations()?;
-            match ops.get(1) {
-                Some(op) => op.clone(),
-                None => bail!(Error::Usage("there is no earlier operation to return to".into())),
-            }
-        }
-    };
-    let snapshot = store.operation_snapshot(&target)?;
+    let target = undo::rollback_target(&store, args.op.as_deref())?;
     if ctx.dry_run {
-        for file in &snapshot.files {
+        for file in &store.operation_snapshot(&target)?.files {
             ctx.say(format_args!("would restore {}", file.path));
         }
         return Ok(Outcome::Ok);
     }
-    let mut manifest = store.load_manifest()?;
-    // A manifest cut by hand does not list every file the store holds, and the rollback
-    // overwrites those too: their live edits are recorded first like the others.
-    let restored = Manifest::parse(
-        &String::from_utf8_lossy(&snapshot.manifest),
-        &store.manifest_path(),
-    )?;
-    let held = store.files_held()?;
-    for file in restored.files {
-        if held.contains(file.path.as_rel()) && !manifest.is_tracked(&file.path) {
-            manifest.track(file);
-        }
-    }
-    record::protect_edits(
-        &ctx.root,
-        &store,
-        &manifest,
-        &ctx.dpkg()?,
-        "edits found before rollback",
-        &[],
-    )?;
-    let restored = crate::engine::undo::return_to(&ctx.root, &store, &target)?;
+    let restored = undo::rollback(&ctx.root, &store, &target)?;
     ctx.say(format_args!(
         "restored {restored} files as {} left them",
         target.short_id()

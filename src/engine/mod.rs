@@ -13,7 +13,8 @@
 //! - [`recover`]: what a writer does first after a killed run;
 //! - [`upgrade`]: the maintenance window, rolled back or postponed as a whole;
 //! - [`services`]: which services a run restarts, and whether it may;
-//! - [`undo`]: return to an earlier operation's state;
+//! - [`review`]: notices taken off the review list once read;
+//! - [`undo`]: return to an earlier operation's state (`rollback`);
 //! - [`exchange`]: the stack as a quilt-style series of patch files, out and (all or nothing) in;
 //! - [`live`]: the live tracked files as seen on disk;
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
@@ -27,6 +28,7 @@ pub mod live;
 pub mod rebase;
 pub mod record;
 pub mod recover;
+pub mod review;
 pub mod services;
 pub mod status;
 pub mod track;

@@ -4,12 +4,14 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
-use crate::engine::live;
+use crate::engine::{live, record};
+use crate::error::Error;
 use crate::store::oplog::Operation;
 use crate::store::parked::PARKED_FILE;
 use crate::store::{Manifest, Store, manifest};
+use crate::system::dpkg::Dpkg;
 
 /// Restores what `target` left and logs it as a `rollback` operation. Unrecorded live edits
 /// must have been recorded by the caller: they are overwritten here.
@@ -44,4 +46,43 @@ pub fn return_to(root: &Path, store: &Store, target: &Operation) -> Result<usize
         &live::snapshot(root, &restored_manifest)?,
     )?;
     Ok(snapshot.files.len())
+}
+
+/// The operation `rollback` returns to: the one `prefix` names, or the one before the last.
+pub fn rollback_target(store: &Store, prefix: Option<&str>) -> Result<Operation> {
+    if let Some(prefix) = prefix {
+        return store.find_operation(prefix);
+    }
+    match store.operations()?.get(1) {
+        Some(op) => Ok(op.clone()),
+        None => bail!(Error::Usage("there is no earlier operation to return to".into())),
+    }
+}
+
+/// `rollback`: records the live edits first (so that the rollback itself can be undone), then
+/// returns to `target`. Returns how many files were restored.
+pub fn rollback(root: &Path, store: &Store, target: &Operation) -> Result<usize> {
+    let snapshot = store.operation_snapshot(target)?;
+    let mut manifest = store.load_manifest()?;
+    // A manifest cut by hand does not list every file the store holds, and the rollback
+    // overwrites those too: their live edits are recorded first like the others.
+    let restored = Manifest::parse(
+        &String::from_utf8_lossy(&snapshot.manifest),
+        &store.manifest_path(),
+    )?;
+    let held = store.files_held()?;
+    for file in restored.files {
+        if held.contains(file.path.as_rel()) && !manifest.is_tracked(&file.path) {
+            manifest.track(file);
+        }
+    }
+    record::protect_edits(
+        root,
+        store,
+        &manifest,
+        &Dpkg::read(root)?,
+        "edits found before rollback",
+        &[],
+    )?;
+    return_to(root, store, target)
 }
