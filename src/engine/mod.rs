@@ -14,12 +14,14 @@
 //! - [`upgrade`]: the maintenance window, rolled back or postponed as a whole;
 //! - [`services`]: which services a run restarts, and whether it may;
 //! - [`review`]: notices taken off the review list once read;
+//! - [`doctor`]: what no command repairs by itself, checked (and the branches put back);
 //! - [`undo`]: return to an earlier operation's state (`rollback`);
 //! - [`exchange`]: the stack as a quilt-style series of patch files, out and (all or nothing) in;
 //! - [`live`]: the live tracked files as seen on disk;
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
+pub mod doctor;
 pub mod exchange;
 pub mod hook;
 pub mod init;
