@@ -1,6 +1,8 @@
 //! `jitsi-custom init`: create the state, track the Jitsi files that exist, establish their
 //! pristine upstream content, and record whatever differs from it as the first customisations.
 
+use std::collections::BTreeSet;
+
 use anyhow::Result;
 use clap::Args;
 
@@ -8,6 +10,7 @@ use super::{Ctx, Outcome};
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};
 use crate::engine::live;
+use crate::engine::scan::{self, ScanReport, Scope};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Refs, Store, TrackedFile};
 use crate::system::dpkg::Dpkg;
@@ -76,10 +79,12 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
             files.push((file, content));
         }
     }
+    let found = changed_before_init(ctx, &dpkg, domain.as_deref(), &files)?;
     if ctx.dry_run {
         for (file, _) in &files {
             ctx.say(format_args!("would track {}", file.path));
         }
+        say_found(ctx, &found)?;
         return Ok(Outcome::Ok);
     }
     let store = Store::create(&ctx.state_dir, args.force)?;
@@ -125,7 +130,13 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     store.log_operation(&ctx.root, "init", &description, Refs::default(), &snapshot)?;
 
     if ctx.json {
-        ctx.print_json(&serde_json::json!({ "domain": domain, "files": report }))?;
+        let changed: Vec<_> = found.changed.iter().filter(|f| !f.tracked).collect();
+        let unowned: Vec<_> = found.unowned.iter().filter(|f| !f.tracked).collect();
+        ctx.print_json(&serde_json::json!({
+            "domain": domain,
+            "files": report,
+            "not_tracked": { "changed": changed, "unowned": unowned },
+        }))?;
     } else {
         ctx.say(format_args!(
             "initialised {} for {} ({} files)",
@@ -145,9 +156,48 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         if files.is_empty() {
             ctx.say("hint: no Jitsi files found under the root; add files with `jitsi-custom track PATH`");
         }
+        say_found(ctx, &found)?;
     }
     offer_hold(ctx, &dpkg, &manifest)?;
     Ok(Outcome::Ok)
+}
+
+/// What the admin changed before init that init does not track: the Jitsi packages' files that
+/// differ from dpkg's md5 (`scan`), and the files under the Jitsi trees no package owns.
+fn changed_before_init(
+    ctx: &Ctx,
+    dpkg: &Dpkg,
+    domain: Option<&str>,
+    files: &[(TrackedFile, Vec<u8>)],
+) -> Result<ScanReport> {
+    let tracked: BTreeSet<InstallPath> = files.iter().map(|(f, _)| f.path.clone()).collect();
+    scan::scan(
+        &ctx.root,
+        dpkg,
+        &Scope {
+            packages: &Manifest::default().package_set(),
+            domain,
+            tracked: &tracked,
+            threads: 0,
+        },
+    )
+}
+
+/// Names what [`changed_before_init`] found, with how to keep it.
+fn say_found(ctx: &Ctx, found: &ScanReport) -> Result<()> {
+    if !found.needs_attention() {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    super::scan::write_report(&mut lines, found, true)?;
+    ctx.say("changed before init and not tracked (`jitsi-custom scan` lists them again):");
+    for line in String::from_utf8_lossy(&lines).lines() {
+        ctx.say(format_args!("  {line}"));
+    }
+    if !found.trackable().is_empty() {
+        ctx.say("hint: keep them with `jitsi-custom track PATH…` (a .BKP copy or the package in apt's cache gives a modified file's pristine content), then `jitsi-custom record -m \"what it is\"`");
+    }
+    Ok(())
 }
 
 /// On a terminal, offers to hold the Jitsi packages so that `apt upgrade` leaves them to the

@@ -16,6 +16,7 @@ mod record;
 mod report;
 mod resolve;
 mod rollback;
+mod scan;
 mod status;
 mod track;
 mod upgrade;
@@ -89,6 +90,7 @@ pub enum Command {
     Untrack(track::UntrackArgs),
     Record(record::RecordArgs),
     Status(status::StatusArgs),
+    Scan(scan::ScanArgs),
     Diff(diff::DiffArgs),
     Log(log::LogArgs),
     Rebase(rebase::RebaseArgs),
@@ -425,6 +427,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Untrack(args) => track::run_untrack(&ctx, args),
         Command::Record(args) => record::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Scan(args) => scan::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Rebase(args) => rebase::run(&ctx, args),

@@ -24,6 +24,13 @@ pub struct TrackArgs {
     paths: Vec<PathBuf>,
 }
 
+impl TrackArgs {
+    /// `track PATH…` for paths another verb found (`scan`).
+    pub(super) fn of(paths: Vec<PathBuf>) -> TrackArgs {
+        TrackArgs { paths }
+    }
+}
+
 /// Stop keeping customisations of files
 ///
 /// The live files are left as they are. A file with recorded customisations is only untracked
@@ -164,10 +171,7 @@ fn expand_directories(ctx: &Ctx, args: &[PathBuf]) -> Result<Vec<InstallPath>> {
                 path: path.to_string(),
                 reason: e.to_string(),
             })?;
-            let name = entry.file_name().to_string_lossy();
-            let backup = [".dpkg-dist", ".dpkg-new", ".dpkg-old", ".BKP"]
-                .iter()
-                .any(|s| name.ends_with(s));
+            let backup = crate::profile::is_side_copy(&entry.file_name().to_string_lossy());
             if entry.file_type().is_file() && !backup {
                 let rel = entry.path().strip_prefix(&ctx.root).unwrap_or(entry.path());
                 found.push(InstallPath::parse(&rel.to_string_lossy())?);

@@ -10,6 +10,8 @@
 //!   park without weakening, validate, commit in one step;
 //! - [`undo`]: return to an earlier operation's state;
 //! - [`live`]: the live tracked files as seen on disk;
+//! - [`scan`]: what differs from what the Jitsi packages installed, and what no package owns
+//!   (`scan`, and `init` naming edits made before it);
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
@@ -18,5 +20,6 @@ pub mod intake;
 pub mod live;
 pub mod rebase;
 pub mod record;
+pub mod scan;
 pub mod status;
 pub mod undo;
