@@ -195,7 +195,10 @@ fn say_found(ctx: &Ctx, found: &ScanReport) -> Result<()> {
         ctx.say(format_args!("  {line}"));
     }
     if !found.trackable().is_empty() {
-        ctx.say("hint: keep them with `jitsi-custom track PATH…` (a .BKP copy or the package in apt's cache gives a modified file's pristine content), then `jitsi-custom record -m \"what it is\"`");
+        ctx.say(
+            "hint: keep them with `jitsi-custom track PATH…`, then `jitsi-custom record -m \"what it is\"`",
+        );
+        super::scan::hint_pristine(ctx, found);
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
-use crate::engine::scan::{self, ScanReport, Scope, Unchecked};
+use crate::engine::scan::{self, Change, ScanReport, Scope, Unchecked};
 use crate::store::Manifest;
 
 /// Find files changed since the Jitsi packages installed them, and files no package owns.
@@ -138,6 +138,8 @@ pub(super) fn write_report(out: &mut impl Write, report: &ScanReport, untracked_
         }
         if file.tracked {
             notes.push("tracked".into());
+        } else if file.state == Change::Modified && file.pristine.is_none() {
+            notes.push("no pristine copy".into());
         }
         writeln!(
             out,
@@ -160,27 +162,37 @@ pub(super) fn write_report(out: &mut impl Write, report: &ScanReport, untracked_
     Ok(())
 }
 
-/// On a terminal, offers the untracked modified and unowned files for tracking (all picked at
-/// first) and tracks the chosen ones; otherwise says how.
+/// On a terminal, offers the untracked modified and unowned files for tracking and tracks the
+/// chosen ones; otherwise says how. A modified file without a pristine copy is offered but not
+/// picked: tracking it would take the edited file as upstream.
 fn offer_tracking(ctx: &Ctx, report: &ScanReport, initialised: bool) -> Result<()> {
-    let paths = report.trackable();
-    if paths.is_empty() {
+    let offered = report.trackable();
+    if offered.is_empty() {
         return Ok(());
     }
     if !initialised {
         ctx.say("hint: `jitsi-custom init` tracks the files admins customise; then keep others with `jitsi-custom track PATH…`");
+        hint_pristine(ctx, report);
         return Ok(());
     }
-    let labels: Vec<String> = paths.iter().map(ToString::to_string).collect();
+    let labels: Vec<String> = offered
+        .iter()
+        .map(|(path, keeps)| match keeps {
+            true => path.to_string(),
+            false => format!("{path}  (no pristine copy: the edit would become upstream)"),
+        })
+        .collect();
     let choices: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let picked_first: Vec<bool> = offered.iter().map(|(_, keeps)| *keeps).collect();
     let picked = match ctx.prompt.multi_select(
         "Track these files? (space: pick or drop, enter: go on)",
         &choices,
-        &vec![true; choices.len()],
+        &picked_first,
     ) {
         Ok(picked) => picked,
         Err(crate::Error::NotInteractive(_)) => {
             ctx.say("hint: keep them with `jitsi-custom track PATH…`, then `jitsi-custom record -m \"what it is\"`");
+            hint_pristine(ctx, report);
             return Ok(());
         }
         Err(e) => return Err(e.into()),
@@ -188,7 +200,21 @@ fn offer_tracking(ctx: &Ctx, report: &ScanReport, initialised: bool) -> Result<(
     if picked.is_empty() {
         return Ok(());
     }
-    let chosen: Vec<PathBuf> = picked.iter().map(|&i| PathBuf::from(&labels[i])).collect();
+    let chosen: Vec<PathBuf> = picked
+        .iter()
+        .map(|&i| PathBuf::from(offered[i].0.to_string()))
+        .collect();
     super::track::run_track(ctx, super::track::TrackArgs::of(chosen))?;
     Ok(())
+}
+
+/// How to get a pristine copy for modified files that have none.
+pub(super) fn hint_pristine(ctx: &Ctx, report: &ScanReport) {
+    let packages = report.packages_without_pristine();
+    if !packages.is_empty() {
+        ctx.say(format_args!(
+            "hint: for a file without a pristine copy, first put its package into apt's cache (`apt-get install --reinstall --download-only {}`), or keep the untouched file as FILE.BKP, so that `track` keeps the edit as a customisation",
+            packages.join(" ")
+        ));
+    }
 }

@@ -22,6 +22,8 @@ use anyhow::Result;
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};
 use crate::engine::live;
+use crate::store::upstream::Source;
+use crate::system::deb;
 use crate::system::dpkg::Dpkg;
 use crate::system::fs::{self as livefs, PathProblem};
 
@@ -88,6 +90,10 @@ pub struct ChangedFile {
     /// For a file a package script generated: the template it was compared with.
     pub template: Option<InstallPath>,
     pub tracked: bool,
+    /// For an untracked modified file, where `track` finds its pristine content (`bkp`,
+    /// `deb-cache`, `template`); `None` when nowhere: tracking it then takes the edited file
+    /// as upstream, so the edit would not be kept as a customisation.
+    pub pristine: Option<Source>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -121,24 +127,39 @@ impl ScanReport {
         self.changed.iter().any(|c| !c.tracked) || self.unowned.iter().any(|u| !u.tracked)
     }
 
-    /// The untracked files a person may want to track: modified files and unowned ones that do
-    /// not look secret (missing and replaced files cannot be tracked as they are).
-    pub fn trackable(&self) -> Vec<&InstallPath> {
-        let mut paths: Vec<&InstallPath> = self
+    /// The untracked files a person may want to track, sorted: modified files and unowned ones
+    /// that do not look secret (missing and replaced files cannot be tracked as they are). The
+    /// flag says whether tracking keeps what differs as a customisation: false for a modified
+    /// file without a pristine copy.
+    pub fn trackable(&self) -> Vec<(&InstallPath, bool)> {
+        let mut paths: Vec<(&InstallPath, bool)> = self
             .changed
             .iter()
             .filter(|c| !c.tracked && c.state == Change::Modified)
-            .map(|c| &c.path)
+            .map(|c| (&c.path, c.pristine.is_some()))
             .chain(
                 self.unowned
                     .iter()
                     .filter(|u| !u.tracked && !u.secret)
-                    .map(|u| &u.path),
+                    .map(|u| (&u.path, true)),
             )
             .collect();
         paths.sort();
-        paths.dedup();
+        paths.dedup_by(|a, b| a.0 == b.0);
         paths
+    }
+
+    /// Untracked modified files without a pristine copy: their packages, sorted.
+    pub fn packages_without_pristine(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .changed
+            .iter()
+            .filter(|c| !c.tracked && c.state == Change::Modified && c.pristine.is_none())
+            .map(|c| c.package.as_str())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }
 
@@ -201,6 +222,8 @@ pub fn scan(root: &Path, dpkg: &Dpkg, scope: &Scope) -> Result<ScanReport> {
     }
 
     let sums = hash_files(root, &checks, scope.threads);
+    // Untracked modified files, with the md5 their pristine copy must have.
+    let mut wanting_pristine: Vec<(usize, String)> = Vec::new();
     for (check, sum) in checks.into_iter().zip(sums) {
         let state = match sum {
             Ok(Some(md5)) if md5 == check.md5 => continue,
@@ -216,15 +239,21 @@ pub fn scan(root: &Path, dpkg: &Dpkg, scope: &Scope) -> Result<ScanReport> {
                 continue;
             }
         };
+        let tracked = scope.tracked.contains(&check.path);
+        if !tracked && state == Change::Modified {
+            wanting_pristine.push((report.changed.len(), check.md5));
+        }
         report.changed.push(ChangedFile {
-            tracked: scope.tracked.contains(&check.path),
+            tracked,
             path: check.path,
             state,
             package: check.package,
             conffile: check.conffile,
             template: None,
+            pristine: None,
         });
     }
+    find_pristine_copies(root, dpkg, &wanting_pristine, &mut report)?;
 
     let generated = check_generated(root, dpkg, scope, &mut report)?;
     list_unowned(root, dpkg, scope, &owned, &generated, &mut report)?;
@@ -283,6 +312,7 @@ fn check_generated(
                 package,
                 conffile: false,
                 template: file.template.clone(),
+                pristine: Some(Source::Template),
             }),
             Pristine::NotShipped | Pristine::Unknown { .. } => report.unchecked.push(UncheckedFile {
                 path: path.to_string(),
@@ -292,6 +322,59 @@ fn check_generated(
         }
     }
     Ok(seen)
+}
+
+/// Where `track` would find the pristine content of untracked modified files (the indices into
+/// `report.changed`, with dpkg's md5): the guide's `.BKP` copy, else the package in apt's cache,
+/// each archive read once for all its files.
+fn find_pristine_copies(
+    root: &Path,
+    dpkg: &Dpkg,
+    wanting: &[(usize, String)],
+    report: &mut ScanReport,
+) -> Result<()> {
+    let mut from_archive: Vec<(usize, &String)> = Vec::new();
+    for (i, md5) in wanting {
+        let path = &report.changed[*i].path;
+        match livefs::read(root, &path.with_suffix(".BKP")) {
+            Ok(Some(bkp)) if crate::system::md5_hex(&bkp) == *md5 => {
+                report.changed[*i].pristine = Some(Source::Bkp);
+            }
+            _ => from_archive.push((*i, md5)),
+        }
+    }
+    let packages: BTreeSet<String> = from_archive
+        .iter()
+        .map(|(i, _)| report.changed[*i].package.clone())
+        .collect();
+    for name in packages {
+        let Some(pkg) = dpkg.package(&name) else {
+            continue;
+        };
+        let Some(archive) = deb::cached_deb(root, &pkg.name, &pkg.version, &pkg.architecture) else {
+            continue;
+        };
+        let mine: Vec<(usize, &String)> = from_archive
+            .iter()
+            .filter(|(i, _)| report.changed[*i].package == name)
+            .copied()
+            .collect();
+        let wanted: Vec<String> = mine
+            .iter()
+            .map(|(i, _)| report.changed[*i].path.to_string())
+            .collect();
+        let wanted_refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        // An unusable archive is no pristine copy; `track` says why when it is asked to.
+        let Ok(files) = deb::read_files(&archive, &wanted_refs, deb::Limits::default()) else {
+            continue;
+        };
+        for ((i, md5), path) in mine.into_iter().zip(&wanted) {
+            if files.get(path).is_some_and(|f| f.md5 == *md5) {
+                report.changed[i].pristine = Some(Source::DebCache);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Regular files under the Jitsi trees that no package owns. Links are not followed, neither
