@@ -310,6 +310,19 @@ mod tests {
     }
 
     #[test]
+    fn generated_files_side_copies_and_secrets_are_known_by_name() {
+        assert!(is_generated("/etc/jitsi/meet/x.de-config.js", Some("x.de")));
+        assert!(is_generated("/etc/jitsi/jicofo/jicofo.conf", None));
+        assert!(!is_generated("/etc/jitsi/meet/x.de-config.js", None));
+        assert!(!is_generated("/etc/jitsi/meet/other.js", Some("x.de")));
+        assert!(is_side_copy("interface_config.js.BKP"));
+        assert!(is_side_copy("logging.properties.dpkg-dist"));
+        assert!(!is_side_copy("interface_config.js"));
+        assert!(looks_secret("/etc/jitsi/meet/x.de.key"));
+        assert!(!looks_secret("/etc/jitsi/meet/x.de.crt"));
+    }
+
+    #[test]
     fn domain_comes_from_the_meet_config_name() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("etc/jitsi/meet")).unwrap();
