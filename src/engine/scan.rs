@@ -14,7 +14,7 @@
 //!
 //! The hashing runs on a few threads when there are many files. Nothing here writes.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::Result;
@@ -174,8 +174,8 @@ struct Check {
 /// Scans the root: see the module documentation.
 pub fn scan(root: &Path, dpkg: &Dpkg, scope: &Scope) -> Result<ScanReport> {
     let mut report = ScanReport::default();
-    // Every path the scanned packages list, directories included.
-    let mut owned: HashSet<String> = HashSet::new();
+    // Every path the scanned packages list, directories included, with its package.
+    let mut owned: HashMap<String, String> = HashMap::new();
     let mut checks = Vec::new();
     for name in scope.packages {
         let Some(pkg) = dpkg.package(name) else {
@@ -212,7 +212,7 @@ pub fn scan(root: &Path, dpkg: &Dpkg, scope: &Scope) -> Result<ScanReport> {
                     }),
                 }
             }
-            owned.insert(listed);
+            owned.insert(listed, name.clone());
         }
         report.packages.push(ScannedPackage {
             name: name.clone(),
@@ -255,7 +255,7 @@ pub fn scan(root: &Path, dpkg: &Dpkg, scope: &Scope) -> Result<ScanReport> {
     }
     find_pristine_copies(root, dpkg, &wanting_pristine, &mut report)?;
 
-    let generated = check_generated(root, dpkg, scope, &mut report)?;
+    let generated = check_generated(root, dpkg, scope, &owned, &mut report)?;
     list_unowned(root, dpkg, scope, &owned, &generated, &mut report)?;
     report.changed.sort_by(|a, b| a.path.cmp(&b.path));
     report.unowned.sort_by(|a, b| a.path.cmp(&b.path));
@@ -270,6 +270,7 @@ fn check_generated(
     root: &Path,
     dpkg: &Dpkg,
     scope: &Scope,
+    owned: &HashMap<String, String>,
     report: &mut ScanReport,
 ) -> Result<HashSet<String>> {
     let mut seen = HashSet::new();
@@ -293,8 +294,10 @@ fn check_generated(
                 continue;
             }
         };
-        let mut file = intake::describe(path.clone(), dpkg, scope.domain)?;
-        let Some(package) = file.package.clone().filter(|p| scope.packages.contains(p)) else {
+        // Only templates of the scanned packages matter, whose owners are known already.
+        let mut file =
+            intake::describe_with_owners(path.clone(), scope.domain, |p| Ok(owned.get(p).cloned()))?;
+        let Some(package) = file.package.clone() else {
             continue;
         };
         seen.insert(path.to_string());
@@ -383,7 +386,7 @@ fn list_unowned(
     root: &Path,
     dpkg: &Dpkg,
     scope: &Scope,
-    owned: &HashSet<String>,
+    owned: &HashMap<String, String>,
     generated: &HashSet<String>,
     report: &mut ScanReport,
 ) -> Result<()> {
@@ -432,7 +435,7 @@ fn list_unowned(
                 continue;
             }
             let text = install_form(root, entry.path());
-            if owned.contains(&text) || generated.contains(&text) {
+            if owned.contains_key(&text) || generated.contains(&text) {
                 continue;
             }
             let path = match InstallPath::parse(&text) {
