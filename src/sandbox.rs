@@ -179,14 +179,11 @@ impl Sandbox {
 }
 
 /// The bundled examples, found at run time (no build machine's path is baked into the binary):
-/// `JITSI_CUSTOM_EXAMPLES`; the source checkout the binary was built in (`target/<profile>/` →
+/// the source checkout the binary was built in (`target/<profile>/` →
 /// `examples/`); `examples/` in the working directory (`cargo run`, `cargo test`); else the copy
 /// the Debian package installs.
 pub fn examples_dir() -> PathBuf {
     let has_packages = |dir: &Path| dir.join("packages").is_dir();
-    if let Some(dir) = std::env::var_os("JITSI_CUSTOM_EXAMPLES").map(PathBuf::from) {
-        return dir;
-    }
     let beside_build = std::env::current_exe().ok().and_then(|exe| {
         exe.ancestors()
             .skip(1)

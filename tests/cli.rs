@@ -3,25 +3,8 @@
 
 mod common;
 
-use common::{World, stderr, stdout};
+use common::{CARD, World, one_error_line, stderr, stdout};
 use predicates::prelude::*;
-
-const CARD: &str = "/usr/share/jitsi-meet/static/welcomePageAdditionalCard.html";
-
-fn initialised() -> World {
-    let w = World::new();
-    w.write(CARD, "<div class=\"card\">\n<p>Jitsi</p>\n</div>\n");
-    w.cmd(&["init"]).assert().success();
-    w
-}
-
-/// The first line of stderr that says `error:`, and that there is exactly one.
-fn one_error_line(output: &std::process::Output) -> String {
-    let err = stderr(output);
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "exactly one error line in {err:?}");
-    errors[0].to_string()
-}
 
 #[test]
 fn help_teaches_the_commands() {
@@ -52,7 +35,7 @@ fn status_before_init_says_how_to_start() {
 
 #[test]
 fn reinit_is_refused_without_force_and_keeps_the_old_state_with_it() {
-    let w = initialised();
+    let w = World::card_initialised();
     let before = World::snapshot(&w.state);
     let out = w.cmd(&["init"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -69,7 +52,7 @@ fn reinit_is_refused_without_force_and_keeps_the_old_state_with_it() {
 
 #[test]
 fn unrecorded_edit_is_attention_then_recorded_as_named_customisation() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.cmd(&["status"])
         .assert()
         .code(0)
@@ -102,7 +85,7 @@ fn unrecorded_edit_is_attention_then_recorded_as_named_customisation() {
 
 #[test]
 fn missing_file_is_attention() {
-    let w = initialised();
+    let w = World::card_initialised();
     std::fs::remove_file(w.live(CARD)).unwrap();
     w.cmd(&["status"])
         .assert()
@@ -112,7 +95,7 @@ fn missing_file_is_attention() {
 
 #[test]
 fn record_into_amends_an_existing_customisation() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(CARD, "<div class=\"card\">\n<p>A</p>\n</div>\n");
     w.cmd(&["record", "-m", "card"]).assert().success();
     w.write(CARD, "<div class=\"card\">\n<p>B</p>\n</div>\n");
@@ -134,7 +117,7 @@ fn record_into_amends_an_existing_customisation() {
 
 #[test]
 fn a_new_file_upstream_does_not_ship_is_tracked_whole() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(
         "/usr/share/jitsi-meet/images/praxis-logo.png",
         b"\x89PNG\r\n\x1a\n\x00\x00logo",
@@ -169,7 +152,7 @@ fn a_new_file_upstream_does_not_ship_is_tracked_whole() {
 
 #[test]
 fn invalid_utf8_in_a_text_file_is_kept_as_bytes_and_shown_as_binary() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(CARD, b"<p>Gr\xfc\xdfe</p>\n");
     w.cmd(&["record", "-m", "latin-1 card"]).assert().success();
     w.cmd(&["diff"])
@@ -182,7 +165,7 @@ fn invalid_utf8_in_a_text_file_is_kept_as_bytes_and_shown_as_binary() {
 
 #[test]
 fn a_path_outside_the_root_is_refused_and_nothing_written() {
-    let w = initialised();
+    let w = World::card_initialised();
     let before = World::snapshot(&w.state);
     for path in ["../etc/shadow", "/../../etc/shadow"] {
         let out = w.cmd(&["track", path]).output().unwrap();
@@ -198,7 +181,7 @@ fn a_path_outside_the_root_is_refused_and_nothing_written() {
 
 #[test]
 fn a_symlink_is_refused_with_a_hint() {
-    let w = initialised();
+    let w = World::card_initialised();
     let outside = w.dir.path().join("outside");
     std::fs::write(&outside, "secret").unwrap();
     std::os::unix::fs::symlink(&outside, w.live("/usr/share/jitsi-meet/static/link.html")).unwrap();
@@ -215,7 +198,7 @@ fn a_symlink_is_refused_with_a_hint() {
 
 #[test]
 fn a_file_that_cannot_be_read_is_refused() {
-    let w = initialised();
+    let w = World::card_initialised();
     let fifo = w.live("/usr/share/jitsi-meet/static/pipe");
     rustix::fs::mknodat(
         rustix::fs::CWD,
@@ -237,7 +220,7 @@ fn a_file_that_cannot_be_read_is_refused() {
 
 #[test]
 fn a_corrupt_manifest_is_one_clear_error() {
-    let w = initialised();
+    let w = World::card_initialised();
     std::fs::write(w.state.join("jitsi-custom.toml"), "[[file]\npath = \n").unwrap();
     let out = w.cmd(&["status"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -254,7 +237,7 @@ fn a_corrupt_manifest_is_one_clear_error() {
 
 #[test]
 fn a_locked_state_dir_is_refused_while_another_run_writes() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(CARD, "<p>edit</p>\n");
     let lock = std::fs::OpenOptions::new()
         .write(true)
@@ -272,7 +255,7 @@ fn a_locked_state_dir_is_refused_while_another_run_writes() {
 
 #[test]
 fn status_json_has_the_documented_shape() {
-    let w = initialised();
+    let w = World::card_initialised();
     let out = w.cmd(&["status", "--json"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let obj = json.as_object().unwrap();
@@ -290,7 +273,7 @@ fn status_json_has_the_documented_shape() {
 fn json_into_a_closed_pipe_exits_0() {
     // Regression: `status --json | head` ended in "error: cannot write JSON: Broken pipe" and
     // exit 3, because serde_json hid the io::Error from the error chain main looks at.
-    let w = initialised();
+    let w = World::card_initialised();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("jitsi-custom"))
@@ -309,7 +292,7 @@ fn json_into_a_closed_pipe_exits_0() {
 
 #[test]
 fn upgrade_refuses_a_sandbox_root_since_it_runs_apt_on_this_machine() {
-    let w = initialised();
+    let w = World::card_initialised();
     let before = World::snapshot(&w.state);
     let out = w.cmd(&["upgrade"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -319,7 +302,7 @@ fn upgrade_refuses_a_sandbox_root_since_it_runs_apt_on_this_machine() {
 
 #[test]
 fn a_directory_stands_for_every_file_below_it() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write("/usr/share/jitsi-meet/images/praxis/logo.svg", "<svg/>");
     w.write("/usr/share/jitsi-meet/images/praxis/icons/a.png", b"\x89PNGa");
     w.write("/usr/share/jitsi-meet/images/praxis/logo.svg.BKP", "<svg/>");
@@ -350,7 +333,7 @@ fn a_directory_stands_for_every_file_below_it() {
 
 #[test]
 fn watch_records_an_edit_once_the_file_settles() {
-    let w = initialised();
+    let w = World::card_initialised();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-custom"))
         .env("SOURCE_DATE_EPOCH", "1795910400")
         .arg("--root")
@@ -386,7 +369,7 @@ fn watch_records_an_edit_once_the_file_settles() {
 
 #[test]
 fn color_follows_the_flag_and_dry_run_writes_nothing() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
     let coloured = w.cmd(&["--color", "always", "diff", "--live"]).output().unwrap();
     assert!(

@@ -184,6 +184,51 @@ fn scenarios() -> Vec<Scenario> {
             args: |_| words(&["resolve", "--acknowledge"]),
         },
         Scenario {
+            name: "import",
+            prepare: || {
+                // A fresh server, and a series that changes the card and the German texts and
+                // adds a file no package ships (so it tracks it too).
+                let w = World::new();
+                w.install("1.0.1-1");
+                w.cmd(&["init"]).assert().code(0);
+                let dir = w.dir.path().join("series-in");
+                std::fs::create_dir(&dir).unwrap();
+                let change = |path: &str, from: &str, to: &str| {
+                    let rel = path.trim_start_matches('/');
+                    format!(
+                        "diff --git a/{rel} b/{rel}\n--- a/{rel}\n+++ b/{rel}\n@@ -1 +1 @@\n-{from}\n+{to}\n"
+                    )
+                };
+                let card = change(CARD, "<!--", "<!-- Praxis Sonnenschein");
+                let de_first = w.read_string(MAIN_DE).lines().next().unwrap().to_string();
+                let de = change(MAIN_DE, &de_first, &de_first);
+                assert_eq!(de_first, "{", "main-de.json starts with a lone brace");
+                let de = de.replace("+{\n", "+{ \"imprint\": \"Impressum\",\n");
+                let logo = "usr/share/jitsi-meet/images/praxis-logo.svg";
+                let svg = format!(
+                    "diff --git a/{logo} b/{logo}\nnew file mode 100644\n--- /dev/null\n+++ b/{logo}\n@@ -0,0 +1 @@\n+<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n"
+                );
+                std::fs::write(
+                    dir.join("0001-card.patch"),
+                    format!("Subject: [PATCH 1/2] card\n\n{card}"),
+                )
+                .unwrap();
+                std::fs::write(
+                    dir.join("0002-texts.patch"),
+                    format!("Subject: [PATCH 2/2] texts and logo\n\n{de}{svg}"),
+                )
+                .unwrap();
+                std::fs::write(dir.join("series"), "0001-card.patch\n0002-texts.patch\n").unwrap();
+                w
+            },
+            args: |w| {
+                vec![
+                    "import".into(),
+                    w.dir.path().join("series-in").display().to_string(),
+                ]
+            },
+        },
+        Scenario {
             name: "hook post-invoke",
             prepare: || {
                 let w = World::jitsi_customised();

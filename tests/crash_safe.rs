@@ -8,25 +8,9 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{World, stderr};
+use common::{CARD, World, one_error_line, stderr};
 
-const CARD: &str = "/usr/share/jitsi-meet/static/welcomePageAdditionalCard.html";
 const LOGO: &str = "/usr/share/jitsi-meet/images/praxis-logo.png";
-
-fn initialised() -> World {
-    let w = World::new();
-    w.write(CARD, "<div class=\"card\">\n<p>Jitsi</p>\n</div>\n");
-    w.cmd(&["init"]).assert().success();
-    w
-}
-
-/// The first line of stderr that says `error:`, and that there is exactly one.
-fn one_error_line(output: &std::process::Output) -> String {
-    let err = stderr(output);
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "exactly one error line in {err:?}");
-    errors[0].to_string()
-}
 
 /// A hook step: it exits 0 whatever happens; returns stderr.
 fn hook(w: &World, step: &str) -> String {
@@ -64,7 +48,7 @@ fn store_holds(state: &Path, needle: &[u8]) -> bool {
 /// tracks /etc/shadow and root's apt hook copied the file into the repository.
 #[test]
 fn a_state_dir_others_can_write_is_refused_and_the_hook_copies_nothing() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write("/etc/shadow", "root:$y$secret-hash:19000::::::\n");
     chmod(&w.state, 0o777);
     let manifest = w.state.join("jitsi-custom.toml");
@@ -97,7 +81,7 @@ fn a_state_dir_others_can_write_is_refused_and_the_hook_copies_nothing() {
 /// Defect 12: the manifest itself may not be writable by others either.
 #[test]
 fn a_manifest_others_can_write_is_refused() {
-    let w = initialised();
+    let w = World::card_initialised();
     let manifest = w.state.join("jitsi-custom.toml");
     chmod(&manifest, 0o666);
     let out = w.cmd(&["status"]).output().unwrap();
@@ -117,7 +101,7 @@ fn a_manifest_others_can_write_is_refused() {
 /// fixes it.
 #[test]
 fn a_state_dir_owned_by_another_user_is_refused() {
-    let w = initialised();
+    let w = World::card_initialised();
     std::os::unix::fs::chown(&w.state, Some(65534), None).unwrap();
     let out = w.cmd(&["record", "-m", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -152,7 +136,7 @@ fn plant_git_locks(state: &Path) -> Vec<std::path::PathBuf> {
 /// custom.lock", exit 3) although locks of killed runs are promised to be released.
 #[test]
 fn locks_a_killed_run_left_are_cleared_by_the_next_writer() {
-    let w = initialised();
+    let w = World::card_initialised();
     // Our own lock, taken by a process that was then killed.
     let status = std::process::Command::new("sh")
         .args([
@@ -190,7 +174,7 @@ fn locks_a_killed_run_left_are_cleared_by_the_next_writer() {
 /// Defect 2: a reader takes no lock, so it must not take lock files for stale either.
 #[test]
 fn readers_leave_lock_files_alone() {
-    let w = initialised();
+    let w = World::card_initialised();
     let locks = plant_git_locks(&w.state);
     w.cmd(&["status"]).assert().code(0);
     assert!(locks.iter().all(|l| l.exists()));
@@ -257,7 +241,7 @@ fn merge_file_takes_input_with_nul_bytes_as_a_binary_file() {
 
 /// A world with two tracked files, each with a recorded customisation.
 fn customised() -> World {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(CARD, "<div class=\"card\">\n<p>Praxis Sonnenschein</p>\n</div>\n");
     w.cmd(&["record", "-m", "practice card"]).assert().success();
     w.write(LOGO, b"\x89PNG\r\n\x1a\n\x00\x00logo");
@@ -499,7 +483,7 @@ fn truncate_object_of(state: &Path, refname: &str) -> std::path::PathBuf {
 /// "no progress" for "retry"): `diff`, `rebase` and `rollback` never returned.
 #[test]
 fn a_truncated_object_is_reported_as_a_damaged_store_not_a_hang() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
     w.cmd(&["record", "-m", "card"]).assert().success();
     let object = truncate_object_of(&w.state, "refs/heads/custom");
@@ -528,7 +512,7 @@ fn a_truncated_object_is_reported_as_a_damaged_store_not_a_hang() {
 /// Defect 4: the apt hook hung on it too, and apt with it; it must give one line and exit 0.
 #[test]
 fn the_hook_reports_a_truncated_object_in_one_line_and_lets_apt_go_on() {
-    let w = initialised();
+    let w = World::card_initialised();
     truncate_object_of(&w.state, "refs/heads/custom");
     let out = w
         .cmd(&["hook", "post-invoke"])
@@ -548,7 +532,7 @@ fn the_hook_reports_a_truncated_object_in_one_line_and_lets_apt_go_on() {
 /// line, exit 0, so that apt goes on.
 #[test]
 fn a_hook_step_gives_up_when_its_time_budget_is_spent() {
-    let w = initialised();
+    let w = World::card_initialised();
     truncate_object_of(&w.state, "refs/heads/custom");
     let started = std::time::Instant::now();
     let out = w
@@ -568,7 +552,7 @@ fn a_hook_step_gives_up_when_its_time_budget_is_spent() {
 /// input error) instead of a runtime failure saying that no space is left.
 #[test]
 fn a_full_file_system_is_a_runtime_failure_saying_so() {
-    let w = initialised();
+    let w = World::card_initialised();
     w.write(CARD, "<div class=\"card\">\n<p>Praxis</p>\n</div>\n");
     w.cmd(&["record", "-m", "card"]).assert().success();
     // Inside a mount namespace of its own: a tiny tmpfs over the card's directory, holding the
@@ -608,7 +592,7 @@ fn dead_pid() -> u32 {
 /// dir) were never removed.
 #[test]
 fn temp_files_of_killed_runs_are_removed_by_the_next_writer() {
-    let w = initialised();
+    let w = World::card_initialised();
     let dead = dead_pid();
     let live_dir = w.live(CARD).parent().unwrap().to_path_buf();
     let stale_live = live_dir.join(format!(".welcomePageAdditionalCard.html.jitsi-custom-{dead}.tmp"));
@@ -648,7 +632,7 @@ fn temp_files_of_killed_runs_are_removed_by_the_next_writer() {
 /// comments.
 #[test]
 fn track_and_untrack_keep_the_admins_comments() {
-    let w = initialised();
+    let w = World::card_initialised();
     let manifest = w.state.join("jitsi-custom.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let commented = text.replace(
@@ -668,7 +652,7 @@ fn track_and_untrack_keep_the_admins_comments() {
 /// Defect 13: tracked files had no size limit (invariant 6: a huge file gets one clear error).
 #[test]
 fn a_tracked_file_past_max_file_size_is_refused() {
-    let w = initialised();
+    let w = World::card_initialised();
     let manifest = w.state.join("jitsi-custom.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, format!("max_file_size = 1024\n{text}")).unwrap();

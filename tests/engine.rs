@@ -133,3 +133,96 @@ fn a_persons_own_result_goes_live_as_given() {
     assert_eq!(card_fate(&report), &Fate::Resolved);
     assert_eq!(w.read_string(CARD), own);
 }
+
+/// The engine's init, track and untrack in-process: explicit inputs, a report out, the store
+/// changed as one operation each.
+mod tracked_set {
+    use super::*;
+    use jitsi_custom::engine::init::{self, InitOptions};
+    use jitsi_custom::engine::track;
+    use jitsi_custom::store::upstream::Source;
+    use jitsi_custom::ui::prompt::NoPrompt;
+
+    const LOGO: &str = "/usr/share/jitsi-meet/images/praxis-logo.png";
+
+    fn initialised() -> World {
+        let w = World::new();
+        w.install("1.0.1-1");
+        w.write(CARD, "<div>Willkommen in der Praxis</div>\n");
+        let dpkg = Dpkg::read(&w.root).unwrap();
+        let opts = InitOptions {
+            domain: None,
+            adopt_bkp: true,
+            force: false,
+            dry_run: false,
+            prompt: &NoPrompt,
+        };
+        let report = init::init(&w.root, &w.state, &dpkg, &opts).unwrap();
+        assert_eq!(report.domain.as_deref(), Some("tele.praxis.de"));
+        let card = report
+            .files
+            .iter()
+            .find(|f| f.path.to_string() == CARD)
+            .expect("the card is tracked");
+        assert!(card.customised, "the edit made before init is found");
+        assert_eq!(
+            card.source,
+            Source::DebCache,
+            "the pristine card comes from apt's cache"
+        );
+        w
+    }
+
+    #[test]
+    fn init_records_edits_made_before_it_as_the_first_customisations() {
+        let w = initialised();
+        let store = Store::open(&w.state).unwrap();
+        let names: Vec<String> = store.patches().unwrap().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["found at init: welcomePageAdditionalCard.html"]);
+        let ops = store.operations().unwrap();
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].kind, "init");
+    }
+
+    #[test]
+    fn track_then_untrack_is_one_operation_each_and_leaves_the_live_file() {
+        let w = initialised();
+        w.write(LOGO, b"\x89PNG\r\n\x1a\nlogo");
+        let logo = InstallPath::parse(LOGO).unwrap();
+        let just_logo = vec![logo.clone()];
+        let dpkg = Dpkg::read(&w.root).unwrap();
+        {
+            let store = Store::open_for_writing(&w.state).unwrap();
+            let dry = track::track(&w.root, &store, &dpkg, std::slice::from_ref(&logo), true).unwrap();
+            assert_eq!(dry.tracked, just_logo);
+            assert!(
+                !store.load_manifest().unwrap().is_tracked(&logo),
+                "a dry run tracks nothing"
+            );
+            let report = track::track(&w.root, &store, &dpkg, std::slice::from_ref(&logo), false).unwrap();
+            assert_eq!(report.tracked, just_logo);
+            assert_eq!(
+                report.unrecorded, just_logo,
+                "no package ships it: all of it is the admin's"
+            );
+            let again = track::track(&w.root, &store, &dpkg, std::slice::from_ref(&logo), false).unwrap();
+            assert_eq!(again.already, just_logo);
+            assert!(again.tracked.is_empty());
+        }
+        w.cmd(&["record", "-m", "practice logo"]).assert().code(0);
+        let store = Store::open_for_writing(&w.state).unwrap();
+        let refused = track::untrack(&w.root, &store, std::slice::from_ref(&logo), false, false);
+        let err = format!("{:#}", refused.unwrap_err());
+        assert!(err.contains("\"practice logo\""), "{err}");
+        let report = track::untrack(&w.root, &store, std::slice::from_ref(&logo), true, false).unwrap();
+        assert_eq!(report.untracked, just_logo);
+        assert_eq!(
+            report.dropped,
+            [(logo.clone(), vec!["\"practice logo\"".to_string()])]
+        );
+        assert!(!store.load_manifest().unwrap().is_tracked(&logo));
+        assert_eq!(w.read(LOGO), b"\x89PNG\r\n\x1a\nlogo", "the live file stays");
+        let kinds: Vec<String> = store.operations().unwrap().into_iter().map(|o| o.kind).collect();
+        assert_eq!(kinds[..3], ["untrack", "record", "track"]);
+    }
+}

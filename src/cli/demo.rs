@@ -21,6 +21,11 @@ pub struct DemoArgs {
     /// Keep the sandbox and print where it is, to explore it afterwards.
     #[arg(long)]
     keep: bool,
+
+    /// Where the bundled examples are (default: beside the program, `examples/` here, or
+    /// /usr/share/jitsi-custom/examples).
+    #[arg(long, value_name = "DIR", env = "JITSI_CUSTOM_EXAMPLES")]
+    examples: Option<std::path::PathBuf>,
 }
 
 /// The guide's customisations, grouped the way an admin would name them.
@@ -54,7 +59,7 @@ const CUSTOMISATIONS: &[(&str, &[&str])] = &[
 ];
 
 pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<Outcome> {
-    let examples = sandbox::examples_dir();
+    let examples = args.examples.clone().unwrap_or_else(sandbox::examples_dir);
     if !examples.join("packages").is_dir() {
         bail!(crate::Error::Usage(format!(
             "the bundled examples are not at {}\nhint: run the demo from the source tree (`cargo run -- demo`)",

@@ -5,9 +5,11 @@ mod conflict;
 mod demo;
 mod diff;
 mod doctor;
+mod export;
 mod hold;
 mod hook;
 mod hooks;
+mod import;
 mod init;
 mod log;
 mod merge_file;
@@ -29,6 +31,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use crate::engine::services::RestartPolicy;
 use crate::error::Error;
 use crate::store::Store;
 use crate::ui::ColorChoice;
@@ -79,9 +82,31 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = color_parser())]
     pub color: ColorChoice,
 
+    /// The merge tool offered for a conflict, instead of the manifest's `merge_tool`: a command
+    /// with {local} {base} {upstream} {output}, e.g. "meld {local} {base} {upstream} -o {output}".
+    #[arg(long, global = true, value_name = "CMD", env = "JITSI_CUSTOM_MERGETOOL", help_heading = OUTSIDE, hide_short_help = true)]
+    pub merge_tool: Option<String>,
+
+    /// The systemctl to run. With a --root other than /, services are restarted only when this
+    /// is given (they belong to the machine, not to the root).
+    #[arg(long, global = true, value_name = "PROGRAM", env = "JITSI_CUSTOM_SYSTEMCTL", help_heading = OUTSIDE, hide_short_help = true)]
+    pub systemctl: Option<PathBuf>,
+
+    /// The sendmail that mails reports to the manifest's `mail_to` (`sendmail -t`).
+    #[arg(long, global = true, value_name = "PROGRAM", env = "JITSI_CUSTOM_SENDMAIL", default_value = crate::system::notify::SENDMAIL, help_heading = OUTSIDE, hide_short_help = true)]
+    pub sendmail: PathBuf,
+
+    /// Seconds any outside program (dpkg, apt-get, systemctl, nginx -t) may run, instead of each
+    /// one's own limit.
+    #[arg(long, global = true, value_name = "SECONDS", env = "JITSI_CUSTOM_PROGRAM_TIMEOUT", help_heading = OUTSIDE, hide_short_help = true)]
+    pub program_timeout: Option<u64>,
+
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The `--help` heading of the options about outside programs.
+const OUTSIDE: &str = "Outside programs";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -92,6 +117,8 @@ pub enum Command {
     Status(status::StatusArgs),
     Scan(scan::ScanArgs),
     Diff(diff::DiffArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
     Log(log::LogArgs),
     Rebase(rebase::RebaseArgs),
     Upgrade(upgrade::UpgradeArgs),
@@ -147,6 +174,11 @@ pub struct Ctx {
     pub prompt: Box<dyn Prompt>,
     /// The apt hook step this run is, if it is one: failures are then one line and exit 0.
     pub hook: Option<hook::HookStep>,
+    /// `--merge-tool`, else the manifest's ([`Ctx::merge_tool`]).
+    merge_tool: Option<String>,
+    /// Whether `--systemctl` was given ([`Ctx::restart_services`]).
+    systemctl_given: bool,
+    pub sendmail: PathBuf,
 }
 
 impl Ctx {
@@ -169,19 +201,28 @@ impl Ctx {
         } else {
             cwd.join(&cli.state_dir)
         };
+        crate::system::configure(crate::system::Settings {
+            program_timeout: cli.program_timeout.map(std::time::Duration::from_secs),
+            systemctl: cli.systemctl.clone().filter(|p| !p.as_os_str().is_empty()),
+        });
+        // NO_COLOR (no-color.org) is every program's, not ours: read here, once.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Ok(Ctx {
             root,
             state_dir,
             json: cli.json,
             dry_run: cli.dry_run,
             verbose: cli.verbose,
-            color: cli.color.enabled(std::io::stdout().is_terminal()),
+            color: cli.color.enabled(std::io::stdout().is_terminal(), no_color),
             cwd,
             prompt: prompt::for_run(!cli.non_interactive),
             hook: match &cli.command {
                 Command::Hook(args) => Some(hook::step_of(args)),
                 _ => None,
             },
+            merge_tool: cli.merge_tool.clone().filter(|t| !t.is_empty()),
+            systemctl_given: crate::system::settings().systemctl.is_some(),
+            sendmail: cli.sendmail.clone(),
         })
     }
 
@@ -280,126 +321,64 @@ impl Ctx {
         Ok(store)
     }
 
-    /// Reports the stale files opening for writing removed, and finishes (or drops) an
-    /// operation a killed run left half-way.
+    /// Finishes (or drops) an operation a killed run left half-way ([`crate::engine::recover`])
+    /// and says what that did.
     pub(super) fn recover(&self, store: &Store) -> Result<()> {
-        for temp in store.cleared_temp_files() {
+        let recovered = crate::engine::recover::recover(&self.root, store)?;
+        for removed in &recovered.removed {
             self.detail(format_args!(
                 "removed {}, left by a run that was killed",
-                temp.display()
+                removed.display()
             ));
         }
-        for lock in store.cleared_locks() {
+        for lock in &recovered.removed_locks {
             self.detail(format_args!(
                 "removed the stale lock {} (left by a run that was killed)",
                 lock.display()
             ));
         }
-        let finished = store.finish_interrupted(&self.root)?;
-        // Temp files a killed write left beside the live files it was writing: those the
-        // manifest lists, and those the interrupted operation wrote (a rollback may bring back a
-        // file the manifest no longer lists).
-        let mut beside = finished.touched.clone();
-        if let Ok(manifest) = store.load_manifest() {
-            beside.extend(manifest.files.into_iter().map(|f| f.path));
-        }
-        for temp in crate::system::fs::remove_stale_temp_files(&self.root, &beside) {
-            self.detail(format_args!(
-                "removed {}, left by a run that was killed",
-                temp.display()
-            ));
-        }
-        if finished.dropped {
+        if recovered.dropped {
             self.warn("a run was interrupted before its changes took effect; they were dropped (run the command again)");
         }
-        for path in &finished.written {
+        for path in &recovered.written {
             self.warn(format_args!(
                 "{path}: brought up to date after an interrupted run"
             ));
         }
-        for left in &finished.left {
-            self.keep_edit_after_crash(store, &left.path, left.before.as_deref(), left.after.as_deref())?;
+        for path in &recovered.merged {
+            self.warn(format_args!(
+                "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write"
+            ));
         }
-        Ok(())
-    }
-
-    /// A live file the admin changed after a run was interrupted, before that run's content
-    /// reached it: the admin's change (from what was live to what is live) is merged onto the
-    /// content the interrupted run committed, so both take effect; the next operation records it
-    /// as the admin's edit. Where they cannot be merged, the file is left as it is.
-    fn keep_edit_after_crash(
-        &self,
-        store: &Store,
-        path: &crate::InstallPath,
-        before: Option<&[u8]>,
-        after: Option<&[u8]>,
-    ) -> Result<()> {
-        let now = crate::engine::live::read(&self.root, path)?;
-        let strategy = store
-            .load_manifest()
-            .ok()
-            .and_then(|m| m.file(path).map(|f| f.strategy()))
-            .unwrap_or_else(|| crate::profile::strategy_for_path(path.as_rel()));
-        let merged = match (before, now.as_deref(), after) {
-            (Some(before), Some(now), Some(after)) => {
-                let merged = crate::merge::merge(strategy, before, now, after, &Default::default());
-                (merged.is_clean()
-                    && crate::validate::validate_merged(&self.root, path, &merged.content, Some(after))
-                        .is_ok())
-                .then_some(merged.content)
-            }
-            _ => None,
-        };
-        let Some(merged) = merged else {
+        for path in &recovered.left {
             self.warn(format_args!(
                 "{path}: changed since an interrupted run; left as it is\nhint: `jitsi-custom status` shows it; `jitsi-custom record` keeps it"
             ));
-            return Ok(());
-        };
-        let meta = crate::system::fs::stamp(&self.root, path)
-            .map_err(|e| crate::system::fs::path_error(path, e))?
-            .map(|(_, meta)| meta)
-            .unwrap_or_default();
-        crate::system::fs::write_atomic(&self.root, path, &merged, meta)
-            .map_err(|e| crate::system::fs::path_error(path, e))?;
-        self.warn(format_args!(
-            "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write"
-        ));
+        }
         Ok(())
     }
 
-    /// The merge tool for conflicts: `JITSI_CUSTOM_MERGETOOL`, else the manifest's.
+    /// The merge tool for conflicts: `--merge-tool`, else the manifest's.
     pub fn merge_tool(&self, manifest: &crate::store::Manifest) -> Option<String> {
-        std::env::var("JITSI_CUSTOM_MERGETOOL")
-            .ok()
-            .filter(|t| !t.is_empty())
-            .or_else(|| manifest.merge_tool.clone())
+        self.merge_tool.clone().or_else(|| manifest.merge_tool.clone())
     }
 
-    /// Restarts (nginx: reloads) each service once. Services belong to the machine, so with a
-    /// root other than `/` nothing is restarted unless `JITSI_CUSTOM_SYSTEMCTL` names the
-    /// systemctl to use.
+    /// Restarts (nginx: reloads) each service once, as [`RestartPolicy`] allows for this root;
+    /// says which it left alone.
     pub fn restart_services(&self, services: &[String]) -> Result<Vec<String>> {
-        use crate::system::services;
-        if services.is_empty() {
-            return Ok(Vec::new());
-        }
-        if self.root != std::path::Path::new("/") && std::env::var_os(services::PROGRAM_ENV).is_none() {
+        let restarted = crate::engine::services::restart(self.restart_policy(), services)?;
+        if !restarted.left.is_empty() {
             self.say(format_args!(
                 "not restarting {} for the root {}",
-                services.join(", "),
+                restarted.left.join(", "),
                 self.root.display()
             ));
-            return Ok(Vec::new());
         }
-        let (reload, restart): (Vec<&str>, Vec<&str>) =
-            services.iter().map(String::as_str).partition(|s| *s == "nginx");
-        let mut done: Vec<String> = services::restart(&restart)?
-            .into_iter()
-            .map(|a| a.service)
-            .collect();
-        done.extend(services::reload(&reload)?.into_iter().map(|a| a.service));
-        Ok(done)
+        Ok(restarted.done)
+    }
+
+    pub fn restart_policy(&self) -> RestartPolicy {
+        RestartPolicy::for_root(&self.root, self.systemctl_given)
     }
 
     /// The dpkg database under the root.
@@ -418,8 +397,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Err(err) => return Err(err),
     };
-    if let Some(step) = ctx.hook {
-        limit_hook_time(step, !cli.non_interactive && std::io::stdin().is_terminal());
+    if let Command::Hook(args) = &cli.command {
+        let asking = !cli.non_interactive && std::io::stdin().is_terminal();
+        let budget = args
+            .budget
+            .unwrap_or(if asking { HOOK_BUDGET_ASKING } else { HOOK_BUDGET });
+        limit_hook_time(hook::step_of(args), budget);
     }
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
@@ -429,6 +412,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Status(args) => status::run(&ctx, args),
         Command::Scan(args) => scan::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Rebase(args) => rebase::run(&ctx, args),
         Command::Upgrade(args) => upgrade::run(&ctx, args),
@@ -448,20 +433,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 /// How long a hook step may take, in seconds, when nobody is asked anything; one that asks a
-/// person on apt's terminal gets [`HOOK_BUDGET_ASKING`]. `JITSI_CUSTOM_HOOK_BUDGET` overrides
-/// both.
+/// person on apt's terminal gets [`HOOK_BUDGET_ASKING`]. `hook --budget` overrides both.
 pub const HOOK_BUDGET: u64 = 300;
 pub const HOOK_BUDGET_ASKING: u64 = 3600;
-pub const HOOK_BUDGET_ENV: &str = "JITSI_CUSTOM_HOOK_BUDGET";
 
 /// Starts the hook step's time budget: when it is spent, whatever the step is doing, it reports
 /// one line and the process exits 0, so that apt is never held up. Ending there is like a kill,
 /// which every writer recovers from.
-fn limit_hook_time(step: hook::HookStep, asking: bool) {
-    let budget = std::env::var(HOOK_BUDGET_ENV)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(if asking { HOOK_BUDGET_ASKING } else { HOOK_BUDGET });
+fn limit_hook_time(step: hook::HookStep, budget: u64) {
     let spawned = std::thread::Builder::new()
         .name("hook-budget".into())
         .spawn(move || {

@@ -40,7 +40,7 @@ pub fn deliver(ctx: &Ctx, store: &Store, what: &str, body: &str) {
     if let Some(to) = mail_to {
         let host = hostname();
         let subject = format!("jitsi-custom on {host}: {what} needs attention");
-        if let Err(e) = notify::send_mail(&to, &subject, &text) {
+        if let Err(e) = notify::send_mail(&ctx.sendmail, &to, &subject, &text) {
             ctx.warn(format_args!("cannot mail the report: {e:#}"));
         }
     }

@@ -7,10 +7,7 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
-use crate::engine::intake::{self, Pristine};
-use crate::engine::live;
-use crate::error::Error;
-use crate::store::upstream::{Origin, Source};
+use crate::engine::track;
 
 /// Keep customisations of more files.
 ///
@@ -47,216 +44,56 @@ pub struct UntrackArgs {
 
 pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
     let store = ctx.open_store_for_writing()?;
-    let mut manifest = store.load_manifest()?;
-    let dpkg = ctx.dpkg()?;
-    let mut new_files = Vec::new();
-    for path in expand_directories(ctx, &args.paths)? {
-        if manifest.is_tracked(&path)
-            || new_files
-                .iter()
-                .any(|(f, _): &(crate::store::TrackedFile, _)| f.path == path)
-        {
-            ctx.say(format_args!("{path}: already tracked"));
-            continue;
-        }
-        let Some(content) = live::read(&ctx.root, &path)? else {
-            return Err(Error::BadPath {
-                path: path.to_string(),
-                reason: "does not exist".into(),
-            }
-            .into());
-        };
-        let file = intake::describe(path, &dpkg, manifest.domain.as_deref())?;
-        new_files.push((file, content));
+    let paths = user_paths(ctx, &args.paths)?;
+    let paths = track::expand_directories(&ctx.root, &paths)?;
+    let report = track::track(&ctx.root, &store, &ctx.dpkg()?, &paths, ctx.dry_run)?;
+    for path in &report.already {
+        ctx.say(format_args!("{path}: already tracked"));
     }
-    if new_files.is_empty() || ctx.dry_run {
-        for (file, _) in &new_files {
-            ctx.say(format_args!("would track {}", file.path));
-        }
-        return Ok(Outcome::Ok);
+    for warning in &report.warnings {
+        ctx.warn(warning);
     }
-    let before = store.refs_now()?;
-    let mut meta = store.upstream_meta(None)?;
-    let mut upstream_changes: Vec<(InstallPath, Vec<u8>)> = Vec::new();
-    let mut unrecorded = Vec::new();
-    for (file, content) in &new_files {
-        let (pristine, origin) = match intake::find_pristine(&ctx.root, &dpkg, file, Some(content), true)? {
-            Pristine::Found { content, origin } => (Some(content), origin),
-            Pristine::NotShipped => (
-                None,
-                Origin {
-                    source: Source::Absent,
-                    package: None,
-                    dpkg_md5: None,
-                },
-            ),
-            Pristine::Unknown {
-                package,
-                dpkg_md5,
-                archive_problem,
-            } => {
-                let why = archive_problem
-                    .map(|problem| format!(" (the cached package is unusable: {problem})"))
-                    .unwrap_or_default();
-                ctx.warn(format_args!(
-                    "{}: differs from what {package} installed and no pristine copy was found{why}; taking the live file as upstream",
-                    file.path
-                ));
-                (
-                    Some(content.clone()),
-                    Origin {
-                        source: Source::Live,
-                        package: Some(package),
-                        dpkg_md5,
-                    },
-                )
-            }
-        };
-        if pristine.as_deref() != Some(content.as_slice()) {
-            unrecorded.push(file.path.clone());
-        }
-        meta.files.insert(file.path.to_string(), origin);
-        if let Some(pristine) = pristine {
-            upstream_changes.push((file.path.clone(), pristine));
-        }
-        manifest.track(file.clone());
+    let verb = if ctx.dry_run { "would track" } else { "tracking" };
+    for path in &report.tracked {
+        ctx.say(format_args!("{verb} {path}"));
     }
-    meta.packages
-        .extend(crate::engine::status::installed_versions(&dpkg, &manifest));
-    let changes: Vec<(&str, Option<&[u8]>)> = upstream_changes
-        .iter()
-        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
-        .collect();
-    let patches = store.patches()?;
-    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
-    // the other way round every writer refuses (see `Store::check_manifest_covers`).
-    store.save_manifest(&manifest)?;
-    let new_upstream = store.commit_upstream(&changes, &meta)?;
-    store.restack(&patches, new_upstream, &changes)?;
-    let names: Vec<String> = new_files.iter().map(|(f, _)| f.path.to_string()).collect();
-    store.log_operation(
-        &ctx.root,
-        "track",
-        &names.join(" "),
-        before,
-        &live::snapshot(&ctx.root, &manifest)?,
-    )?;
-    for (file, _) in &new_files {
-        ctx.say(format_args!("tracking {}", file.path));
-    }
-    for path in &unrecorded {
-        ctx.say(format_args!("{path}: has edits not recorded yet\nhint: record them with `jitsi-custom record -m \"what it is\" {path}`"));
+    if !ctx.dry_run {
+        for path in &report.unrecorded {
+            ctx.say(format_args!("{path}: has edits not recorded yet\nhint: record them with `jitsi-custom record -m \"what it is\" {path}`"));
+        }
     }
     Ok(Outcome::Ok)
 }
 
-/// The install paths named on the command line, with a directory standing for every regular file
-/// below it (links not followed; dpkg's and the guide's backup copies left out).
-fn expand_directories(ctx: &Ctx, args: &[PathBuf]) -> Result<Vec<InstallPath>> {
-    let mut paths = Vec::new();
-    for arg in args {
-        let path = InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?;
-        let on_disk = path.under(&ctx.root);
-        let is_dir = std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.is_dir());
-        if !is_dir {
-            paths.push(path);
-            continue;
-        }
-        let mut found: Vec<InstallPath> = Vec::new();
-        for entry in walkdir::WalkDir::new(&on_disk)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| Error::BadPath {
-                path: path.to_string(),
-                reason: e.to_string(),
-            })?;
-            let backup = crate::profile::is_side_copy(&entry.file_name().to_string_lossy());
-            if entry.file_type().is_file() && !backup {
-                let rel = entry.path().strip_prefix(&ctx.root).unwrap_or(entry.path());
-                found.push(InstallPath::parse(&rel.to_string_lossy())?);
-            }
-        }
-        if found.is_empty() {
-            return Err(Error::BadPath {
-                path: path.to_string(),
-                reason: "is a directory without files".into(),
-            }
-            .into());
-        }
-        paths.extend(found);
-    }
-    Ok(paths)
-}
-
 pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
     let store = ctx.open_store_for_writing()?;
-    let mut manifest = store.load_manifest()?;
-    let mut paths = Vec::new();
-    for arg in &args.paths {
-        let path = InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?;
-        // As `track` of a tracked file: nothing to do, said so (running it twice is harmless).
-        if !manifest.is_tracked(&path) {
-            ctx.say(format_args!("{path}: not tracked; nothing to do"));
-            continue;
-        }
-        paths.push(path);
-    }
-    if paths.is_empty() {
-        return Ok(Outcome::Ok);
-    }
-    let patches = store.patches()?;
-    let mut dropped = Vec::new();
-    for path in &paths {
-        let names: Vec<String> = patches
-            .iter()
-            .filter(|p| p.paths.iter().any(|changed| changed == path.as_rel()))
-            .map(|p| format!("{:?}", p.name))
-            .collect();
-        if names.is_empty() {
-            continue;
-        }
-        if !args.drop_customisation {
-            return Err(Error::Usage(format!(
-                "{path}: untracking it would drop its customisation(s) {}\nhint: keep it tracked, or drop them with `jitsi-custom untrack --drop-customisation {path}` (the operation log keeps them)",
-                names.join(", ")
-            ))
-            .into());
-        }
-        dropped.push((path.clone(), names));
+    let paths = user_paths(ctx, &args.paths)?;
+    let report = track::untrack(&ctx.root, &store, &paths, args.drop_customisation, ctx.dry_run)?;
+    // As `track` of a tracked file: nothing to do, said so (running it twice is harmless).
+    for path in &report.not_tracked {
+        ctx.say(format_args!("{path}: not tracked; nothing to do"));
     }
     if ctx.dry_run {
-        for path in &paths {
+        for path in &report.untracked {
             ctx.say(format_args!("would untrack {path}"));
         }
         return Ok(Outcome::Ok);
     }
-    let before = store.refs_now()?;
-    let mut meta = store.upstream_meta(None)?;
-    for path in &paths {
-        manifest.untrack(path);
-        meta.files.remove(&path.to_string());
-    }
-    let removals: Vec<(&str, Option<&[u8]>)> = paths.iter().map(|p| (p.as_rel(), None)).collect();
-    let new_upstream = store.commit_upstream(&removals, &meta)?;
-    store.restack(&patches, new_upstream, &removals)?;
-    store.save_manifest(&manifest)?;
-    let names: Vec<String> = paths.iter().map(ToString::to_string).collect();
-    store.log_operation(
-        &ctx.root,
-        "untrack",
-        &names.join(" "),
-        before,
-        &live::snapshot(&ctx.root, &manifest)?,
-    )?;
-    for path in &paths {
+    for path in &report.untracked {
         ctx.say(format_args!("no longer tracking {path}"));
     }
-    for (path, names) in &dropped {
+    for (path, names) in &report.dropped {
         ctx.say(format_args!(
             "{path}: dropped the customisation(s) {}",
             names.join(", ")
         ));
     }
     Ok(Outcome::Ok)
+}
+
+/// The paths as typed, as install paths under the root.
+fn user_paths(ctx: &Ctx, args: &[PathBuf]) -> Result<Vec<InstallPath>> {
+    args.iter()
+        .map(|arg| Ok(InstallPath::from_user(arg, &ctx.root, &ctx.cwd)?))
+        .collect()
 }

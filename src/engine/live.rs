@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use anyhow::Result;
-use git2::Oid;
 
 use crate::InstallPath;
+use crate::store::Oid;
 use crate::store::statcache::{Entry, StatCache};
 use crate::system::fs::{self as livefs, FileMeta, path_error};
 use crate::system::md5_hex;
@@ -18,11 +18,6 @@ pub struct Seen {
     pub oid: Oid,
     pub md5: String,
     pub meta: FileMeta,
-}
-
-/// The git blob id of some content.
-pub fn blob_oid(content: &[u8]) -> Oid {
-    Oid::hash_object(git2::ObjectType::Blob, content).unwrap_or(Oid::ZERO_SHA1)
 }
 
 /// Reads a tracked live file; `None` when missing.
@@ -48,7 +43,7 @@ pub fn see(root: &Path, path: &InstallPath, cache: &mut StatCache) -> Result<Opt
         return Ok(None);
     };
     let seen = Seen {
-        oid: blob_oid(&content),
+        oid: crate::store::blob_id_of(&content),
         md5: md5_hex(&content),
         meta,
     };

@@ -8,18 +8,30 @@
 //! - [`intake`]: where a file's pristine upstream content comes from;
 //! - [`rebase`]: take in new upstream content, replay the customisations per setting, decide or
 //!   park without weakening, validate, commit in one step;
+//! - [`track`]: what is kept: files in and out of the tracked set;
+//! - [`init`]: the first state: the Jitsi files found, their pristine content, earlier edits;
+//! - [`recover`]: what a writer does first after a killed run;
+//! - [`upgrade`]: the maintenance window, rolled back or postponed as a whole;
+//! - [`services`]: which services a run restarts, and whether it may;
 //! - [`undo`]: return to an earlier operation's state;
+//! - [`exchange`]: the stack as a quilt-style series of patch files, out and (all or nothing) in;
 //! - [`live`]: the live tracked files as seen on disk;
 //! - [`scan`]: what differs from what the Jitsi packages installed, and what no package owns
 //!   (`scan`, and `init` naming edits made before it);
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
+pub mod exchange;
 pub mod hook;
+pub mod init;
 pub mod intake;
 pub mod live;
 pub mod rebase;
 pub mod record;
+pub mod recover;
 pub mod scan;
+pub mod services;
 pub mod status;
+pub mod track;
 pub mod undo;
+pub mod upgrade;

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use git2::Oid;
 use serde::Serialize;
 
 use crate::InstallPath;
@@ -19,6 +18,7 @@ use crate::engine::live;
 use crate::engine::record;
 use crate::engine::status;
 use crate::merge::{self, Labels, Merged, Strategy};
+use crate::store::Oid;
 use crate::store::parked::{Fallback, Notice, NoticeKind, Parked, Review, conflict_key};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Store, TrackedFile, UPSTREAM_REF};

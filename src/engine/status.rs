@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Result;
-use git2::Oid;
 use serde::Serialize;
 
 use crate::InstallPath;
 use crate::engine::live::{self, Seen};
+use crate::store::Oid;
 use crate::store::parked::{Fallback, Notice, Parked};
 use crate::store::statcache::StatCache;
 use crate::store::upstream::UpstreamMeta;
@@ -223,7 +223,7 @@ fn is_package_content(root: &Path, dpkg: &Dpkg, file: &TrackedFile, seen: &Seen)
         let Some(content) = live::read(root, template)? else {
             return Ok(false);
         };
-        return Ok(live::blob_oid(&file.render_template(&content)) == seen.oid);
+        return Ok(crate::store::blob_id_of(&file.render_template(&content)) == seen.oid);
     }
     Ok(dpkg.expected_md5(package, &file.path.to_string())?.as_deref() == Some(seen.md5.as_str()))
 }

@@ -27,6 +27,14 @@ pub fn return_to(root: &Path, store: &Store, target: &Operation) -> Result<usize
     for file in &snapshot.files {
         store.stage_live(&file.path, file.content.clone(), Some(file.meta));
     }
+    // Files the operations being undone created and the target does not know: gone again.
+    for op in store.operations()?.iter().take_while(|op| op.id != target.id) {
+        for path in &op.created {
+            if !snapshot.files.iter().any(|f| &f.path == path) {
+                store.stage_live(path, None, None);
+            }
+        }
+    }
     let description = format!("back to {} ({})", target.short_id(), target.kind);
     store.log_operation(
         root,

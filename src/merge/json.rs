@@ -18,13 +18,12 @@
 //! its own. Input that does not parse as JSON goes to the line merge with a note.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::ops::Range;
 
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::ser::Serialize;
 use serde_json::{Map, Value};
 
+use super::json_keys::read_as_browsers;
 use super::text::{Whitespace, merge_text};
 use super::{Choice, Conflict, Decision, DecisionKind, Labels, Merged, Regions};
 
@@ -41,11 +40,12 @@ pub fn merge_json(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -
         let base = if base.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
-            Some(read_json(base).map_err(|e| format!("{} does not parse as JSON: {e}", labels.base))?)
+            Some(read_as_browsers(base).map_err(|e| format!("{} does not parse as JSON: {e}", labels.base))?)
         };
-        let local = read_json(local).map_err(|e| format!("{} does not parse as JSON: {e}", labels.local))?;
-        let upstream =
-            read_json(upstream).map_err(|e| format!("{} does not parse as JSON: {e}", labels.upstream))?;
+        let local =
+            read_as_browsers(local).map_err(|e| format!("{} does not parse as JSON: {e}", labels.local))?;
+        let upstream = read_as_browsers(upstream)
+            .map_err(|e| format!("{} does not parse as JSON: {e}", labels.upstream))?;
         Ok::<_, String>((base, local, upstream))
     })();
     let (base_doc, local_doc, upstream_doc) = match parsed {
@@ -99,98 +99,7 @@ pub fn merge_json(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -
     }
 }
 
-/// Reads a document as browsers do: a repeated key is allowed, the last one wins.
-fn read_json(text: &[u8]) -> Result<Value, serde_json::Error> {
-    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
-    serde_json::from_slice(text)
-}
-
-/// Parses a JSON document with serde_json, refusing repeated keys in any object (serde_json alone
-/// keeps the last one silently).
-pub fn parse_json(text: &[u8]) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let value = ValueSeed { path: String::new() }.deserialize(&mut de)?;
-    de.end()?;
-    Ok(value)
-}
-
-/// Builds a [`Value`] while reading, with the key path so far for the duplicate-key message.
-struct ValueSeed {
-    path: String,
-}
-
-impl<'de> DeserializeSeed<'de> for ValueSeed {
-    type Value = Value;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ValueSeed {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(ValueSeed {
-            path: format!("{}[{}]", self.path, items.len()),
-        })? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let path = join_path(&self.path, &key);
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format!("duplicate key {path}")));
-            }
-            let value = map.next_value_seed(ValueSeed { path })?;
-            out.insert(key, value);
-        }
-        Ok(Value::Object(out))
-    }
-}
-
-fn join_path(parent: &str, key: &str) -> String {
+pub(super) fn join_path(parent: &str, key: &str) -> String {
     let key = if key.is_empty() || key.contains(['.', '[', ']', ' ']) {
         format!("[{key:?}]")
     } else {
@@ -824,16 +733,14 @@ mod tests {
         )
     }
 
-    fn text(m: &Merged) -> String {
-        String::from_utf8_lossy(&m.content).into_owned()
+    /// The merged document, which must not repeat a key.
+    fn strict(content: &[u8]) -> Result<Value, serde_json::Error> {
+        crate::merge::check_unique_keys(content, &HashSet::new())?;
+        read_as_browsers(content)
     }
 
-    #[test]
-    fn repeated_keys_are_refused_with_their_path() {
-        let err = parse_json(br#"{"a": {"b": 1, "b": 2}}"#).unwrap_err();
-        assert!(err.to_string().contains("duplicate key a.b"), "{err}");
-        assert!(parse_json(br#"{"a": 1} x"#).is_err());
-        assert!(parse_json(r#"{"a": [1, {"b": "ä"}]}"#.as_bytes()).is_ok());
+    fn text(m: &Merged) -> String {
+        String::from_utf8_lossy(&m.content).into_owned()
     }
 
     #[test]
@@ -1042,7 +949,7 @@ mod tests {
 
             let m = merge(&pretty(&base), &pretty(&local), &pretty(&upstream));
             prop_assert!(m.is_clean(), "{:?}", m.conflicts);
-            let merged = parse_json(&m.content);
+            let merged = strict(&m.content);
             prop_assert!(merged.is_ok(), "{:?}\n{}", merged, text(&m));
             prop_assert_eq!(merged.unwrap(), Value::Object(expected));
         }
@@ -1077,7 +984,7 @@ mod tests {
             prop_assert!(m.is_clean(), "{:?}", m.conflicts);
             prop_assert_eq!(m.decisions.len(), 1);
             prop_assert!(m.decisions[0].message.starts_with(&format!("kept your {name};")), "{}", m.decisions[0].message);
-            prop_assert_eq!(parse_json(&m.content).unwrap(), Value::Object(local));
+            prop_assert_eq!(strict(&m.content).unwrap(), Value::Object(local));
         }
     }
 }

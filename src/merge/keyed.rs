@@ -128,13 +128,13 @@ pub(crate) fn settle<D: Dialect>(
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        if !line.starts_with(b"<<<<<<< ") {
+        if !super::markers::opens_block(line) {
             dialect.read(&mut state, &text_of(line));
             out.extend_from_slice(line);
             i += 1;
             continue;
         }
-        let Some((block, next)) = read_block(&lines, i) else {
+        let Some((block, next)) = super::markers::read_block(&lines, i) else {
             // Not a well-formed block: leave the rest as it is.
             for line in &lines[i..] {
                 out.extend_from_slice(line);
@@ -186,43 +186,10 @@ fn text_of(line: &[u8]) -> String {
     String::from_utf8_lossy(line).into_owned()
 }
 
-struct Block<'a> {
-    ours: Vec<&'a [u8]>,
-    base: Vec<&'a [u8]>,
-    theirs: Vec<&'a [u8]>,
-}
-
 struct Sides<'s, 'a> {
     base: &'s [&'a [u8]],
     local: &'s [&'a [u8]],
     upstream: &'s [&'a [u8]],
-}
-
-/// The block starting at `start` (its `<<<<<<<` line) and the index after its `>>>>>>>` line.
-fn read_block<'a>(lines: &[&'a [u8]], start: usize) -> Option<(Block<'a>, usize)> {
-    let mut block = Block {
-        ours: Vec::new(),
-        base: Vec::new(),
-        theirs: Vec::new(),
-    };
-    let mut side = 0;
-    let mut i = start + 1;
-    while i < lines.len() {
-        let line = lines[i];
-        let bare = line.strip_suffix(b"\n").unwrap_or(line);
-        let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
-        if side == 0 && line.starts_with(b"||||||| ") {
-            side = 1;
-        } else if side < 2 && bare == b"=======" {
-            side = 2;
-        } else if side == 2 && line.starts_with(b">>>>>>> ") {
-            return Some((block, i + 1));
-        } else {
-            [&mut block.ours, &mut block.base, &mut block.theirs][side].push(line);
-        }
-        i += 1;
-    }
-    None
 }
 
 fn write_markers(out: &mut Vec<u8>, sides: &Sides<'_, '_>, labels: &Labels) {

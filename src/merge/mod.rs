@@ -7,7 +7,9 @@ mod binary;
 mod hocon;
 mod jsconfig;
 mod json;
+mod json_keys;
 mod keyed;
+mod markers;
 mod minified;
 mod settings;
 mod text;
@@ -20,7 +22,8 @@ pub use jsconfig::{
     JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_moved, carry_setting, customisation_ops,
     left_behind, merge_js_config,
 };
-pub use json::{merge_json, parse_json};
+pub use json::merge_json;
+pub use json_keys::{check_unique_keys, read_as_browsers, repeated_keys, without_bom};
 pub use minified::{MinifiedKind, merge_minified};
 pub use settings::{SettingsFormat, merge_settings};
 pub use text::{Whitespace, merge_text, setting_name};
@@ -324,39 +327,29 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
 /// Reads a diff3-style result with conflict markers into [`Regions`]. `None` when the markers are
 /// not well formed or there are none.
 pub fn regions_from_markers(content: &[u8], describe: impl Fn(usize, &Choice) -> String) -> Option<Regions> {
+    let lines: Vec<&[u8]> = content.split_inclusive(|&b| b == b'\n').collect();
     let mut regions = Regions {
         between: vec![Vec::new()],
         ..Regions::default()
     };
-    let mut lines = content.split_inclusive(|&b| b == b'\n');
-    let mut line_no = 0;
-    while let Some(line) = lines.next() {
-        line_no += 1;
-        if !line.starts_with(b"<<<<<<< ") {
-            regions.between.last_mut()?.extend_from_slice(line);
+    let mut i = 0;
+    while i < lines.len() {
+        if !markers::opens_block(lines[i]) {
+            regions.between.last_mut()?.extend_from_slice(lines[i]);
+            i += 1;
             continue;
         }
-        let start = line_no;
-        let mut choice = Choice::default();
-        let mut side = 0; // 0 local, 1 base, 2 upstream
-        loop {
-            let line = lines.next()?;
-            line_no += 1;
-            let bare = line.strip_suffix(b"\n").unwrap_or(line);
-            let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
-            if line.starts_with(b"||||||| ") && side == 0 {
-                side = 1;
-            } else if bare == b"=======" && side < 2 {
-                side = 2;
-            } else if line.starts_with(b">>>>>>> ") && side == 2 {
-                break;
-            } else {
-                [&mut choice.local, &mut choice.base, &mut choice.upstream][side].extend_from_slice(line);
-            }
-        }
-        choice.what = describe(start, &choice);
+        let (block, next) = markers::read_block(&lines, i)?;
+        let mut choice = Choice {
+            local: block.ours.concat(),
+            base: block.base.concat(),
+            upstream: block.theirs.concat(),
+            ..Choice::default()
+        };
+        choice.what = describe(i + 1, &choice);
         regions.choices.push(choice);
         regions.between.push(Vec::new());
+        i = next;
     }
     (!regions.choices.is_empty()).then_some(regions)
 }

@@ -303,44 +303,24 @@ pub(crate) struct ConflictBlock<'a> {
     pub upstream: Vec<&'a [u8]>,
 }
 
-/// Reads the conflict marker blocks back out of a merge result.
+/// The conflict marker blocks of a merge result, each side's lines without their `\n`.
 pub(crate) fn conflict_blocks(content: &[u8]) -> Vec<ConflictBlock<'_>> {
-    #[derive(PartialEq)]
-    enum Side {
-        Outside,
-        Local,
-        Base,
-        Upstream,
+    fn bare(lines: Vec<&[u8]>) -> Vec<&[u8]> {
+        lines
+            .into_iter()
+            .map(|l| l.strip_suffix(b"\n").unwrap_or(l))
+            .collect()
     }
-    let mut blocks = Vec::new();
-    let mut side = Side::Outside;
-    let mut block = ConflictBlock::default();
-    for (i, line) in content.split(|&b| b == b'\n').enumerate() {
-        let marker = line.strip_suffix(b"\r").unwrap_or(line);
-        if marker.starts_with(b"<<<<<<< ") && side == Side::Outside {
-            block = ConflictBlock {
-                line: i + 1,
-                ..ConflictBlock::default()
-            };
-            side = Side::Local;
-        } else if marker.starts_with(b"||||||| ") && side == Side::Local {
-            side = Side::Base;
-        } else if marker == b"=======" && (side == Side::Local || side == Side::Base) {
-            side = Side::Upstream;
-        } else if marker.starts_with(b">>>>>>> ") && side == Side::Upstream {
-            block.end_line = i + 1;
-            blocks.push(std::mem::take(&mut block));
-            side = Side::Outside;
-        } else {
-            match side {
-                Side::Outside => {}
-                Side::Local => block.local.push(line),
-                Side::Base => block.base.push(line),
-                Side::Upstream => block.upstream.push(line),
-            }
-        }
-    }
-    blocks
+    super::markers::blocks(content)
+        .into_iter()
+        .map(|(start, block, next)| ConflictBlock {
+            line: start + 1,
+            end_line: next,
+            local: bare(block.ours),
+            base: bare(block.base),
+            upstream: bare(block.theirs),
+        })
+        .collect()
 }
 
 /// Settles the conflict blocks where one side's change is part of the other's: each line of the

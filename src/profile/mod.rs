@@ -167,6 +167,25 @@ pub fn template_for(install_path: &str, domain: Option<&str>) -> Option<Template
         .and_then(|f| f.template)
 }
 
+/// Where a Jitsi server's customisations live: the directories (and the one file) an imported
+/// patch may change without `import --allow`. Anything else (`/etc/shadow`, `/root/.ssh/…`) is
+/// refused unless it is tracked already.
+pub const TREES: &[&str] = &[
+    "/usr/share/jitsi-meet/",
+    "/etc/jitsi/",
+    "/etc/prosody/",
+    "/etc/nginx/",
+    "/etc/turnserver.conf",
+];
+
+/// Whether an install path (`/etc/jitsi/meet/x-config.js`) lies in one of the [`TREES`].
+pub fn in_trees(install_path: &str) -> bool {
+    TREES.iter().any(|tree| match tree.strip_suffix('/') {
+        Some(_) => install_path.starts_with(tree),
+        None => install_path == *tree,
+    })
+}
+
 /// Services that read a file; restarted (nginx: reloaded) when it changes. Files under
 /// `/usr/share/jitsi-meet` are served as they are and need no restart.
 pub fn services_for(install_path: &str) -> &'static [&'static str] {
@@ -301,6 +320,22 @@ mod tests {
         let t = template_for("/etc/jitsi/meet/tele.praxis.de-config.js", Some("tele.praxis.de")).unwrap();
         assert_eq!(t.path, "/usr/share/jitsi-meet-web-config/config.js");
         assert!(template_for("/usr/share/jitsi-meet/interface_config.js", Some("x.de")).is_none());
+    }
+
+    #[test]
+    fn the_trees_hold_the_known_files_and_nothing_of_the_system() {
+        for file in KNOWN_FILES {
+            assert!(in_trees(&file.path_for(Some("x.de")).unwrap()), "{}", file.path);
+        }
+        assert!(in_trees("/etc/turnserver.conf"));
+        for outside in [
+            "/etc/shadow",
+            "/etc/jitsi",
+            "/etc/turnserver.conf.d/x",
+            "/usr/share/jitsi-meet-web-config/config.js",
+        ] {
+            assert!(!in_trees(outside), "{outside}");
+        }
     }
 
     #[test]

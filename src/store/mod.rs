@@ -13,6 +13,7 @@
 //! Trees hold files at their root-relative path (`usr/share/jitsi-meet/...`), so a diff between
 //! two commits is directly a `patch -p1` for the root.
 
+pub mod exchange;
 pub mod integrity;
 pub mod manifest;
 pub mod oplog;
@@ -30,7 +31,10 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use git2::{Oid, Repository, Signature};
+/// The id of a stored object (a commit, a tree, a blob): the one git2 type the rest of the code
+/// sees, as an opaque handle it passes back to the store.
+pub use git2::Oid;
+use git2::{Repository, Signature};
 
 use crate::InstallPath;
 use crate::error::Error;
@@ -227,14 +231,7 @@ impl Store {
         if self.access == Access::DryRun {
             return Ok(());
         }
-        let path = self.dir.join(name);
-        let mut temp =
-            temp_file_in(&self.dir).with_context(|| format!("cannot write in {}", self.dir.display()))?;
-        temp.write_all(content)?;
-        temp.as_file().sync_all()?;
-        temp.persist(&path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
-        Ok(())
+        replace_state_file(&self.dir, Path::new(name), content, Durability::Synced)
     }
 
     /// The commit a ref points at, if the ref exists: for the branches, as the operation being
@@ -495,6 +492,48 @@ fn clear_stale_git_locks(repo: &Path) -> Result<Vec<PathBuf>> {
     }
     cleared.sort();
     Ok(cleared)
+}
+
+/// Whether [`replace_state_file`] waits for the disk before the rename.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync first: after a crash the file is the old or the new content, never empty.
+    Synced,
+    /// No fsync, for files whose loss only costs work (a cache, the hook's run record): an
+    /// fsync is most of what a hook step costs when nothing changed.
+    Relaxed,
+}
+
+/// The one way a file below the state dir is written: a marked temp file beside it (see
+/// [`temp_file_in`]), renamed over it; missing directories are created private (0700).
+pub fn replace_state_file(
+    state_dir: &Path,
+    relative: &Path,
+    content: &[u8],
+    durability: Durability,
+) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    let path = state_dir.join(relative);
+    let dir = path.parent().unwrap_or(state_dir);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut temp = temp_file_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    temp.write_all(content)?;
+    if durability == Durability::Synced {
+        temp.as_file().sync_all()?;
+    }
+    temp.persist(&path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+/// The id the store gives `content` as a file (git's blob id), without storing it: how a live
+/// file is compared with stored content without reading the stored blob.
+pub fn blob_id_of(content: &[u8]) -> Oid {
+    Oid::hash_object(git2::ObjectType::Blob, content).unwrap_or(Oid::ZERO_SHA1)
 }
 
 /// A temp file in a directory of the state dir, named `.jitsi-custom-<pid>-XXXXXX.tmp`: ours and

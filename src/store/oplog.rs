@@ -36,6 +36,11 @@ pub struct Operation {
     pub time: i64,
     pub before: Refs,
     pub after: Refs,
+    /// Live files the operation brought into being (they did not exist before it): undoing it
+    /// removes them, even where the state it returns to does not track them (an import's new
+    /// logo).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created: Vec<InstallPath>,
 }
 
 impl Operation {
@@ -95,7 +100,11 @@ impl Store {
         live: &[LiveFile],
     ) -> Result<Oid> {
         let mut live = live.to_vec();
+        let mut created = Vec::new();
         for (path, write) in self.staged_live() {
+            if write.content.is_some() && matches!(crate::system::fs::stamp(root, &path), Ok(None)) {
+                created.push(path.clone());
+            }
             let meta = write
                 .meta
                 .or_else(|| live.iter().find(|f| f.path == path).map(|f| f.meta))
@@ -115,6 +124,7 @@ impl Store {
             time: super::now_secs(),
             before,
             after: self.refs_now()?,
+            created,
         };
         let op_text = toml::to_string_pretty(&op)?;
         let manifest = self

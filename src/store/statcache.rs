@@ -75,11 +75,11 @@ impl StatCache {
         let Ok(bytes) = serde_json::to_vec(self) else {
             return;
         };
-        let Ok(mut temp) = super::temp_file_in(state_dir) else {
-            return;
-        };
-        if std::io::Write::write_all(&mut temp, &bytes).is_ok() {
-            let _ = temp.persist(state_dir.join(FILE_NAME));
-        }
+        let _ = super::replace_state_file(
+            state_dir,
+            Path::new(FILE_NAME),
+            &bytes,
+            super::Durability::Relaxed,
+        );
     }
 }

@@ -218,6 +218,27 @@ fn parse_status(text: &str) -> Result<HashMap<String, Package>> {
     Ok(packages)
 }
 
+/// Installs package archives with `dpkg -i`, keeping local conffiles and allowing downgrades (how
+/// a rolled-back maintenance window puts the previous versions back from apt's cache).
+pub fn install_archives(debs: &[PathBuf], extra_env: &[(&str, &str)]) -> Result<()> {
+    let mut cmd = std::process::Command::new("dpkg");
+    cmd.args(["-i", "--force-confdef", "--force-confold", "--force-downgrade"])
+        .args(debs)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdin(std::process::Stdio::null());
+    for (key, value) in extra_env {
+        cmd.env(key, value);
+    }
+    let status = crate::system::process::status(
+        &mut cmd,
+        crate::system::process::limit(std::time::Duration::from_secs(1800)),
+    )?;
+    if !status.success() {
+        anyhow::bail!("dpkg -i of {} failed ({status})", debs.len());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

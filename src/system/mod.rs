@@ -8,7 +8,30 @@ pub mod dpkg;
 pub mod fs;
 pub mod notify;
 pub mod process;
+pub mod series;
 pub mod services;
+
+/// What the command line resolved about the outside world, set once at start-up
+/// ([`configure`]) before any program runs.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Replaces every program's own time limit (slow machines, tests).
+    pub program_timeout: Option<std::time::Duration>,
+    /// The systemctl to run instead of the one on `PATH`.
+    pub systemctl: Option<std::path::PathBuf>,
+}
+
+static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+
+/// Sets the outside world's settings for this process; only the first call counts.
+pub fn configure(settings: Settings) {
+    let _ = SETTINGS.set(settings);
+}
+
+/// The settings [`configure`] set, or the defaults.
+pub fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(Settings::default)
+}
 
 /// Arms the crash points named in `FAILPOINTS` (fault-injection builds only; see
 /// [`crash_point`]).

@@ -10,35 +10,33 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-/// The program that sends mail; `JITSI_CUSTOM_SENDMAIL` names another (the tests' capturing
-/// stub).
-pub const SENDMAIL_ENV: &str = "JITSI_CUSTOM_SENDMAIL";
-const SENDMAIL: &str = "/usr/sbin/sendmail";
+/// Debian's path of the MTA's sendmail, whichever MTA is installed.
+pub const SENDMAIL: &str = "/usr/sbin/sendmail";
 /// An MTA that does not take a message in this time is given up on.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Sends a plain-text mail to `to` with `sendmail -t` (recipients from the headers).
-pub fn send_mail(to: &str, subject: &str, body: &str) -> Result<()> {
+pub fn send_mail(sendmail: &Path, to: &str, subject: &str, body: &str) -> Result<()> {
     if to.contains(['\n', '\r']) || subject.contains(['\n', '\r']) {
         bail!("mail_to and the subject must be one line");
     }
-    let program = std::env::var_os(SENDMAIL_ENV).unwrap_or_else(|| SENDMAIL.into());
-    if !Path::new(&program).exists() {
+    let program = sendmail;
+    if !program.exists() {
         bail!(
             "{} is not installed; cannot mail the report to {to}\nhint: install an MTA (e.g. `apt install dma`) or unset mail_to",
-            Path::new(&program).display()
+            program.display()
         );
     }
     let message = format!(
         "To: {to}\nSubject: {subject}\nAuto-Submitted: auto-generated\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n{body}"
     );
-    let mut child = Command::new(&program)
+    let mut child = Command::new(program)
         .arg("-t")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot run {}", Path::new(&program).display()))?;
+        .with_context(|| format!("cannot run {}", program.display()))?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(message.as_bytes())

@@ -12,16 +12,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use wait_timeout::ChildExt;
 
-/// Names a number of seconds that replaces every program's time limit (slow machines, tests).
-pub const TIMEOUT_ENV: &str = "JITSI_CUSTOM_PROGRAM_TIMEOUT";
-
-/// How long a program may run: `default`, unless [`TIMEOUT_ENV`] says otherwise.
+/// How long a program may run: `default`, unless `--program-timeout` said otherwise
+/// ([`super::Settings`]).
 pub fn limit(default: Duration) -> Duration {
-    std::env::var(TIMEOUT_ENV)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(default)
+    super::settings().program_timeout.unwrap_or(default)
 }
 
 /// The command as a person would type it, for messages.

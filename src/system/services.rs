@@ -102,15 +102,14 @@ fn check_name(unit: &str) -> Result<()> {
     Ok(())
 }
 
-/// The systemctl to run.
+/// The systemctl to run: `--systemctl` ([`super::Settings`]), else the one on `PATH`.
 pub fn program() -> std::ffi::OsString {
-    std::env::var_os(PROGRAM_ENV)
-        .filter(|p| !p.is_empty())
+    super::settings()
+        .systemctl
+        .clone()
+        .map(Into::into)
         .unwrap_or_else(|| "systemctl".into())
 }
-
-/// Names the systemctl program to run instead of the one on `PATH`.
-pub const PROGRAM_ENV: &str = "JITSI_CUSTOM_SYSTEMCTL";
 
 fn systemctl(args: &[&str]) -> Result<()> {
     let line = format!("systemctl {}", args.join(" "));

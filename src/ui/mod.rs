@@ -45,11 +45,13 @@ impl ColorChoice {
         }
     }
 
-    pub fn enabled(self, is_terminal: bool) -> bool {
+    /// Whether to colour: `auto` colours a terminal unless the person asked for no colour
+    /// (`NO_COLOR`, which the command line reads).
+    pub fn enabled(self, is_terminal: bool, no_color: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => is_terminal && !no_color,
         }
     }
 }

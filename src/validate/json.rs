@@ -1,15 +1,7 @@
-//! JSON syntax check for Jitsi's translations (`lang/main-de.json` and friends).
-//!
-//! Besides plain syntax, a key that appears twice in one object is refused: `JSON.parse` silently
-//! keeps the last one, so a merge that duplicated `headerTitle` would quietly show upstream's text
-//! instead of the practice's. serde_json does the parsing; a visitor that remembers the keys of
-//! each object finds the duplicates while it streams through the document.
+//! JSON syntax check for Jitsi's translations (`lang/main-de.json` and friends): plain syntax,
+//! and no key repeated in one object ([`crate::merge::check_unique_keys`], which also says why).
 
-use std::cell::RefCell;
 use std::collections::HashSet;
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::one_line;
 
@@ -23,30 +15,13 @@ pub(super) fn check_json(text: &str) -> Result<(), String> {
 /// it (Jitsi's translations have), and browsers read the last one. A merge carries such a
 /// repeat; it never adds one of its own.
 pub(super) fn check_json_tolerating(text: &str, tolerated: &HashSet<String>) -> Result<(), String> {
-    // Browsers drop a byte order mark when they decode the file, so Jitsi does not see it either.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let found = RefCell::new(HashSet::new());
-    let seed = UniqueKeys {
-        tolerated: Some(tolerated),
-        repeated: &found,
-    };
-    let mut de = serde_json::Deserializer::from_str(text);
-    seed.deserialize(&mut de)
-        .and_then(|_| de.end())
-        .map_err(|e| describe_error(text, &e))
+    crate::merge::check_unique_keys(text.as_bytes(), tolerated)
+        .map_err(|e| describe_error(text.strip_prefix('\u{feff}').unwrap_or(text), &e))
 }
 
 /// The keys repeated within one object anywhere in `text`; empty when it is not JSON.
 pub(super) fn repeated_keys(text: &str) -> HashSet<String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let found = RefCell::new(HashSet::new());
-    let seed = UniqueKeys {
-        tolerated: None,
-        repeated: &found,
-    };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let _ = seed.deserialize(&mut de);
-    found.into_inner()
+    crate::merge::repeated_keys(text.as_bytes())
 }
 
 fn describe_error(text: &str, error: &serde_json::Error) -> String {
@@ -67,78 +42,6 @@ fn describe_error(text: &str, error: &serde_json::Error) -> String {
     }
     let column = line_text[..end].chars().count().max(1);
     format!("invalid JSON at line {line}, column {column}: {message}")
-}
-
-/// Any JSON value, kept only long enough to prove that no object in it repeats a key (other than
-/// the tolerated ones), or, without a tolerated set, to collect the repeated keys.
-#[derive(Clone, Copy)]
-struct UniqueKeys<'a> {
-    tolerated: Option<&'a HashSet<String>>,
-    repeated: &'a RefCell<HashSet<String>>,
-}
-
-impl<'de> DeserializeSeed<'de> for UniqueKeys<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for UniqueKeys<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(self)?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if seen.contains(&key) {
-                match self.tolerated {
-                    Some(tolerated) if !tolerated.contains(&key) => {
-                        return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
-                    }
-                    _ => {
-                        self.repeated.borrow_mut().insert(key.clone());
-                    }
-                }
-            }
-            map.next_value_seed(self)?;
-            seen.insert(key);
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -173,7 +76,7 @@ mod tests {
         assert_eq!(check_json_tolerating(upstream, &tolerated), Ok(()));
         let merged_with_own_repeat = "{\"a\": {\"x\": 1, \"x\": 2}, \"b\": 3, \"b\": 4}";
         let err = check_json_tolerating(merged_with_own_repeat, &tolerated).unwrap_err();
-        assert!(err.ends_with("duplicate key \"b\""), "{err}");
+        assert!(err.ends_with("duplicate key b"), "{err}");
         assert!(
             check_json(upstream).is_err(),
             "plain validation still refuses any repeat"
@@ -198,7 +101,7 @@ mod tests {
         );
         let err = check_json(&broken).unwrap_err();
         assert!(err.starts_with("invalid JSON at line 10, column "), "{err}");
-        assert!(err.ends_with(": duplicate key \"headerTitle\""), "{err}");
+        assert!(err.ends_with(": duplicate key welcomepage.headerTitle"), "{err}");
     }
 
     #[test]

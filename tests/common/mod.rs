@@ -115,6 +115,14 @@ impl World {
         w
     }
 
+    /// A root without a dpkg database holding only the welcome card, initialised.
+    pub fn card_initialised() -> World {
+        let w = World::new();
+        w.write(CARD, "<div class=\"card\">\n<p>Jitsi</p>\n</div>\n");
+        w.cmd(&["init"]).assert().success();
+        w
+    }
+
     pub fn sandbox(&self) -> Sandbox {
         Sandbox::create(&self.root).unwrap()
     }
@@ -225,6 +233,14 @@ impl World {
 /// stdout of a finished command as text.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The first line of stderr that says `error:`, and that there is exactly one.
+pub fn one_error_line(output: &std::process::Output) -> String {
+    let err = stderr(output);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "exactly one error line in {err:?}");
+    errors[0].to_string()
 }
 
 pub fn stderr(output: &std::process::Output) -> String {

@@ -169,3 +169,8 @@ assert_no_status_entries() {
     objects=$(jitsi-custom --json status | json_objects "$1") || true
     [ -z "$objects" ] || fail "status --json lists in \"$1\": $objects"
 }
+
+# The interactive scenarios are driven through a pseudo-terminal (tests/apt_e2e.rs, rexpect).
+require_terminal() {
+    [ -t 0 ] || fail "stdin is not a terminal: run this through a pseudo-terminal (see tests/e2e/README.md)"
+}

@@ -41,7 +41,6 @@
 //!   post-invoke reads the dpkg status only when dpkg rewrote it.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -51,7 +50,7 @@ use crate::InstallPath;
 use crate::engine::hook::protocol::{PkgsInfo, Step};
 use crate::engine::live;
 use crate::engine::status::Survey;
-use crate::store::Manifest;
+use crate::store::{Durability, Manifest, replace_state_file};
 use crate::system::dpkg::Dpkg;
 use crate::system::fs::{self as livefs, Stamp};
 
@@ -131,7 +130,7 @@ impl AptRun {
     /// and an fsync is most of what a hook costs when nothing changed.
     pub fn save(&self, state_dir: &Path) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(self)?;
-        write_in(state_dir, Path::new(FILE_NAME), &bytes, false)
+        replace_state_file(state_dir, Path::new(FILE_NAME), &bytes, Durability::Relaxed)
     }
 
     /// Whether this record belongs to the apt run the caller runs under: pre-invoke wrote it,
@@ -220,7 +219,7 @@ pub fn mark_before(
         let oid = match (stamp, survey.file(&path).and_then(|f| f.live.as_ref())) {
             (None, _) => None,
             (Some(_), Some(seen)) => Some(seen.oid.to_string()),
-            (Some(_), None) => live::read(root, &path)?.map(|c| live::blob_oid(&c).to_string()),
+            (Some(_), None) => live::read(root, &path)?.map(|c| crate::store::blob_id_of(&c).to_string()),
         };
         files.insert(path.to_string(), Mark { stamp, oid });
     }
@@ -381,10 +380,11 @@ pub fn keep_upstream_from_debs(
             } else {
                 found.content.clone()
             };
-            write_atomic_in(
+            replace_state_file(
                 state_dir,
                 &Path::new(PENDING_DIR).join(file.path.as_rel()),
                 &content,
+                Durability::Synced,
             )?;
             run.upstream.insert(
                 file.path.to_string(),
@@ -394,7 +394,7 @@ pub fn keep_upstream_from_debs(
                     new: line.new.as_ref().map(|v| v.version.clone()),
                     source: source.clone(),
                     deb: deb.clone(),
-                    oid: live::blob_oid(&content).to_string(),
+                    oid: crate::store::blob_id_of(&content).to_string(),
                 },
             );
         }
@@ -452,7 +452,7 @@ pub fn changed_during_run(
 ) -> Result<Vec<InstallPath>> {
     let mut content_changed = Vec::new();
     for path in &moved.stamps {
-        let now = live::read(root, path)?.map(|c| live::blob_oid(&c).to_string());
+        let now = live::read(root, path)?.map(|c| crate::store::blob_id_of(&c).to_string());
         let before = run.files.get(&path.to_string()).and_then(|m| m.oid.clone());
         if now != before {
             content_changed.push(path.clone());
@@ -495,32 +495,6 @@ pub fn clear_pending_upstream(state_dir: &Path) -> Result<()> {
         run.upstream.clear();
         run.save(state_dir)?;
     }
-    Ok(())
-}
-
-/// Writes a file below the state dir atomically, creating directories (mode 0700).
-fn write_atomic_in(state_dir: &Path, relative: &Path, content: &[u8]) -> Result<()> {
-    write_in(state_dir, relative, content, true)
-}
-
-/// Writes a file below the state dir by renaming a temporary file over it; `sync`: fsync first.
-fn write_in(state_dir: &Path, relative: &Path, content: &[u8], sync: bool) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    let path = state_dir.join(relative);
-    let dir = path.parent().unwrap_or(state_dir);
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut temp =
-        crate::store::temp_file_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
-    temp.write_all(content)?;
-    if sync {
-        temp.as_file().sync_all()?;
-    }
-    temp.persist(&path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The apt hook and the maintenance timer: the files `install-hooks` puts in place
 //! ([`files`]), the protocol apt speaks to a `Pre-Install-Pkgs` hook ([`protocol`]), and what
-//! one apt run leaves in the state dir for the next step ([`aptrun`]).
+//! one apt run leaves in the state dir for the next step ([`aptrun`]), and what each step
+//! decides ([`steps`]).
 //!
 //! One apt run calls, in order: `hook pre-invoke` (record the admin's edits, remember every
 //! tracked file's stat stamp), `hook pre-install-pkgs` (keep the pristine new content of tracked
@@ -10,3 +11,8 @@
 pub mod aptrun;
 pub mod files;
 pub mod protocol;
+pub mod steps;
+
+/// Set by `jitsi-custom upgrade` for the apt it runs, which does the hook's work around it: the
+/// hook steps then do nothing.
+pub const IN_UPGRADE_ENV: &str = "JITSI_CUSTOM_IN_UPGRADE";

@@ -8,7 +8,7 @@
 
 logging=/etc/jitsi/videobridge/logging.properties
 
-[ -t 0 ] || fail "stdin is not a terminal: run this through a pseudo-terminal (see tests/e2e/README.md)"
+require_terminal
 
 step "install 1.0.1-1, customise the conffile, publish 1.0.2-1"
 publish 1.0.1-1

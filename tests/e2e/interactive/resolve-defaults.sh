@@ -10,7 +10,7 @@
 web=/usr/share/jitsi-meet
 card=$web/static/welcomePageAdditionalCard.html
 
-[ -t 0 ] || fail "stdin is not a terminal: run this through a pseudo-terminal (see tests/e2e/README.md)"
+require_terminal
 
 step "1.0.1-1 customised and recorded, the hook installed"
 customised_with_hooks

@@ -1,0 +1,248 @@
+//! The first state: the Jitsi files found under the root are tracked, their pristine upstream
+//! content established (dpkg, the guide's `.BKP` copies, apt's cache), and whatever differs from
+//! it recorded as the first customisations, one per file. What the admin changed elsewhere before
+//! (other packaged files, files no package owns) is found with [`scan`] and reported.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::InstallPath;
+use crate::engine::intake::{self, Pristine};
+use crate::engine::live;
+use crate::engine::scan::{self, ChangedFile, ScanReport, Scope, UnownedFile};
+use crate::store::upstream::{Origin, Source, UpstreamMeta};
+use crate::store::{CUSTOM_REF, Manifest, Refs, Store, TrackedFile};
+use crate::system::dpkg::Dpkg;
+use crate::ui::prompt::Prompt;
+
+/// What `init` is asked to do.
+pub struct InitOptions<'a> {
+    /// The Jitsi domain; found from `/etc/jitsi/meet/<domain>-config.js` when not given.
+    pub domain: Option<String>,
+    /// Take pristine copies from the guide's `<file>.BKP` backups when dpkg's md5 confirms them.
+    pub adopt_bkp: bool,
+    /// Start over when the state dir is initialised (the old state is moved aside).
+    pub force: bool,
+    pub dry_run: bool,
+    /// Asked whether to take a live file as upstream when no pristine copy is found.
+    pub prompt: &'a dyn Prompt,
+}
+
+/// What init found for one file.
+#[derive(Debug, serde::Serialize)]
+pub struct Adopted {
+    pub path: InstallPath,
+    pub source: Source,
+    pub customised: bool,
+}
+
+/// What init did (in a dry run: the files it would track, with no source established).
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Initialised {
+    pub domain: Option<String>,
+    pub files: Vec<Adopted>,
+    /// What `scan` finds that init does not track: the admin's edits of other packaged files and
+    /// files no package owns under the Jitsi trees. Serialised as `not_tracked`, the untracked
+    /// `changed` and `unowned` files only.
+    #[serde(rename = "not_tracked", serialize_with = "untracked_only")]
+    pub found: ScanReport,
+    #[serde(skip)]
+    pub manifest: Manifest,
+    /// What a person should know.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+    /// Shown with `-v`.
+    #[serde(skip)]
+    pub details: Vec<String>,
+}
+
+/// Creates the state dir and its first operation. Declining to take a live file as upstream
+/// aborts before the first operation is logged.
+pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> Result<Initialised> {
+    let domain = opts
+        .domain
+        .clone()
+        .or_else(|| crate::profile::detect_domain(root));
+    if let Some(domain) = &domain {
+        InstallPath::parse(domain).map_err(|_| crate::Error::Usage(format!("invalid domain {domain:?}")))?;
+    }
+    let files = known_files(root, dpkg, domain.as_deref())?;
+    let tracked: BTreeSet<InstallPath> = files.iter().map(|(f, _)| f.path.clone()).collect();
+    let found = scan::scan(
+        root,
+        dpkg,
+        &Scope {
+            packages: &Manifest::default().package_set(),
+            domain: domain.as_deref(),
+            tracked: &tracked,
+            threads: 0,
+        },
+    )?;
+    let mut report = Initialised {
+        domain: domain.clone(),
+        found,
+        ..Initialised::default()
+    };
+    if opts.dry_run {
+        report.files = files
+            .iter()
+            .map(|(file, _)| Adopted {
+                path: file.path.clone(),
+                source: Source::Absent,
+                customised: false,
+            })
+            .collect();
+        return Ok(report);
+    }
+    let store = Store::create(state_dir, opts.force)?;
+    let mut manifest = Manifest {
+        domain,
+        ..Manifest::default()
+    };
+    let mut meta = UpstreamMeta::default();
+    let mut upstream: Vec<(InstallPath, Vec<u8>)> = Vec::new();
+    for (file, content) in &files {
+        let (pristine, origin) = establish_upstream(root, dpkg, file, content, opts, &mut report)?;
+        report.files.push(Adopted {
+            path: file.path.clone(),
+            source: origin.source,
+            customised: pristine.as_deref() != Some(content.as_slice()),
+        });
+        meta.files.insert(file.path.to_string(), origin);
+        if let Some(pristine) = pristine {
+            upstream.push((file.path.clone(), pristine));
+        }
+        manifest.track(file.clone());
+    }
+    meta.packages = crate::engine::status::installed_versions(dpkg, &manifest);
+    let changes: Vec<(&str, Option<&[u8]>)> = upstream
+        .iter()
+        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
+        .collect();
+    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
+    // the other way round every writer refuses (see `Store::check_manifest_covers`).
+    store.save_manifest(&manifest)?;
+    let base = store.commit_upstream(&changes, &meta)?;
+    store.set_ref(CUSTOM_REF, Some(base), "init")?;
+    for (file, content) in &files {
+        if report.files.iter().any(|r| r.path == file.path && r.customised) {
+            let name = format!("found at init: {}", file.path.file_name());
+            store.record_patch(&name, &[(file.path.as_rel(), Some(content))])?;
+        }
+    }
+    let snapshot = live::snapshot(root, &manifest)?;
+    let description = format!("{} files tracked", files.len());
+    store.log_operation(root, "init", &description, Refs::default(), &snapshot)?;
+    report.manifest = manifest;
+    Ok(report)
+}
+
+/// The untracked part of a scan, for `init --json`.
+fn untracked_only<S: serde::Serializer>(found: &ScanReport, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    #[derive(Serialize)]
+    struct Untracked<'a> {
+        changed: Vec<&'a ChangedFile>,
+        unowned: Vec<&'a UnownedFile>,
+    }
+    Untracked {
+        changed: found.changed.iter().filter(|f| !f.tracked).collect(),
+        unowned: found.unowned.iter().filter(|f| !f.tracked).collect(),
+    }
+    .serialize(s)
+}
+
+/// The files of the profile that exist under the root, described, with their live content.
+fn known_files(root: &Path, dpkg: &Dpkg, domain: Option<&str>) -> Result<Vec<(TrackedFile, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for known in crate::profile::KNOWN_FILES {
+        let Some(path) = known.path_for(domain) else {
+            continue;
+        };
+        let path = InstallPath::parse(&path)?;
+        if let Some(content) = live::read(root, &path)? {
+            let mut file = intake::describe(path, dpkg, domain)?;
+            if let (Some(template), Some(t)) = (known.template, &file.template)
+                && let Some(template_content) = live::read(root, t)?
+            {
+                intake::learn_placeholders(
+                    &mut file,
+                    &template_content,
+                    &content,
+                    template.learnt_placeholders,
+                );
+            }
+            files.push((file, content));
+        }
+    }
+    Ok(files)
+}
+
+/// The pristine content of a file at init (`None`: upstream does not ship it).
+fn establish_upstream(
+    root: &Path,
+    dpkg: &Dpkg,
+    file: &TrackedFile,
+    live: &[u8],
+    opts: &InitOptions,
+    report: &mut Initialised,
+) -> Result<(Option<Vec<u8>>, Origin)> {
+    Ok(
+        match intake::find_pristine(root, dpkg, file, Some(live), opts.adopt_bkp)? {
+            Pristine::Found { content, origin } => (Some(content), origin),
+            // A Jitsi file no package owns was made by a package script (or by hand) before
+            // init; what is there now is the best upstream there is.
+            Pristine::NotShipped => {
+                report.details.push(format!(
+                    "{}: no package owns it; taking the live file as upstream",
+                    file.path
+                ));
+                (
+                    Some(live.to_vec()),
+                    Origin {
+                        source: Source::Live,
+                        package: None,
+                        dpkg_md5: None,
+                    },
+                )
+            }
+            Pristine::Unknown {
+                package,
+                dpkg_md5,
+                archive_problem,
+            } => {
+                let why = match archive_problem {
+                    Some(problem) => {
+                        format!("no matching .BKP, and the cached package is unusable: {problem}")
+                    }
+                    None => "no matching .BKP, no cached .deb".to_string(),
+                };
+                let question = format!(
+                    "{} differs from what {package} installed and no pristine copy was found ({why}). Take the live file as upstream?",
+                    file.path
+                );
+                let take_live = match opts.prompt.confirm(&question, true) {
+                    Ok(answer) => answer,
+                    Err(_) => {
+                        report.warnings.push(format!(
+                            "{}: no pristine copy found ({why}); taking the live file as upstream, so edits made before init are not a customisation",
+                            file.path
+                        ));
+                        true
+                    }
+                };
+                if !take_live {
+                    return Err(crate::Error::Aborted.into());
+                }
+                let origin = Origin {
+                    source: Source::Live,
+                    package: Some(package),
+                    dpkg_md5,
+                };
+                (Some(live.to_vec()), origin)
+            }
+        },
+    )
+}
