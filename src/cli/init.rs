@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::engine::init::{self, InitOptions};
+use crate::engine::scan::ScanReport;
 use crate::store::Manifest;
 use crate::store::upstream::Source;
 use crate::system::dpkg::Dpkg;
@@ -49,6 +50,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         for file in &report.files {
             ctx.say(format_args!("would track {}", file.path));
         }
+        say_found(ctx, &report.found)?;
         return Ok(Outcome::Ok);
     }
     for detail in &report.details {
@@ -78,9 +80,30 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         if report.files.is_empty() {
             ctx.say("hint: no Jitsi files found under the root; add files with `jitsi-custom track PATH`");
         }
+        say_found(ctx, &report.found)?;
     }
     offer_hold(ctx, &dpkg, &report.manifest)?;
     Ok(Outcome::Ok)
+}
+
+/// Names what init found changed but does not track, with how to keep it.
+fn say_found(ctx: &Ctx, found: &ScanReport) -> Result<()> {
+    if !found.needs_attention() {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    super::scan::write_report(&mut lines, found, true)?;
+    ctx.say("changed before init and not tracked (`jitsi-custom scan` lists them again):");
+    for line in String::from_utf8_lossy(&lines).lines() {
+        ctx.say(format_args!("  {line}"));
+    }
+    if !found.trackable().is_empty() {
+        ctx.say(
+            "hint: keep them with `jitsi-custom track PATH…`, then `jitsi-custom record -m \"what it is\"`",
+        );
+        super::scan::hint_pristine(ctx, found);
+    }
+    Ok(())
 }
 
 /// On a terminal, offers to hold the Jitsi packages so that `apt upgrade` leaves them to the

@@ -18,6 +18,7 @@ mod record;
 mod report;
 mod resolve;
 mod rollback;
+mod scan;
 mod status;
 mod track;
 mod upgrade;
@@ -114,6 +115,7 @@ pub enum Command {
     Untrack(track::UntrackArgs),
     Record(record::RecordArgs),
     Status(status::StatusArgs),
+    Scan(scan::ScanArgs),
     Diff(diff::DiffArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
@@ -408,6 +410,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Untrack(args) => track::run_untrack(&ctx, args),
         Command::Record(args) => record::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Scan(args) => scan::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),

@@ -21,6 +21,13 @@ pub struct TrackArgs {
     paths: Vec<PathBuf>,
 }
 
+impl TrackArgs {
+    /// `track PATH…` for paths another verb found (`scan`).
+    pub(super) fn of(paths: Vec<PathBuf>) -> TrackArgs {
+        TrackArgs { paths }
+    }
+}
+
 /// Stop keeping customisations of files
 ///
 /// The live files are left as they are. A file with recorded customisations is only untracked

@@ -1,7 +1,9 @@
 //! The first state: the Jitsi files found under the root are tracked, their pristine upstream
 //! content established (dpkg, the guide's `.BKP` copies, apt's cache), and whatever differs from
-//! it recorded as the first customisations, one per file.
+//! it recorded as the first customisations, one per file. What the admin changed elsewhere before
+//! (other packaged files, files no package owns) is found with [`scan`] and reported.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
@@ -9,6 +11,7 @@ use anyhow::Result;
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};
 use crate::engine::live;
+use crate::engine::scan::{self, ChangedFile, ScanReport, Scope, UnownedFile};
 use crate::store::upstream::{Origin, Source, UpstreamMeta};
 use crate::store::{CUSTOM_REF, Manifest, Refs, Store, TrackedFile};
 use crate::system::dpkg::Dpkg;
@@ -40,6 +43,11 @@ pub struct Adopted {
 pub struct Initialised {
     pub domain: Option<String>,
     pub files: Vec<Adopted>,
+    /// What `scan` finds that init does not track: the admin's edits of other packaged files and
+    /// files no package owns under the Jitsi trees. Serialised as `not_tracked`, the untracked
+    /// `changed` and `unowned` files only.
+    #[serde(rename = "not_tracked", serialize_with = "untracked_only")]
+    pub found: ScanReport,
     #[serde(skip)]
     pub manifest: Manifest,
     /// What a person should know.
@@ -61,8 +69,20 @@ pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> R
         InstallPath::parse(domain).map_err(|_| crate::Error::Usage(format!("invalid domain {domain:?}")))?;
     }
     let files = known_files(root, dpkg, domain.as_deref())?;
+    let tracked: BTreeSet<InstallPath> = files.iter().map(|(f, _)| f.path.clone()).collect();
+    let found = scan::scan(
+        root,
+        dpkg,
+        &Scope {
+            packages: &Manifest::default().package_set(),
+            domain: domain.as_deref(),
+            tracked: &tracked,
+            threads: 0,
+        },
+    )?;
     let mut report = Initialised {
         domain: domain.clone(),
+        found,
         ..Initialised::default()
     };
     if opts.dry_run {
@@ -117,6 +137,21 @@ pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> R
     store.log_operation(root, "init", &description, Refs::default(), &snapshot)?;
     report.manifest = manifest;
     Ok(report)
+}
+
+/// The untracked part of a scan, for `init --json`.
+fn untracked_only<S: serde::Serializer>(found: &ScanReport, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    #[derive(Serialize)]
+    struct Untracked<'a> {
+        changed: Vec<&'a ChangedFile>,
+        unowned: Vec<&'a UnownedFile>,
+    }
+    Untracked {
+        changed: found.changed.iter().filter(|f| !f.tracked).collect(),
+        unowned: found.unowned.iter().filter(|f| !f.tracked).collect(),
+    }
+    .serialize(s)
 }
 
 /// The files of the profile that exist under the root, described, with their live content.

@@ -36,6 +36,16 @@ pub enum Pristine {
 /// Fills in what the dpkg database and the profile know about a newly tracked file: its owning
 /// package, or the template a package script generated it from.
 pub fn describe(path: InstallPath, dpkg: &Dpkg, domain: Option<&str>) -> Result<TrackedFile> {
+    describe_with_owners(path, domain, |p| dpkg.owner_of(p))
+}
+
+/// [`describe`] with the owning package of an install path answered by `owner_of` (a caller
+/// that knows the owners already need not search every package's list again).
+pub fn describe_with_owners(
+    path: InstallPath,
+    domain: Option<&str>,
+    owner_of: impl Fn(&str) -> Result<Option<String>>,
+) -> Result<TrackedFile> {
     let mut file = TrackedFile::new(path);
     if let Some(template) = crate::profile::template_for(&file.path.to_string(), domain) {
         file.template = Some(InstallPath::parse(template.path)?);
@@ -43,10 +53,10 @@ pub fn describe(path: InstallPath, dpkg: &Dpkg, domain: Option<&str>) -> Result<
             file.placeholders
                 .insert(template.domain_placeholder.to_string(), domain.to_string());
         }
-        file.package = dpkg.owner_of(template.path)?;
+        file.package = owner_of(template.path)?;
         return Ok(file);
     }
-    file.package = dpkg.owner_of(&file.path.to_string())?;
+    file.package = owner_of(&file.path.to_string())?;
     Ok(file)
 }
 

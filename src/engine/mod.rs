@@ -18,6 +18,8 @@
 //! - [`undo`]: return to an earlier operation's state (`rollback`);
 //! - [`exchange`]: the stack as a quilt-style series of patch files, out and (all or nothing) in;
 //! - [`live`]: the live tracked files as seen on disk;
+//! - [`scan`]: what differs from what the Jitsi packages installed, and what no package owns
+//!   (`scan`, and `init` naming edits made before it);
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
@@ -31,6 +33,7 @@ pub mod rebase;
 pub mod record;
 pub mod recover;
 pub mod review;
+pub mod scan;
 pub mod services;
 pub mod status;
 pub mod track;

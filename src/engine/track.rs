@@ -233,10 +233,7 @@ pub fn expand_directories(root: &Path, paths: &[InstallPath]) -> Result<Vec<Inst
                 path: path.to_string(),
                 reason: e.to_string(),
             })?;
-            let name = entry.file_name().to_string_lossy();
-            let backup = [".dpkg-dist", ".dpkg-new", ".dpkg-old", ".BKP"]
-                .iter()
-                .any(|s| name.ends_with(s));
+            let backup = crate::profile::is_side_copy(&entry.file_name().to_string_lossy());
             if entry.file_type().is_file() && !backup {
                 let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
                 found.push(InstallPath::parse(&rel.to_string_lossy())?);

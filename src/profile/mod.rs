@@ -103,6 +103,51 @@ pub const KNOWN_FILES: &[KnownFile] = &[
     },
 ];
 
+/// The directories where an admin following the guide puts files of their own (a logo, a page)
+/// beside the packages' files: `scan` lists what no package owns there.
+pub const SCAN_TREES: &[&str] = &["/usr/share/jitsi-meet", "/etc/jitsi"];
+
+/// Files under [`SCAN_TREES`] that the Jitsi packages' scripts make on the server rather than
+/// ship, so no package owns them and they are not the admin's own. Those with a template in
+/// [`KNOWN_FILES`] can be compared with it; the others (secrets, per-install settings) cannot.
+pub const GENERATED_FILES: &[&str] = &[
+    "/etc/jitsi/meet/{domain}-config.js",
+    "/etc/jitsi/meet/{domain}.crt",
+    "/etc/jitsi/meet/{domain}.key",
+    "/etc/jitsi/jicofo/config",
+    "/etc/jitsi/jicofo/jicofo.conf",
+    "/etc/jitsi/videobridge/config",
+    "/etc/jitsi/videobridge/jvb.conf",
+    "/etc/jitsi/videobridge/sip-communicator.properties",
+];
+
+/// Whether an install path is one package scripts generate (see [`GENERATED_FILES`]).
+pub fn is_generated(install_path: &str, domain: Option<&str>) -> bool {
+    GENERATED_FILES.iter().any(|pattern| {
+        if pattern.contains("{domain}") {
+            domain.is_some_and(|d| pattern.replace("{domain}", d) == install_path)
+        } else {
+            *pattern == install_path
+        }
+    })
+}
+
+/// Copies beside a file that are not files of their own: dpkg's (`.dpkg-dist`, `.dpkg-new`,
+/// `.dpkg-old`) and the guide's backups (`.BKP`).
+pub fn is_side_copy(file_name: &str) -> bool {
+    [".dpkg-dist", ".dpkg-new", ".dpkg-old", ".BKP"]
+        .iter()
+        .any(|suffix| file_name.ends_with(suffix))
+}
+
+/// Whether a file looks like a private key or a key store, which must not be copied into the
+/// state repository without a person deciding so.
+pub fn looks_secret(install_path: &str) -> bool {
+    let name = install_path.rsplit('/').next().unwrap_or(install_path);
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    matches!(ext, "key" | "pem" | "p12" | "pfx" | "jks" | "keystore")
+}
+
 impl KnownFile {
     /// The path with `{domain}` filled in; `None` when the path needs a domain and none is known.
     pub fn path_for(&self, domain: Option<&str>) -> Option<String> {
@@ -297,6 +342,19 @@ mod tests {
     fn services_follow_the_directory() {
         assert_eq!(services_for("/etc/prosody/conf.avail/x.cfg.lua"), &["prosody"]);
         assert!(services_for("/usr/share/jitsi-meet/interface_config.js").is_empty());
+    }
+
+    #[test]
+    fn generated_files_side_copies_and_secrets_are_known_by_name() {
+        assert!(is_generated("/etc/jitsi/meet/x.de-config.js", Some("x.de")));
+        assert!(is_generated("/etc/jitsi/jicofo/jicofo.conf", None));
+        assert!(!is_generated("/etc/jitsi/meet/x.de-config.js", None));
+        assert!(!is_generated("/etc/jitsi/meet/other.js", Some("x.de")));
+        assert!(is_side_copy("interface_config.js.BKP"));
+        assert!(is_side_copy("logging.properties.dpkg-dist"));
+        assert!(!is_side_copy("interface_config.js"));
+        assert!(looks_secret("/etc/jitsi/meet/x.de.key"));
+        assert!(!looks_secret("/etc/jitsi/meet/x.de.crt"));
     }
 
     #[test]

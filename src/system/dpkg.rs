@@ -1,7 +1,7 @@
 //! Reading the dpkg database under the root: `var/lib/dpkg/status` (versions, holds, conffile
 //! hashes) and `var/lib/dpkg/info/<pkg>.{list,md5sums}`. Read-only; dpkg owns these files.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -18,6 +18,9 @@ pub struct Package {
     pub state: String,
     /// Conffile path → md5 as recorded by dpkg (`newconffile` while unpacked).
     pub conffiles: BTreeMap<String, String>,
+    /// Conffiles dpkg flags `obsolete` (no longer shipped; left on disk) or `remove-on-upgrade`:
+    /// nothing to verify them against.
+    pub retired_conffiles: BTreeSet<String>,
 }
 
 impl Package {
@@ -83,15 +86,68 @@ impl Dpkg {
             return Ok(Some(md5.clone()).filter(|m| m.len() == 32));
         }
         let rel = install_path.trim_start_matches('/');
-        for name in pkg.info_names() {
-            let path = self.admindir.join("info").join(format!("{name}.md5sums"));
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    return Ok(text.lines().find_map(|line| {
+        Ok(self.info_file(pkg, "md5sums")?.and_then(|text| {
+            text.lines().find_map(|line| {
+                let (md5, file) = line.split_once(char::is_whitespace)?;
+                (file.trim_start() == rel).then(|| md5.to_string())
+            })
+        }))
+    }
+
+    /// The paths a package's `info/<pkg>.list` names (directories too), in its order; empty when
+    /// the package has no list.
+    pub fn listed_paths(&self, package: &str) -> Result<Vec<String>> {
+        let Some(pkg) = self.packages.get(package) else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .info_file(pkg, "list")?
+            .map(|text| {
+                text.lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Every md5 of a package's `info/<pkg>.md5sums`, keyed by install path (`/usr/...`).
+    pub fn md5sums(&self, package: &str) -> Result<HashMap<String, String>> {
+        let Some(pkg) = self.packages.get(package) else {
+            return Ok(HashMap::new());
+        };
+        Ok(self
+            .info_file(pkg, "md5sums")?
+            .map(|text| {
+                text.lines()
+                    .filter_map(|line| {
                         let (md5, file) = line.split_once(char::is_whitespace)?;
-                        (file.trim_start() == rel).then(|| md5.to_string())
-                    }));
-                }
+                        Some((format!("/{}", file.trim_start()), md5.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Every path any package's list names, packages left with only their conffiles included
+    /// (as `dpkg -S` answers): one pass over `info/`, for asking about many paths at once.
+    pub fn all_listed_paths(&self) -> Result<HashSet<String>> {
+        let mut paths = HashSet::new();
+        for pkg in self.packages.values() {
+            paths.extend(pkg.conffiles.keys().cloned());
+            if let Some(text) = self.info_file(pkg, "list")? {
+                paths.extend(text.lines().map(str::to_string));
+            }
+        }
+        Ok(paths)
+    }
+
+    /// The text of `info/<pkg>.<ext>` (or `<pkg>:<arch>.<ext>`); `None` when there is none.
+    fn info_file(&self, pkg: &Package, ext: &str) -> Result<Option<String>> {
+        for name in pkg.info_names() {
+            let path = self.admindir.join("info").join(format!("{name}.{ext}"));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => return Ok(Some(text)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
             }
@@ -113,18 +169,10 @@ impl Dpkg {
             if pkg.conffiles.contains_key(install_path) {
                 return Ok(Some(pkg.name.clone()));
             }
-            for name in pkg.info_names() {
-                let path = self.admindir.join("info").join(format!("{name}.list"));
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => {
-                        if text.lines().any(|line| line == install_path) {
-                            return Ok(Some(pkg.name.clone()));
-                        }
-                        break;
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-                }
+            if let Some(text) = self.info_file(pkg, "list")?
+                && text.lines().any(|line| line == install_path)
+            {
+                return Ok(Some(pkg.name.clone()));
             }
         }
         Ok(None)
@@ -142,15 +190,18 @@ fn parse_status(text: &str) -> Result<HashMap<String, Package>> {
         let mut words = status.split_whitespace();
         let want = words.next().unwrap_or("unknown").to_string();
         let state = words.nth(1).unwrap_or("not-installed").to_string();
-        let conffiles = para
-            .get("Conffiles")
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|line| {
-                let mut fields = line.split_whitespace();
-                Some((fields.next()?.to_string(), fields.next()?.to_string()))
-            })
-            .collect();
+        let mut conffiles = BTreeMap::new();
+        let mut retired_conffiles = BTreeSet::new();
+        for line in para.get("Conffiles").unwrap_or(&[]) {
+            let mut fields = line.split_whitespace();
+            let (Some(path), Some(md5)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            if fields.any(|flag| flag == "obsolete" || flag == "remove-on-upgrade") {
+                retired_conffiles.insert(path.to_string());
+            }
+            conffiles.insert(path.to_string(), md5.to_string());
+        }
         packages.insert(
             name.to_string(),
             Package {
@@ -160,6 +211,7 @@ fn parse_status(text: &str) -> Result<HashMap<String, Package>> {
                 want,
                 state,
                 conffiles,
+                retired_conffiles,
             },
         );
     }
@@ -262,6 +314,33 @@ Version: 1
             Some("jitsi-videobridge2")
         );
         assert_eq!(db.owner_of("/usr/share/other").unwrap(), None);
+    }
+
+    #[test]
+    fn lists_md5sums_and_retired_conffiles_are_read_whole() {
+        let (_dir, db) = db();
+        assert_eq!(
+            db.listed_paths("jitsi-videobridge2").unwrap(),
+            [
+                "/.",
+                "/usr/share/jvb/jvb.jar",
+                "/etc/jitsi/videobridge/logging.properties"
+            ]
+        );
+        let sums = db.md5sums("jitsi-videobridge2").unwrap();
+        assert_eq!(
+            sums.get("/usr/share/jvb/jvb.jar").map(String::as_str),
+            Some("fedcba9876543210fedcba9876543210")
+        );
+        let p = db.package("jitsi-videobridge2").unwrap();
+        assert!(p.retired_conffiles.contains("/etc/jitsi/videobridge/gone.conf"));
+        assert!(
+            !p.retired_conffiles
+                .contains("/etc/jitsi/videobridge/logging.properties")
+        );
+        let all = db.all_listed_paths().unwrap();
+        assert!(all.contains("/usr/share/jvb/jvb.jar") && all.contains("/etc/jitsi/videobridge/gone.conf"));
+        assert!(db.listed_paths("nope").unwrap().is_empty());
     }
 
     #[test]

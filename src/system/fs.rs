@@ -203,6 +203,72 @@ pub(crate) fn read_open_file(file: std::fs::File, size: u64, limit: u64) -> Resu
     Ok(content)
 }
 
+/// Whether a directory exists under the root, reached without following any link on the way
+/// or at its end ([`PathProblem::Symlink`] when a link is there).
+pub fn is_dir_nofollow(root: &Path, path: &InstallPath) -> Result<bool, PathProblem> {
+    let (dir, name) = match open_parent(root, path, false) {
+        Ok(found) => found,
+        Err(PathProblem::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    match rustix::fs::statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => match rustix::fs::FileType::from_raw_mode(st.st_mode) {
+            rustix::fs::FileType::Directory => Ok(true),
+            rustix::fs::FileType::Symlink => Err(PathProblem::Symlink),
+            _ => Err(PathProblem::NotAFile),
+        },
+        Err(rustix::io::Errno::NOENT) => Ok(false),
+        Err(e) => Err(PathProblem::Io(e.into())),
+    }
+}
+
+/// The hex md5 of a live file, read in pieces (any size, little memory); `None` when it does not
+/// exist. The file itself is never followed when it is a link ([`PathProblem::Symlink`]); links
+/// on the way to it are resolved as if the root were `/` (`openat2` with `RESOLVE_IN_ROOT`, as
+/// in a chroot: `/lib` → `usr/lib` stays inside the root, nothing leads out of it). Where the
+/// kernel lacks `openat2`, no link on the way is followed at all.
+pub fn md5_of(root: &Path, path: &InstallPath) -> Result<Option<String>, PathProblem> {
+    use md5::Digest;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let root_dir = rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(io::Error::from)?;
+    let resolve = rustix::fs::ResolveFlags::IN_ROOT | rustix::fs::ResolveFlags::NO_MAGICLINKS;
+    let opened = match rustix::fs::openat2(&root_dir, path.as_rel(), flags, Mode::empty(), resolve) {
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => match open_parent(root, path, false) {
+            Ok((dir, name)) => rustix::fs::openat(&dir, name.as_str(), flags, Mode::empty()),
+            Err(PathProblem::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        },
+        other => other,
+    };
+    let fd = match opened {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(None),
+        Err(rustix::io::Errno::LOOP) => return Err(PathProblem::Symlink),
+        Err(rustix::io::Errno::NOTDIR) => return Err(PathProblem::NotAFile),
+        Err(e) => return Err(PathProblem::Io(e.into())),
+    };
+    let mut file = std::fs::File::from(fd);
+    if !file.metadata()?.is_file() {
+        return Err(PathProblem::NotAFile);
+    }
+    let mut hasher = md5::Md5::new();
+    let mut buffer = vec![0u8; 64 << 10];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Some(hex::encode(hasher.finalize())))
+}
+
 /// Replaces (or creates) a live file atomically. `meta` is applied to the new file; pass the old
 /// file's to keep its mode, owner and group. Refuses to replace a symlink.
 pub fn write_atomic(
@@ -508,5 +574,41 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         assert!(read(root.path(), &p("/etc/none/here")).unwrap().is_none());
         assert!(stamp(root.path(), &p("/etc/none")).unwrap().is_none());
+    }
+
+    #[test]
+    fn md5_of_streams_and_never_follows_links() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("usr/share/x")).unwrap();
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(root.path().join("usr/share/x/big.bin"), &big).unwrap();
+        assert_eq!(
+            md5_of(root.path(), &p("/usr/share/x/big.bin")).unwrap(),
+            Some(crate::system::md5_hex(&big))
+        );
+        std::fs::write(outside.path().join("f"), "outside").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("f"), root.path().join("usr/share/x/f")).unwrap();
+        // A link on the way that stays inside the root is resolved there (usrmerge's /lib);
+        // one pointing out of it is resolved inside the root too, and finds nothing there.
+        std::os::unix::fs::symlink("share/x", root.path().join("usr/inside")).unwrap();
+        assert_eq!(
+            md5_of(root.path(), &p("/usr/inside/big.bin")).unwrap(),
+            Some(crate::system::md5_hex(&big))
+        );
+        std::os::unix::fs::symlink(outside.path(), root.path().join("usr/share/link")).unwrap();
+        assert!(!matches!(
+            md5_of(root.path(), &p("/usr/share/link/f")),
+            Ok(Some(_))
+        ));
+        assert!(matches!(
+            md5_of(root.path(), &p("/usr/share/x/f")),
+            Err(PathProblem::Symlink)
+        ));
+        assert!(matches!(
+            md5_of(root.path(), &p("/usr/share/x")),
+            Err(PathProblem::NotAFile)
+        ));
+        assert_eq!(md5_of(root.path(), &p("/usr/share/none")).unwrap(), None);
     }
 }

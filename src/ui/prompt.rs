@@ -10,6 +10,8 @@ pub trait Prompt {
     /// Picks one of `choices`; returns its index.
     fn select(&self, question: &str, choices: &[&str], default: usize) -> Result<usize, Error>;
     fn confirm(&self, question: &str, default: bool) -> Result<bool, Error>;
+    /// Picks any of `choices` (`defaults[i]`: choice `i` starts picked); returns their indices.
+    fn multi_select(&self, question: &str, choices: &[&str], defaults: &[bool]) -> Result<Vec<usize>, Error>;
     /// Opens `$VISUAL`/`$EDITOR` on `text` (in a file ending in `.extension`); `Ok(None)` when
     /// the editor closed without saving, `Err` with the reason when it could not run.
     fn edit(&self, text: &str, extension: &str) -> Result<Option<String>, String>;
@@ -33,6 +35,15 @@ impl Prompt for TerminalPrompt {
         dialoguer::Confirm::new()
             .with_prompt(question)
             .default(default)
+            .interact()
+            .map_err(|_| Error::Aborted)
+    }
+
+    fn multi_select(&self, question: &str, choices: &[&str], defaults: &[bool]) -> Result<Vec<usize>, Error> {
+        dialoguer::MultiSelect::new()
+            .with_prompt(question)
+            .items(choices)
+            .defaults(defaults)
             .interact()
             .map_err(|_| Error::Aborted)
     }
@@ -63,6 +74,12 @@ impl Prompt for NoPrompt {
     }
 
     fn confirm(&self, question: &str, _: bool) -> Result<bool, Error> {
+        Err(Error::NotInteractive(format!(
+            "cannot ask without a terminal: {question}"
+        )))
+    }
+
+    fn multi_select(&self, question: &str, _: &[&str], _: &[bool]) -> Result<Vec<usize>, Error> {
         Err(Error::NotInteractive(format!(
             "cannot ask without a terminal: {question}"
         )))
