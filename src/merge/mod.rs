@@ -4,6 +4,7 @@
 //! upstream content. Only this module translates them to libgit2's ancestor/ours/theirs.
 
 mod binary;
+pub mod edit;
 mod hocon;
 mod jsconfig;
 mod json;
