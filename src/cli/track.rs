@@ -7,10 +7,8 @@ use clap::Args;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
-use crate::engine::intake::{self, Pristine};
-use crate::engine::live;
+use crate::engine::{live, track};
 use crate::error::Error;
-use crate::store::upstream::{Origin, Source};
 
 /// Keep customisations of more files.
 ///
@@ -59,8 +57,8 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
             }
             .into());
         };
-        let file = intake::describe(path, &dpkg, manifest.domain.as_deref())?;
-        new_files.push((file, content));
+        let file = track::describe(path, &dpkg, &manifest)?;
+        new_files.push((file, Some(content)));
     }
     if new_files.is_empty() || ctx.dry_run {
         for (file, _) in &new_files {
@@ -68,76 +66,17 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
         }
         return Ok(Outcome::Ok);
     }
-    let before = store.refs_now()?;
-    let mut meta = store.upstream_meta(None)?;
-    let mut upstream_changes: Vec<(InstallPath, Vec<u8>)> = Vec::new();
-    let mut unrecorded = Vec::new();
-    for (file, content) in &new_files {
-        let (pristine, origin) = match intake::find_pristine(&ctx.root, &dpkg, file, Some(content), true)? {
-            Pristine::Found { content, origin } => (Some(content), origin),
-            Pristine::NotShipped => (
-                None,
-                Origin {
-                    source: Source::Absent,
-                    package: None,
-                    dpkg_md5: None,
-                },
-            ),
-            Pristine::Unknown {
-                package,
-                dpkg_md5,
-                archive_problem,
-            } => {
-                let why = archive_problem
-                    .map(|problem| format!(" (the cached package is unusable: {problem})"))
-                    .unwrap_or_default();
-                ctx.warn(format_args!(
-                    "{}: differs from what {package} installed and no pristine copy was found{why}; taking the live file as upstream",
-                    file.path
-                ));
-                (
-                    Some(content.clone()),
-                    Origin {
-                        source: Source::Live,
-                        package: Some(package),
-                        dpkg_md5,
-                    },
-                )
-            }
-        };
-        if pristine.as_deref() != Some(content.as_slice()) {
-            unrecorded.push(file.path.clone());
+    let tracked = track::track_files(&ctx.root, &store, &mut manifest, &dpkg, new_files)?;
+    for file in &tracked {
+        if let Some(warning) = &file.taken_as_upstream {
+            ctx.warn(warning);
         }
-        meta.files.insert(file.path.to_string(), origin);
-        if let Some(pristine) = pristine {
-            upstream_changes.push((file.path.clone(), pristine));
-        }
-        manifest.track(file.clone());
     }
-    meta.packages
-        .extend(crate::engine::status::installed_versions(&dpkg, &manifest));
-    let changes: Vec<(&str, Option<&[u8]>)> = upstream_changes
-        .iter()
-        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
-        .collect();
-    let patches = store.patches()?;
-    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
-    // the other way round every writer refuses (see `Store::check_manifest_covers`).
-    store.save_manifest(&manifest)?;
-    let new_upstream = store.commit_upstream(&changes, &meta)?;
-    store.restack(&patches, new_upstream, &changes)?;
-    let names: Vec<String> = new_files.iter().map(|(f, _)| f.path.to_string()).collect();
-    store.log_operation(
-        &ctx.root,
-        "track",
-        &names.join(" "),
-        before,
-        &live::snapshot(&ctx.root, &manifest)?,
-    )?;
-    for (file, _) in &new_files {
+    for file in &tracked {
         ctx.say(format_args!("tracking {}", file.path));
     }
-    for path in &unrecorded {
+    for file in tracked.iter().filter(|f| f.unrecorded) {
+        let path = &file.path;
         ctx.say(format_args!("{path}: has edits not recorded yet\nhint: record them with `jitsi-custom record -m \"what it is\" {path}`"));
     }
     Ok(Outcome::Ok)

@@ -9,14 +9,20 @@
 //! - [`rebase`]: take in new upstream content, replay the customisations per setting, decide or
 //!   park without weakening, validate, commit in one step;
 //! - [`undo`]: return to an earlier operation's state;
+//! - [`track`]: more files to keep (shared by `track` and `apply`);
+//! - [`recipe`]: the admin guide's customisations as declarative recipes (`patches/`), applied to
+//!   contents in memory; [`apply`]: applying them to the live files and recording each by name;
 //! - [`live`]: the live tracked files as seen on disk;
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
+pub mod apply;
 pub mod hook;
 pub mod intake;
 pub mod live;
 pub mod rebase;
+pub mod recipe;
 pub mod record;
 pub mod status;
+pub mod track;
 pub mod undo;

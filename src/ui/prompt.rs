@@ -10,6 +10,8 @@ pub trait Prompt {
     /// Picks one of `choices`; returns its index.
     fn select(&self, question: &str, choices: &[&str], default: usize) -> Result<usize, Error>;
     fn confirm(&self, question: &str, default: bool) -> Result<bool, Error>;
+    /// Asks for one line of text, offering `default`.
+    fn input(&self, question: &str, default: Option<&str>) -> Result<String, Error>;
     /// Opens `$VISUAL`/`$EDITOR` on `text` (in a file ending in `.extension`); `Ok(None)` when
     /// the editor closed without saving, `Err` with the reason when it could not run.
     fn edit(&self, text: &str, extension: &str) -> Result<Option<String>, String>;
@@ -35,6 +37,14 @@ impl Prompt for TerminalPrompt {
             .default(default)
             .interact()
             .map_err(|_| Error::Aborted)
+    }
+
+    fn input(&self, question: &str, default: Option<&str>) -> Result<String, Error> {
+        let mut input = dialoguer::Input::<String>::new().with_prompt(question);
+        if let Some(default) = default {
+            input = input.default(default.to_string());
+        }
+        input.interact_text().map_err(|_| Error::Aborted)
     }
 
     fn edit(&self, text: &str, extension: &str) -> Result<Option<String>, String> {
@@ -63,6 +73,12 @@ impl Prompt for NoPrompt {
     }
 
     fn confirm(&self, question: &str, _: bool) -> Result<bool, Error> {
+        Err(Error::NotInteractive(format!(
+            "cannot ask without a terminal: {question}"
+        )))
+    }
+
+    fn input(&self, question: &str, _: Option<&str>) -> Result<String, Error> {
         Err(Error::NotInteractive(format!(
             "cannot ask without a terminal: {question}"
         )))
