@@ -40,6 +40,8 @@ pub struct Recipe {
     pub description: String,
     /// What to do instead when the recipe cannot apply to this version.
     pub hint: Option<String>,
+    /// Its place among its section's steps in the guide.
+    pub step: Option<u32>,
     /// The recipe file.
     pub source: PathBuf,
     placeholders: BTreeMap<String, PlaceholderSpec>,
@@ -50,6 +52,9 @@ pub struct Recipe {
 #[serde(deny_unknown_fields)]
 struct RecipeFile {
     description: String,
+    /// The recipe's place among its section's steps in the guide (listing order).
+    #[serde(default)]
+    step: Option<u32>,
     #[serde(default)]
     hint: Option<String>,
     #[serde(default)]
@@ -248,7 +253,8 @@ pub fn recipes_dir() -> PathBuf {
     PathBuf::from(INSTALLED_RECIPES)
 }
 
-/// Every recipe in `dir` (`<section>/<name>.toml`), by section in the guide's numbering, then name.
+/// Every recipe in `dir` (`<section>/<name>.toml`) in the guide's order: by section number, then
+/// by `step`, then by name.
 pub fn list(dir: &Path) -> Result<Vec<Recipe>> {
     let mut found = Vec::new();
     let sections = std::fs::read_dir(dir).with_context(|| {
@@ -276,7 +282,10 @@ pub fn list(dir: &Path) -> Result<Vec<Recipe>> {
         .iter()
         .map(|path| load_file(path, dir))
         .collect::<Result<Vec<_>>>()?;
-    recipes.sort_by(|a, b| section_key(&a.name).cmp(&section_key(&b.name)));
+    recipes.sort_by_key(|r| {
+        let (section, rest) = section_key(&r.name);
+        (section, r.step.unwrap_or(u32::MAX), rest)
+    });
     Ok(recipes)
 }
 
@@ -348,6 +357,7 @@ pub fn load_file(path: &Path, dir: &Path) -> Result<Recipe> {
         name,
         description: file.description.trim().to_string(),
         hint: file.hint,
+        step: file.step,
         source: path.to_path_buf(),
         placeholders: file.placeholders,
         ops: file.ops,
