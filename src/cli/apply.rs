@@ -156,11 +156,28 @@ fn render(ctx: &Ctx, report: &Report) -> Result<()> {
             ctx.say(format_args!("would apply {}: {}", applied.name, files.join(", ")));
             for change in &applied.changes {
                 let before = change.before.as_deref().unwrap_or_default();
-                write_unified(&mut out, change.path.as_rel(), before, &change.after, ctx.color)?;
+                write_diff(ctx, &mut out, change.path.as_rel(), before, &change.after)?;
             }
         } else {
             ctx.say(format_args!("applied {}: {}", applied.name, files.join(", ")));
         }
     }
+    Ok(())
+}
+
+/// A unified diff; a minified file (one huge line) is shown one CSS rule or JS statement a line.
+fn write_diff(ctx: &Ctx, out: &mut dyn Write, rel: &str, before: &[u8], after: &[u8]) -> Result<()> {
+    use crate::merge::{MinifiedKind, Strategy, split_into_lines};
+    if crate::profile::strategy_for_path(rel) == Strategy::Minified {
+        let kind = MinifiedKind::sniff(after);
+        if let (Ok(before), Ok(after)) = (split_into_lines(kind, before), split_into_lines(kind, after)) {
+            ctx.say(format_args!(
+                "(/{rel} is minified: shown one rule or statement a line)"
+            ));
+            write_unified(out, rel, &before, &after, ctx.color)?;
+            return Ok(());
+        }
+    }
+    write_unified(out, rel, before, after, ctx.color)?;
     Ok(())
 }

@@ -191,11 +191,14 @@ fn record_and_write(root: &Path, store: &Store, manifest: &Manifest, report: &Re
         let meta = (!exists).then(FileMeta::default);
         store.stage_live(path, Some(content.clone()), meta);
     }
-    let paths: Vec<String> = finals.iter().map(|(p, _)| p.to_string()).collect();
+    let files = match finals.as_slice() {
+        [(path, _)] => path.to_string(),
+        more => format!("{} files", more.len()),
+    };
     store.log_operation(
         root,
         "apply",
-        &format!("{}: {}", names.join(", "), paths.join(" ")),
+        &format!("{} ({files})", names.join(", ")),
         before,
         &live::snapshot(root, manifest)?,
     )?;

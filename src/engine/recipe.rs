@@ -143,6 +143,10 @@ enum OpSpec {
         source: String,
         #[serde(default)]
         template: bool,
+        /// Keep the leading `<!-- … -->` comment of the file in place (upstream's explanation),
+        /// so that upstream rewording it does not collide with the placed content.
+        #[serde(default)]
+        keep_leading_comment: bool,
     },
 }
 
@@ -293,7 +297,10 @@ pub fn list(dir: &Path) -> Result<Vec<Recipe>> {
 fn section_key(name: &str) -> (Vec<u32>, String) {
     let (section, rest) = name.split_once('/').unwrap_or(("", name));
     (
-        section.split('.').map(|n| n.parse().unwrap_or(u32::MAX)).collect(),
+        section
+            .split('.')
+            .map(|n| n.parse().unwrap_or(u32::MAX))
+            .collect(),
         rest.to_string(),
     )
 }
@@ -311,7 +318,9 @@ pub fn find(spec: &str, dir: &Path) -> Result<Recipe> {
         && spec.split('/').all(|part| {
             !part.is_empty()
                 && !part.starts_with('.')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         });
     let path = dir.join(format!("{spec}.toml"));
     if !valid || !path.is_file() {
@@ -327,7 +336,8 @@ pub fn find(spec: &str, dir: &Path) -> Result<Recipe> {
 /// Reads one recipe file; its name is its path below `dir` (without `.toml`), or, for a file
 /// elsewhere, `<its directory's name>/<its name>`.
 pub fn load_file(path: &Path, dir: &Path) -> Result<Recipe> {
-    let bad = |reason: String| -> anyhow::Error { Error::Usage(format!("{}: {reason}", path.display())).into() };
+    let bad =
+        |reason: String| -> anyhow::Error { Error::Usage(format!("{}: {reason}", path.display())).into() };
     let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot read: {e}")))?;
     if meta.len() > MAX_RECIPE_SIZE {
         return Err(bad(format!("larger than {MAX_RECIPE_SIZE} bytes; not a recipe")));
@@ -366,21 +376,29 @@ pub fn load_file(path: &Path, dir: &Path) -> Result<Recipe> {
         for text in op.texts() {
             for name in references(&text) {
                 if name != "domain" && !recipe.placeholders.contains_key(&name) {
-                    return Err(bad(format!("uses the placeholder {{{name}}} without declaring it")));
+                    return Err(bad(format!(
+                        "uses the placeholder {{{name}}} without declaring it"
+                    )));
                 }
             }
         }
         if let OpSpec::JsSet { value, raw, .. } | OpSpec::Setting { value, raw, .. } = op
             && value.is_some() == raw.is_some()
         {
-            return Err(bad(format!("an operation on {} needs `value` or `raw`", op.file())));
+            return Err(bad(format!(
+                "an operation on {} needs `value` or `raw`",
+                op.file()
+            )));
         }
     }
     Ok(recipe)
 }
 
 fn recipe_name(path: &Path, dir: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let in_dir = std::fs::canonicalize(path)
         .ok()
         .zip(std::fs::canonicalize(dir).ok())
@@ -495,7 +513,10 @@ fn fill(text: &str, values: &Values, how: Fill) -> Result<String, String> {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let name = after.find('}').map(|close| &after[..close]).filter(|n| is_placeholder_name(n));
+        let name = after
+            .find('}')
+            .map(|close| &after[..close])
+            .filter(|n| is_placeholder_name(n));
         match name {
             Some(name) => {
                 let value = values
@@ -536,7 +557,10 @@ fn escape_markup(value: &str) -> String {
 
 fn check_value(name: &str, value: &str) -> Result<()> {
     if value.len() > MAX_VALUE_LEN {
-        return Err(Error::Usage(format!("the value of {name} is longer than {MAX_VALUE_LEN} bytes")).into());
+        return Err(Error::Usage(format!(
+            "the value of {name} is longer than {MAX_VALUE_LEN} bytes"
+        ))
+        .into());
     }
     if value.chars().any(char::is_control) {
         return Err(Error::Usage(format!(
@@ -548,7 +572,9 @@ fn check_value(name: &str, value: &str) -> Result<()> {
         let valid = !value.is_empty()
             && !value.starts_with(['.', '-'])
             && !value.contains("..")
-            && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         if !valid {
             return Err(Error::Usage(format!("{value:?} is not a domain name")).into());
         }
@@ -676,14 +702,19 @@ pub fn apply(recipe: &Recipe, values: &Values, files: &mut Files<'_>) -> Result<
         }
         let current = match working.get(&path) {
             Some(content) => Some(content.clone()),
-            None => before.iter().find(|(p, _)| p == &path).and_then(|(_, c)| c.clone()),
+            None => before
+                .iter()
+                .find(|(p, _)| p == &path)
+                .and_then(|(_, c)| c.clone()),
         };
         let new = apply_op(recipe, op, values, &path, current.as_deref())?;
         working.insert(path, new);
     }
     let mut changes = Vec::new();
     for (path, before) in before {
-        let Some(after) = working.remove(&path) else { continue };
+        let Some(after) = working.remove(&path) else {
+            continue;
+        };
         if before.as_deref() != Some(after.as_slice()) {
             files.set(&path, after.clone());
             changes.push(Change { path, before, after });
@@ -724,10 +755,17 @@ fn apply_op(
     let fill_quoted = |text: &str| fill(text, values, Fill::Quoted).map_err(&fail);
     let fill_raw = |text: &str| fill(text, values, Fill::Raw).map_err(&fail);
     if let OpSpec::Place {
-        source, template, ..
+        source,
+        template,
+        keep_leading_comment,
+        ..
     } = op
     {
-        return place(recipe, path, source, *template, values).map_err(|e| fail(format!("{e:#}")));
+        let placed = place(recipe, path, source, *template, values).map_err(|e| fail(format!("{e:#}")))?;
+        return Ok(match (keep_leading_comment, current.and_then(leading_comment)) {
+            (true, Some(comment)) if leading_comment(&placed).is_none() => [comment, &placed].concat(),
+            _ => placed,
+        });
     }
     let Some(content) = current else {
         return Err(missing_error(recipe, path, "the file"));
@@ -833,7 +871,13 @@ fn settings_format(path: &InstallPath) -> Option<SettingsFormat> {
 }
 
 /// The content of a file shipped beside the recipe, placeholders filled in for a template.
-fn place(recipe: &Recipe, path: &InstallPath, source: &str, template: bool, values: &Values) -> Result<Vec<u8>> {
+fn place(
+    recipe: &Recipe,
+    path: &InstallPath,
+    source: &str,
+    template: bool,
+    values: &Values,
+) -> Result<Vec<u8>> {
     let relative = Path::new(source);
     if source.is_empty() || relative.components().any(|c| !matches!(c, Component::Normal(_))) {
         anyhow::bail!("the source {source:?} must be a file beside the recipe");
@@ -851,7 +895,8 @@ fn place(recipe: &Recipe, path: &InstallPath, source: &str, template: bool, valu
     if !template {
         return Ok(content);
     }
-    let text = String::from_utf8(content).map_err(|_| anyhow::anyhow!("the template {} is not UTF-8", file.display()))?;
+    let text = String::from_utf8(content)
+        .map_err(|_| anyhow::anyhow!("the template {} is not UTF-8", file.display()))?;
     let markup = matches!(
         path.as_rel().rsplit_once('.').map(|(_, e)| e),
         Some("html" | "htm" | "svg" | "xml")
@@ -859,6 +904,21 @@ fn place(recipe: &Recipe, path: &InstallPath, source: &str, template: bool, valu
     fill(&text, values, if markup { Fill::Markup } else { Fill::Quoted })
         .map(String::into_bytes)
         .map_err(anyhow::Error::msg)
+}
+
+/// A leading `<!-- … -->` comment with the line break after it.
+fn leading_comment(content: &[u8]) -> Option<&[u8]> {
+    let start = content.iter().position(|b| !b.is_ascii_whitespace())?;
+    if !content[start..].starts_with(b"<!--") {
+        return None;
+    }
+    let end = content[start..].windows(3).position(|w| w == b"-->")? + start + 3;
+    let end = match content.get(end..) {
+        Some([b'\r', b'\n', ..]) => end + 2,
+        Some([b'\n', ..]) => end + 1,
+        _ => end,
+    };
+    Some(&content[..end])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -921,7 +981,9 @@ fn js_source(value: &toml::Value) -> Result<String, String> {
             let members = table
                 .iter()
                 .map(|(k, v)| {
-                    let key = if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+                    let key = if k
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
                         && !k.starts_with(|c: char| c.is_ascii_digit())
                     {
                         k.clone()
@@ -983,19 +1045,26 @@ mod tests {
             "<h2>Praxis &quot;Sommer&quot; &amp; Co</h2>"
         );
         assert_eq!(
-            js_source(&toml::Value::String(fill("{name}", &values, Fill::Quoted).unwrap())).unwrap(),
+            js_source(&toml::Value::String(
+                fill("{name}", &values, Fill::Quoted).unwrap()
+            ))
+            .unwrap(),
             "'Praxis \"Sommer\" & Co'"
         );
     }
 
     #[test]
     fn values_are_written_in_each_format() {
-        let v: toml::Value = toml::from_str::<toml::Table>("v = [{ urls = \"stun:x:3478\" }]").unwrap()["v"].clone();
+        let v: toml::Value =
+            toml::from_str::<toml::Table>("v = [{ urls = \"stun:x:3478\" }]").unwrap()["v"].clone();
         assert_eq!(js_source(&v).unwrap(), "[ { urls: 'stun:x:3478' } ]");
         let s = toml::Value::String("it's".into());
         assert_eq!(js_source(&s).unwrap(), "'it\\'s'");
         assert_eq!(setting_source(SettingsFormat::Lua, &s).unwrap(), "\"it's\"");
-        assert_eq!(setting_source(SettingsFormat::Nginx, &toml::Value::Integer(3)).unwrap(), "3");
+        assert_eq!(
+            setting_source(SettingsFormat::Nginx, &toml::Value::Integer(3)).unwrap(),
+            "3"
+        );
         assert!(setting_source(SettingsFormat::Nginx, &toml::Value::String("a;b".into())).is_err());
     }
 

@@ -22,7 +22,7 @@ pub use jsconfig::{
     left_behind, merge_js_config,
 };
 pub use json::{merge_json, parse_json};
-pub use minified::{MinifiedKind, merge_minified};
+pub use minified::{MinifiedKind, merge_minified, split_into_lines};
 pub use settings::{SettingsFormat, merge_settings};
 pub use text::{Whitespace, merge_text, setting_name};
 
