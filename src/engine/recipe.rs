@@ -651,10 +651,13 @@ pub fn resolve_values(
 // ---------------------------------------------------------------------------------------------
 // Applying a recipe to contents in memory.
 
+/// Reads a live file: its content, `None` when it does not exist.
+type Reader<'r> = dyn FnMut(&InstallPath) -> Result<Option<Vec<u8>>> + 'r;
+
 /// The files a run of recipes reads and changes, in memory: each read once from `read` (the live
 /// file), then as the recipes before left it.
 pub struct Files<'r> {
-    read: Box<dyn FnMut(&InstallPath) -> Result<Option<Vec<u8>>> + 'r>,
+    read: Box<Reader<'r>>,
     contents: BTreeMap<InstallPath, Option<Vec<u8>>>,
 }
 
