@@ -471,3 +471,55 @@ fn a_recipe_file_of_ones_own_applies_by_path() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no recipe named \"5.2.2/no-such-recipe\""));
 }
+
+#[test]
+fn applying_again_with_other_values_changes_the_customisation_of_that_name() {
+    let w = world_at("1.0.1-1");
+    let customisations = |w: &World, path: &str| -> Vec<String> {
+        let out = w.cmd(&["status", "--json"]).output().unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        status["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap()["customisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    let run = |args: &[&str]| {
+        let out = w.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    };
+    // Alone on its file: amended in place.
+    run(&["apply", "5.2.4/chat-font-size"]);
+    run(&["apply", "--set", "chat_font_size=15pt", "5.2.4/chat-font-size"]);
+    assert!(
+        w.read_string(ALL_CSS)
+            .contains("overflow:hidden;font-size:15pt;line-height")
+    );
+    assert_eq!(customisations(&w, ALL_CSS), ["5.2.4/chat-font-size"]);
+    // Another customisation changed the file since: the new values go on top, same name.
+    run(&["apply", "--set", "app_name=Praxis A", "5.2.4/interface-config"]);
+    run(&["apply", "5.2.2/f-droid-link"]);
+    run(&["apply", "--set", "app_name=Praxis B", "5.2.4/interface-config"]);
+    let interface = w.read_string(INTERFACE);
+    assert!(interface.contains("APP_NAME: 'Praxis B',"), "{interface}");
+    assert!(interface.contains("https://f-droid.org/packages/org.jitsi.meet/"));
+    assert_eq!(
+        customisations(&w, INTERFACE),
+        [
+            "5.2.4/interface-config",
+            "5.2.2/f-droid-link",
+            "5.2.4/interface-config"
+        ]
+    );
+    let out = w
+        .cmd(&["apply", "--set", "app_name=Praxis B", "5.2.4/interface-config"])
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("already in effect"));
+}

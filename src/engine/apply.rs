@@ -173,7 +173,22 @@ fn record_and_write(root: &Path, store: &Store, manifest: &Manifest, report: &Re
             .iter()
             .map(|c| (c.path.as_rel(), Some(c.after.as_slice())))
             .collect();
-        if store.patches()?.iter().any(|p| p.name == applied.name) {
+        // Applied before (with other values): the customisation of that name is amended, unless
+        // a later one changes the same files, which decides whose lines they are; then the new
+        // values go on top under the same name.
+        let patches = store.patches()?;
+        let amendable = patches
+            .iter()
+            .position(|p| p.name == applied.name)
+            .is_some_and(|at| {
+                patches[at + 1..].iter().all(|later| {
+                    !applied
+                        .changes
+                        .iter()
+                        .any(|c| later.paths.iter().any(|p| p == c.path.as_rel()))
+                })
+            });
+        if amendable {
             store.amend_patch(&applied.name, &changes)?;
         } else {
             store.record_patch(&applied.name, &changes)?;
