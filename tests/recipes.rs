@@ -523,3 +523,28 @@ fn applying_again_with_other_values_changes_the_customisation_of_that_name() {
         .unwrap();
     assert!(stderr(&out).contains("already in effect"));
 }
+
+#[test]
+fn placeholders_are_asked_on_a_terminal() {
+    let w = world_at("1.0.1-1");
+    let mut session = w.pty(&["apply", "5.2.4/interface-config", "5.2.4/german-texts"], &[]);
+    // Asked once for both recipes, the default offered; the second question is taken as offered.
+    session
+        .exp_string("Name shown in the browser tab and on the welcome page (app_name)")
+        .expect("the question for app_name");
+    session.send_line("Praxis am Markt").unwrap();
+    session.flush().unwrap();
+    session
+        .exp_string("Subtitle on the welcome page (subtitle)")
+        .expect("the question for subtitle");
+    session.send_line("").unwrap();
+    session.flush().unwrap();
+    let output = session.exp_eof().expect("apply ends");
+    assert!(output.contains("applied 5.2.4/german-texts"), "{output}");
+    assert!(w.read_string(INTERFACE).contains("APP_NAME: 'Praxis am Markt',"));
+    let texts = w.read_string(MAIN_DE);
+    assert!(texts.contains("\"headerTitle\": \"Praxis am Markt\""), "{texts}");
+    assert!(texts.contains(
+        "\"headerSubtitle\": \"Ihr Termin bei uns – sicher, verschlüsselt und ohne Installation\""
+    ));
+}
