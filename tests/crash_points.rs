@@ -229,6 +229,27 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "apply",
+            prepare: || {
+                // jicofo.conf arrives with 1.0.2: the apply tracks it first, then records both
+                // recipes and writes both files in one operation.
+                let w = World::jitsi_customised();
+                w.install("1.0.2-1");
+                w.cmd(&["--non-interactive", "rebase", "--no-restart"])
+                    .assert()
+                    .code(0);
+                w
+            },
+            args: |_| {
+                words(&[
+                    "apply",
+                    "--no-restart",
+                    "5.2.1/jicofo-auth-conf",
+                    "5.2.4/interface-config",
+                ])
+            },
+        },
+        Scenario {
             name: "hook post-invoke",
             prepare: || {
                 let w = World::jitsi_customised();

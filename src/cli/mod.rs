@@ -1,6 +1,7 @@
 //! The command line: global flags, one file per verb (`<Verb>Args` + `run`), and the resolved
 //! context [`Ctx`] every verb gets. The only module that prints.
 
+mod apply;
 mod conflict;
 mod demo;
 mod diff;
@@ -114,6 +115,7 @@ pub enum Command {
     Track(track::TrackArgs),
     Untrack(track::UntrackArgs),
     Record(record::RecordArgs),
+    Apply(apply::ApplyArgs),
     Status(status::StatusArgs),
     Scan(scan::ScanArgs),
     Diff(diff::DiffArgs),
@@ -409,6 +411,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Track(args) => track::run_track(&ctx, args),
         Command::Untrack(args) => track::run_untrack(&ctx, args),
         Command::Record(args) => record::run(&ctx, args),
+        Command::Apply(args) => apply::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Scan(args) => scan::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),

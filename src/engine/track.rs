@@ -59,10 +59,53 @@ pub fn track(
     if new_files.is_empty() || dry_run {
         return Ok(report);
     }
+    let files = new_files.into_iter().map(|(f, c)| (f, Some(c))).collect();
+    for one in track_files(root, store, &mut manifest, dpkg, files)? {
+        if one.unrecorded {
+            report.unrecorded.push(one.path);
+        }
+        report.warnings.extend(one.taken_as_upstream);
+    }
+    Ok(report)
+}
+
+/// Describes a file about to be tracked from what dpkg and the profile know.
+pub fn describe(path: InstallPath, dpkg: &Dpkg, manifest: &Manifest) -> Result<TrackedFile> {
+    intake::describe(path, dpkg, manifest.domain.as_deref())
+}
+
+/// What tracking found out about one file.
+#[derive(Debug)]
+pub struct NewlyTracked {
+    pub path: InstallPath,
+    /// The live file differs from its pristine content: edits nobody recorded yet.
+    pub unrecorded: bool,
+    /// A package ships the file but no pristine copy was found, so the live file was taken as
+    /// upstream; why, for the person.
+    pub taken_as_upstream: Option<String>,
+}
+
+/// Tracks `files` (each with its live content; `None` for a file that does not exist yet and
+/// that no package ships, as a recipe places it) as one `track` operation: each one's pristine
+/// content from dpkg, the guide's `.BKP` copies or apt's cache goes onto the upstream branch
+/// and the stack is carried onto it. The manifest is updated in place.
+pub fn track_files(
+    root: &Path,
+    store: &Store,
+    manifest: &mut Manifest,
+    dpkg: &Dpkg,
+    files: Vec<(TrackedFile, Option<Vec<u8>>)>,
+) -> Result<Vec<NewlyTracked>> {
     let mut meta = store.upstream_meta(None)?;
     let mut upstream: Vec<(InstallPath, Option<Vec<u8>>)> = Vec::new();
-    for (file, content) in &new_files {
-        let (pristine, origin) = match intake::find_pristine(root, dpkg, file, Some(content), true)? {
+    let mut report = Vec::new();
+    for (file, content) in &files {
+        let pristine = match content {
+            None if file.package.is_none() && file.template.is_none() => Pristine::NotShipped,
+            _ => intake::find_pristine(root, dpkg, file, content.as_deref(), true)?,
+        };
+        let mut taken_as_upstream = None;
+        let (pristine, origin) = match pristine {
             Pristine::Found { content, origin } => (Some(content), origin),
             Pristine::NotShipped => (
                 None,
@@ -80,12 +123,12 @@ pub fn track(
                 let why = archive_problem
                     .map(|problem| format!(" (the cached package is unusable: {problem})"))
                     .unwrap_or_default();
-                report.warnings.push(format!(
+                taken_as_upstream = Some(format!(
                     "{}: differs from what {package} installed and no pristine copy was found{why}; taking the live file as upstream",
                     file.path
                 ));
                 (
-                    Some(content.clone()),
+                    content.clone(),
                     Origin {
                         source: Source::Live,
                         package: Some(package),
@@ -94,9 +137,11 @@ pub fn track(
                 )
             }
         };
-        if pristine.as_deref() != Some(content.as_slice()) {
-            report.unrecorded.push(file.path.clone());
-        }
+        report.push(NewlyTracked {
+            path: file.path.clone(),
+            unrecorded: content.is_some() && pristine.as_deref() != content.as_deref(),
+            taken_as_upstream,
+        });
         meta.files.insert(file.path.to_string(), origin);
         if pristine.is_some() {
             upstream.push((file.path.clone(), pristine));
@@ -104,8 +149,9 @@ pub fn track(
         manifest.track(file.clone());
     }
     meta.packages
-        .extend(crate::engine::status::installed_versions(dpkg, &manifest));
-    change_tracked_set(root, store, &manifest, &meta, &upstream, "track", &report.tracked)?;
+        .extend(crate::engine::status::installed_versions(dpkg, manifest));
+    let paths: Vec<InstallPath> = files.iter().map(|(f, _)| f.path.clone()).collect();
+    change_tracked_set(root, store, manifest, &meta, &upstream, "track", &paths)?;
     Ok(report)
 }
 

@@ -393,6 +393,18 @@ pub fn active_value(content: &[u8], path: &str) -> Result<Option<String>, JsConf
         .map(|e| e.value_src.clone()))
 }
 
+/// Whether the file's config object holds an active object literal at `path` (`""` for the config
+/// object itself, `"hosts"`, `"p2p"`): where a new setting of that object can go.
+pub fn has_object(content: &[u8], path: &str) -> Result<bool, JsConfigError> {
+    let doc = parse_doc(content)?;
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}.")
+    };
+    Ok(doc.object_for(&prefix).is_some())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading a config file into settings.
 

@@ -23,6 +23,7 @@ use std::ops::Range;
 use serde::ser::Serialize;
 use serde_json::{Map, Value};
 
+use super::edit::EditError;
 use super::json_keys::read_as_browsers;
 use super::text::{Whitespace, merge_text};
 use super::{Choice, Conflict, Decision, DecisionKind, Labels, Merged, Regions};
@@ -97,6 +98,68 @@ pub fn merge_json(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -
         decisions: state.decisions,
         regions,
     }
+}
+
+/// Sets the value at a key path (a recipe's "set this JSON key"), rewriting only the span that
+/// changes: a present key gets the new value in place, a new key goes after the last member of its
+/// object, written in the object's style. Objects on the way must exist unless `create`, which
+/// makes the missing ones. Unchanged content comes back byte for byte.
+pub(crate) fn set_key(
+    text: &[u8],
+    path: &[String],
+    value: Value,
+    create: bool,
+) -> Result<Vec<u8>, EditError> {
+    let Some((last, parents)) = path.split_last() else {
+        return Err(EditError::Invalid(
+            "a JSON key path needs at least one key".into(),
+        ));
+    };
+    let doc =
+        read_as_browsers(text).map_err(|e| EditError::Invalid(format!("does not parse as JSON: {e}")))?;
+    let mut new = doc.clone();
+    let mut cursor = &mut new;
+    for (i, key) in parents.iter().enumerate() {
+        let Value::Object(object) = cursor else {
+            return Err(EditError::Invalid(format!(
+                "{} is not an object",
+                path_name(&path[..i])
+            )));
+        };
+        if !object.contains_key(key) {
+            if !create {
+                return Err(EditError::Missing(format!(
+                    "the JSON object {}",
+                    path_name(&path[..=i])
+                )));
+            }
+            object.insert(key.clone(), Value::Object(Map::new()));
+        }
+        cursor = object
+            .get_mut(key)
+            .ok_or_else(|| EditError::Invalid(format!("{} vanished", path_name(&path[..=i]))))?;
+    }
+    let Value::Object(object) = cursor else {
+        return Err(EditError::Invalid(format!(
+            "{} is not an object",
+            path_name(parents)
+        )));
+    };
+    object.insert(last.clone(), value);
+    if new == doc {
+        return Ok(text.to_vec());
+    }
+    let tree = spans_of(text)
+        .ok_or_else(|| EditError::Invalid("the layout of the JSON could not be followed".into()))?;
+    let style = Style::of(text);
+    let mut patch = Patch {
+        text,
+        style: &style,
+        conflict_paths: &[],
+        edits: Vec::new(),
+    };
+    patch.value(&mut Vec::new(), &tree, &doc, &new, None);
+    Ok(splice(text, &patch.edits, |_| true))
 }
 
 pub(super) fn join_path(parent: &str, key: &str) -> String {

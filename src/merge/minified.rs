@@ -13,6 +13,7 @@
 //! A conflicting merge keeps the split form with conflict markers (it is parked, never live) and
 //! names the CSS selectors or the start of the statements involved.
 
+use super::edit::EditError;
 use super::keyed::{self, BothChanged, Dialect, Keyed};
 use super::text::{ConflictBlock, Whitespace, conflict_blocks, conflicted, merge_text};
 use super::{Conflict, Decision, DecisionKind, Labels, Merged};
@@ -438,6 +439,81 @@ fn piece_name(kind: MinifiedKind, piece: &[u8]) -> Option<String> {
         None => name.to_string(),
     };
     Some(shortened)
+}
+
+/// Sets one declaration in the rules of a stylesheet with this selector (a recipe's "set a CSS
+/// declaration in a rule"), inside the grouping at-rules `context` (outermost first, `[]` for the
+/// top level). Every such rule that declares the property gets the new value (the last one is the
+/// one that counts, and a stale earlier one would confuse whoever reads the file); when none does,
+/// the declaration is added to the last of them. Nothing but those declarations changes: the file
+/// is split into rules, edited and joined back byte for byte.
+pub(crate) fn set_declaration(
+    content: &[u8],
+    context: &[String],
+    selector: &str,
+    property: &str,
+    value: &str,
+) -> Result<Vec<u8>, EditError> {
+    let split = split_into_lines(MinifiedKind::Css, content)
+        .map_err(|why| EditError::Invalid(format!("cannot be read as CSS rules: {why}")))?;
+    let text = String::from_utf8(split).map_err(|_| EditError::Invalid("is not UTF-8".into()))?;
+    let mut target: Vec<String> = context.iter().map(|c| squeeze(c)).collect();
+    target.push(squeeze(selector));
+    let target = target.join(" > ");
+    let property = property.trim().to_ascii_lowercase();
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    let mut state = Vec::new();
+    let mut rules: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        if let Some(keyed) = CssRules.read(&mut state, body)
+            && keyed.setting
+            && keyed.id == target
+        {
+            rules.push((i, keyed.value));
+        }
+    }
+    let Some(last_rule) = rules.last().cloned() else {
+        return Err(EditError::Missing(format!("the CSS rule `{target}`")));
+    };
+    let mut declared = false;
+    for (i, range) in &rules {
+        let line = &lines[*i];
+        let body = &line[range.clone()];
+        let decls = declarations(body)
+            .ok_or_else(|| EditError::Invalid(format!("the rule `{target}` cannot be read")))?;
+        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        for (name, decl) in decls {
+            if name != property {
+                continue;
+            }
+            declared = true;
+            let Some((name_part, old_value)) = decl.split_once(':') else {
+                continue;
+            };
+            let lead = &old_value[..old_value.len() - old_value.trim_start().len()];
+            let start = range.start + (decl.as_ptr() as usize - body.as_ptr() as usize);
+            edits.push((start..start + decl.len(), format!("{name_part}:{lead}{value}")));
+        }
+        let mut line = line.clone();
+        for (range, text) in edits.into_iter().rev() {
+            line.replace_range(range, &text);
+        }
+        lines[*i] = line;
+    }
+    if !declared {
+        let (i, range) = last_rule;
+        let line = &mut lines[i];
+        let body = line[range.clone()].trim_end();
+        let at = range.start + body.len();
+        let separator = if body.trim().is_empty() || body.ends_with(';') {
+            ""
+        } else {
+            ";"
+        };
+        line.insert_str(at, &format!("{separator}{property}:{value}"));
+    }
+    Ok(join_lines(lines.concat().as_bytes()))
 }
 
 /// The split form: one piece a line, an empty line for each newline of the original.

@@ -4,6 +4,7 @@
 //! upstream content. Only this module translates them to libgit2's ancestor/ours/theirs.
 
 mod binary;
+pub mod edit;
 mod hocon;
 mod jsconfig;
 mod json;
@@ -24,7 +25,7 @@ pub use jsconfig::{
 };
 pub use json::merge_json;
 pub use json_keys::{check_unique_keys, read_as_browsers, repeated_keys, without_bom};
-pub use minified::{MinifiedKind, merge_minified};
+pub use minified::{MinifiedKind, merge_minified, split_into_lines};
 pub use settings::{SettingsFormat, merge_settings};
 pub use text::{Whitespace, merge_text, setting_name};
 

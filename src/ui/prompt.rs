@@ -12,6 +12,8 @@ pub trait Prompt {
     fn confirm(&self, question: &str, default: bool) -> Result<bool, Error>;
     /// Picks any of `choices` (`defaults[i]`: choice `i` starts picked); returns their indices.
     fn multi_select(&self, question: &str, choices: &[&str], defaults: &[bool]) -> Result<Vec<usize>, Error>;
+    /// Asks for one line of text, offering `default`.
+    fn input(&self, question: &str, default: Option<&str>) -> Result<String, Error>;
     /// Opens `$VISUAL`/`$EDITOR` on `text` (in a file ending in `.extension`); `Ok(None)` when
     /// the editor closed without saving, `Err` with the reason when it could not run.
     fn edit(&self, text: &str, extension: &str) -> Result<Option<String>, String>;
@@ -48,6 +50,14 @@ impl Prompt for TerminalPrompt {
             .map_err(|_| Error::Aborted)
     }
 
+    fn input(&self, question: &str, default: Option<&str>) -> Result<String, Error> {
+        let mut input = dialoguer::Input::<String>::new().with_prompt(question);
+        if let Some(default) = default {
+            input = input.default(default.to_string());
+        }
+        input.interact_text().map_err(|_| Error::Aborted)
+    }
+
     fn edit(&self, text: &str, extension: &str) -> Result<Option<String>, String> {
         // Regression: dialoguer wants the extension with its dot, and by default strips the
         // file's final newline from what the editor saved (tests/prompts.rs pins both).
@@ -80,6 +90,12 @@ impl Prompt for NoPrompt {
     }
 
     fn multi_select(&self, question: &str, _: &[&str], _: &[bool]) -> Result<Vec<usize>, Error> {
+        Err(Error::NotInteractive(format!(
+            "cannot ask without a terminal: {question}"
+        )))
+    }
+
+    fn input(&self, question: &str, _: Option<&str>) -> Result<String, Error> {
         Err(Error::NotInteractive(format!(
             "cannot ask without a terminal: {question}"
         )))
