@@ -40,6 +40,11 @@ pub struct ApplyArgs {
     /// Do not restart or reload the services that read the changed files.
     #[arg(long)]
     no_restart: bool,
+
+    /// Where the recipes are (default: beside the program, `patches/` here, or
+    /// /usr/share/jitsi-custom/patches).
+    #[arg(long, value_name = "DIR", env = recipe::RECIPES_ENV)]
+    recipes_dir: Option<std::path::PathBuf>,
 }
 
 fn parse_assignment(text: &str) -> Result<(String, String), String> {
@@ -50,7 +55,7 @@ fn parse_assignment(text: &str) -> Result<(String, String), String> {
 }
 
 pub fn run(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
-    let dir = recipe::recipes_dir();
+    let dir = args.recipes_dir.clone().unwrap_or_else(recipe::recipes_dir);
     if args.list {
         return list(ctx, &recipe::list(&dir)?);
     }

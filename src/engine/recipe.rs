@@ -232,14 +232,11 @@ fn collect_strings(value: &toml::Value, out: &mut Vec<String>) {
 // ---------------------------------------------------------------------------------------------
 // Finding and reading recipes.
 
-/// The recipes directory, found at run time like the bundled examples: `JITSI_CUSTOM_PATCHES`;
-/// `patches/` of the source checkout the program was built in (`target/<profile>/` → `patches/`);
+/// The recipes directory, found at run time like the bundled examples (`apply --recipes-dir`
+/// names another): `patches/` of the source checkout the program was built in (`target/<profile>/` → `patches/`);
 /// `patches/` in the working directory; else the copy the Debian package installs.
 pub fn recipes_dir() -> PathBuf {
     let has_recipes = |dir: &Path| dir.join("README.md").is_file();
-    if let Some(dir) = std::env::var_os(RECIPES_ENV).map(PathBuf::from) {
-        return dir;
-    }
     let beside_build = std::env::current_exe().ok().and_then(|exe| {
         exe.ancestors()
             .skip(1)
@@ -263,7 +260,7 @@ pub fn list(dir: &Path) -> Result<Vec<Recipe>> {
     let mut found = Vec::new();
     let sections = std::fs::read_dir(dir).with_context(|| {
         format!(
-            "cannot read the recipes in {}\nhint: set {RECIPES_ENV} to the directory holding them",
+            "cannot read the recipes in {}\nhint: `--recipes-dir DIR` (or {RECIPES_ENV}) names the directory holding them",
             dir.display()
         )
     })?;
