@@ -47,7 +47,10 @@ fn run_case(dir: &Path) -> Result<(), String> {
         &read("base")?,
         &read("local")?,
         &read("upstream")?,
-        &Labels::default(),
+        &Labels {
+            moved_settings: jitsi_custom::profile::moves::MOVES,
+            ..Labels::default()
+        },
     );
     if std::env::var("FIXTURES").as_deref() == Ok("overwrite") {
         std::fs::write(dir.join("expected"), &merged.content).map_err(|e| e.to_string())?;

@@ -259,7 +259,8 @@ impl TerminalResolver<'_> {
     /// For config.js / interface_config.js: when every conflict is a setting upstream removed or
     /// moved, ask about each setting by name instead of showing a merged file.
     fn ask_about_settings(&self, case: &ConflictCase) -> Result<Option<Resolution>> {
-        let Ok(left) = merge::left_behind(case.base, case.local, case.upstream) else {
+        let Ok(left) = merge::left_behind(case.base, case.local, case.upstream, crate::profile::moves::MOVES)
+        else {
             return Ok(None);
         };
         if left.is_empty() || left.len() != case.merged.conflicts.len() {

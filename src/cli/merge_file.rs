@@ -59,6 +59,7 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
         base: args.base.display().to_string(),
         local: args.local.display().to_string(),
         upstream: args.upstream.display().to_string(),
+        moved_settings: crate::profile::moves::MOVES,
     };
     let merged = merge::merge(strategy, &base, &local, &upstream, &labels);
     for note in &merged.notes {

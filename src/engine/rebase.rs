@@ -472,6 +472,7 @@ fn replay_stack(
                 base: "before the customisation".into(),
                 local: format!("customisation: {}", entry.name),
                 upstream: versions_label(new_meta),
+                moved_settings: crate::profile::moves::MOVES,
             };
             let step = replay_one(
                 store,

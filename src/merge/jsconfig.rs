@@ -28,9 +28,8 @@ use serde::Serialize;
 
 use super::keyed::show_value;
 use super::text::{Whitespace, merge_text};
-use super::{Conflict, Decision, DecisionKind, Labels, Merged, MovedTo};
+use super::{Conflict, Decision, DecisionKind, Labels, Merged, MovedSetting, MovedTo, Moves};
 use crate::depth;
-use crate::profile::moves;
 
 /// Why a config file could not be read or edited as settings.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -121,7 +120,13 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
         }
     };
     let ops = diff_docs(&base_doc, &local_doc);
-    let settings = merge_settings(&base_doc, &local_doc, &upstream_doc, &ops);
+    let settings = merge_settings(
+        &base_doc,
+        &local_doc,
+        &upstream_doc,
+        &ops,
+        &Moves(labels.moved_settings),
+    );
     // The operations must say everything the customisation changed: an edit they do not capture
     // (a comment, code outside the config object) would be lost silently. That remainder is merged
     // line by line: from base with the admin's settings, to the admin's file and to upstream with
@@ -163,11 +168,9 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
 }
 
 /// The settings part of the merge: each operation re-applied at its setting in upstream's text.
-fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op]) -> Merged {
-    let file_kind = upstream_doc
-        .roots
-        .first()
-        .and_then(|name| moves::config_file_of_object(name));
+fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op], moves: &Moves) -> Merged {
+    // The config object this file holds (`config`, `interfaceConfig`).
+    let object = upstream_doc.roots.first().map(String::as_str);
     let mut text = upstream_doc.text.clone();
     let mut conflicts = Vec::new();
     let mut decisions = Vec::new();
@@ -175,7 +178,7 @@ fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op
     let mut trap_named = false;
     for op in ops {
         let path = op.path();
-        let moved = file_kind.and_then(|kind| moves::moved_setting(kind, path));
+        let moved = object.and_then(|object| moves.moved_setting(object, path));
         let b = base_doc.entry(path);
         let l = local_doc.entry(path);
         let u = upstream_doc.entry(path);
@@ -227,7 +230,8 @@ fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op
                 decisions.push(decision);
                 if m.ignored_once != m.to_path && !trap_named {
                     trap_named = true;
-                    let keys: Vec<&str> = moves::ignored_once_set(m.to_file, m.ignored_once)
+                    let keys: Vec<&str> = moves
+                        .ignored_once_set(m.to_object, m.ignored_once)
                         .map(|m| m.from_key)
                         .collect();
                     decisions.push(Decision::new(
@@ -261,22 +265,21 @@ fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op
         }
     }
     // An object upstream now sets in config.js can silence settings of interface_config.js.
-    if file_kind == Some("config.js") {
+    if let Some(object) = object {
         let mut seen = std::collections::HashSet::new();
-        for m in moves::moves_into("config.js") {
+        for m in moves.moves_into(object) {
             let key = m.ignored_once;
             let newly_set = active(upstream_doc.entry(key)).is_some()
                 && active(base_doc.entry(key)).is_none()
                 && active(local_doc.entry(key)).is_none();
             if newly_set && seen.insert(key) {
-                let keys: Vec<&str> = moves::ignored_once_set("config.js", key)
-                    .map(|m| m.from_key)
-                    .collect();
+                let keys: Vec<&str> = moves.ignored_once_set(object, key).map(|m| m.from_key).collect();
                 decisions.push(Decision::new(
                     DecisionKind::Overridden,
                     Some(key.to_string()),
                     format!(
-                        "upstream's config.js now sets `{key}`: {} in {} are ignored from now on; set them under {key} here",
+                        "upstream's {} now sets `{key}`: {} in {} are ignored from now on; set them under {key} here",
+                        m.to_file,
                         keys.join(", "),
                         m.from_file
                     ),
@@ -324,7 +327,7 @@ pub fn apply_ops(content: &[u8], ops: &[Op]) -> Result<Vec<u8>, JsConfigError> {
     Ok(text.into_bytes())
 }
 
-/// Puts a value into a setting's new home (see [`crate::profile::moves`]): enables the option if
+/// Puts a value into a setting's new home (see [`MovedSetting`]): enables the option if
 /// `config_js` has it commented out, replaces it if active, else creates the property and any
 /// missing parent objects (`toolbarConfig: { alwaysVisible: true },`).
 pub fn carry_setting(config_js: &[u8], to_path: &str, value_src: &str) -> Result<Vec<u8>, JsConfigError> {
@@ -347,20 +350,23 @@ pub struct LeftBehind {
     /// The admin's value, JavaScript source text.
     pub value: String,
     #[serde(skip)]
-    pub moved_to: Option<&'static moves::Move>,
+    pub moved_to: Option<&'static MovedSetting>,
 }
 
 /// The customised settings that upstream dropped, in the order [`merge_js_config`] reports them.
-pub fn left_behind(base: &[u8], local: &[u8], upstream: &[u8]) -> Result<Vec<LeftBehind>, JsConfigError> {
+pub fn left_behind(
+    base: &[u8],
+    local: &[u8],
+    upstream: &[u8],
+    moved_settings: &'static [MovedSetting],
+) -> Result<Vec<LeftBehind>, JsConfigError> {
     let (base_doc, local_doc, upstream_doc) = (parse_doc(base)?, parse_doc(local)?, parse_doc(upstream)?);
-    let file_kind = upstream_doc
-        .roots
-        .first()
-        .and_then(|name| moves::config_file_of_object(name));
+    let moves = Moves(moved_settings);
+    let object = upstream_doc.roots.first().map(String::as_str);
     let mut out = Vec::new();
     for op in diff_docs(&base_doc, &local_doc) {
         let path = op.path();
-        let moved = file_kind.and_then(|kind| moves::moved_setting(kind, path));
+        let moved = object.and_then(|object| moves.moved_setting(object, path));
         let (b, l, u) = (
             base_doc.entry(path),
             local_doc.entry(path),
@@ -959,7 +965,7 @@ fn decide(
     base: Option<&Entry>,
     local: Option<&Entry>,
     upstream: Option<&Entry>,
-    moved: Option<&moves::Move>,
+    moved: Option<&MovedSetting>,
 ) -> Verdict {
     let path = op.path();
     let changed_default = || {
@@ -1421,6 +1427,14 @@ fn remove(doc: &Doc, entry: &Entry) -> Vec<Edit> {
 
 #[cfg(test)]
 mod tests {
+    /// The labels of a merge of Jitsi's files: with the profile's table of moved settings.
+    fn jitsi_labels() -> Labels {
+        Labels {
+            moved_settings: crate::profile::moves::MOVES,
+            ..Labels::default()
+        }
+    }
+
     use super::*;
 
     macro_rules! fixture {
@@ -1434,7 +1448,7 @@ mod tests {
             base.as_bytes(),
             local.as_bytes(),
             upstream.as_bytes(),
-            &Labels::default(),
+            &jitsi_labels(),
         )
     }
 
@@ -1516,9 +1530,9 @@ mod tests {
             fixture!("jsconfig-upstream-resorts-keys", "local"),
             fixture!("jsconfig-upstream-resorts-keys", "upstream"),
         );
-        let lines = merge_text(base, local, upstream, &Labels::default(), Whitespace::Exact);
+        let lines = merge_text(base, local, upstream, &jitsi_labels(), Whitespace::Exact);
         assert!(!lines.is_clean());
-        let settings = merge_js_config(base, local, upstream, &Labels::default());
+        let settings = merge_js_config(base, local, upstream, &jitsi_labels());
         assert!(settings.is_clean(), "{:?}", settings.conflicts);
         assert_eq!(
             settings.content,
@@ -1533,8 +1547,8 @@ mod tests {
             fixture!("jsconfig-comment-rewritten-above-uncommented", "local"),
             fixture!("jsconfig-comment-rewritten-above-uncommented", "upstream"),
         );
-        assert!(!merge_text(base, local, upstream, &Labels::default(), Whitespace::Exact).is_clean());
-        assert!(merge_js_config(base, local, upstream, &Labels::default()).is_clean());
+        assert!(!merge_text(base, local, upstream, &jitsi_labels(), Whitespace::Exact).is_clean());
+        assert!(merge_js_config(base, local, upstream, &jitsi_labels()).is_clean());
     }
 
     #[test]
@@ -1630,7 +1644,7 @@ mod tests {
             fixture!("jsconfig-upstream-removed-option", "local"),
             fixture!("jsconfig-upstream-removed-option", "upstream"),
         );
-        let m = merge_js_config(base, local, upstream, &Labels::default());
+        let m = merge_js_config(base, local, upstream, &jitsi_labels());
         assert!(m.is_clean(), "{:?}", m.conflicts);
         assert_eq!(m.decisions.len(), 1);
         assert_eq!(
@@ -1641,7 +1655,7 @@ mod tests {
         let expected = "            }\n        }\n    },\n    enableLayerSuspension: true,\n\n    // Enable / disable simulcast";
         assert!(text(&m.content).contains(expected), "{}", text(&m.content));
         // The callers' view of the same: what upstream dropped, and the operation that keeps it.
-        let left = left_behind(base, local, upstream).unwrap();
+        let left = left_behind(base, local, upstream, crate::profile::moves::MOVES).unwrap();
         assert_eq!(
             (left[0].op.path(), left[0].value.as_str(), left[0].moved_to),
             ("enableLayerSuspension", "true", None)
@@ -1654,6 +1668,7 @@ mod tests {
             fixture!("jsconfig-setting-moved", "base"),
             fixture!("jsconfig-setting-moved", "local"),
             fixture!("jsconfig-setting-moved", "upstream"),
+            crate::profile::moves::MOVES,
         )
         .unwrap();
         let moved: Vec<&str> = left
@@ -1735,7 +1750,7 @@ mod tests {
             b"var config = {};\n",
             b"\xff\xfe",
             b"var config = { a: 1 };\n",
-            &Labels::default(),
+            &jitsi_labels(),
         );
         assert!(
             m.notes[0].contains("local does not parse as JavaScript: not UTF-8"),
@@ -1829,7 +1844,7 @@ mod tests {
             b"var interfaceConfig = {\n    APP_NAME: 'Jitsi Meet',\n    SHOW_JITSI_WATERMARK: true,\n};\n";
         let local = b"var interfaceConfig = {\n    APP_NAME: 'Jitsi Meet',\n    SHOW_JITSI_WATERMARK: true,\n};\n// Praxis: see the admin guide\n";
         let upstream = b"var interfaceConfig = {\n    APP_NAME: 'Jitsi Meet',\n    SHOW_JITSI_WATERMARK: true,\n    SHOW_BRAND_WATERMARK: false,\n};\n";
-        let merged = merge_js_config(base, local, upstream, &Labels::default());
+        let merged = merge_js_config(base, local, upstream, &jitsi_labels());
         assert!(merged.is_clean(), "{:?}", merged.conflicts);
         let text = String::from_utf8(merged.content).unwrap();
         assert!(text.contains("// Praxis: see the admin guide"), "{text}");

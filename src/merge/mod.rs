@@ -113,12 +113,16 @@ impl Strategy {
     }
 }
 
-/// Names shown in conflict markers and prompts.
+/// Names shown in conflict markers and prompts, and what the merge is told about the files it
+/// merges.
 #[derive(Clone, Debug)]
 pub struct Labels {
     pub base: String,
     pub local: String,
     pub upstream: String,
+    /// Settings that moved from one config object to another between releases (the `js-config`
+    /// merge names a setting's new home); the table is the profile's.
+    pub moved_settings: &'static [MovedSetting],
 }
 
 impl Default for Labels {
@@ -127,7 +131,71 @@ impl Default for Labels {
             base: "base".into(),
             local: "local".into(),
             upstream: "upstream".into(),
+            moved_settings: &[],
         }
+    }
+}
+
+/// One setting that moved from one config object to another (Jitsi's table is
+/// `profile::moves::MOVES`). Keys and paths are relative to the config object; files are named
+/// by their kind, for people (`config.js` stands for `/etc/jitsi/meet/<domain>-config.js`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MovedSetting {
+    pub from_file: &'static str,
+    /// The variable holding the old file's config object (`interfaceConfig`).
+    pub from_object: &'static str,
+    pub from_key: &'static str,
+    pub to_file: &'static str,
+    /// The variable holding the new file's config object (`config`).
+    pub to_object: &'static str,
+    /// A dotted property path inside the target file's config object.
+    pub to_path: &'static str,
+    /// The `to_file` setting whose mere presence makes Jitsi ignore the old key (the new path
+    /// itself, or a whole object such as `deeplinking`).
+    pub ignored_once: &'static str,
+    /// Where the move is documented (upstream pull request, file).
+    pub source: &'static str,
+}
+
+impl MovedSetting {
+    /// The conflict hint for a value left behind in the old file.
+    pub fn hint(&self) -> String {
+        format!(
+            "moved to {} in {}: carry the value over there or drop it",
+            self.to_path, self.to_file
+        )
+    }
+}
+
+/// Lookups in a table of moved settings, by config object.
+pub(crate) struct Moves(pub &'static [MovedSetting]);
+
+impl Moves {
+    /// Where a setting of the config object `from_object` went, if it moved.
+    pub fn moved_setting(&self, from_object: &str, from_key: &str) -> Option<&'static MovedSetting> {
+        self.0
+            .iter()
+            .find(|m| m.from_object == from_object && m.from_key == from_key)
+    }
+
+    /// The settings that moved into the config object `to_object`.
+    pub fn moves_into<'a>(
+        &self,
+        to_object: &'a str,
+    ) -> impl Iterator<Item = &'static MovedSetting> + use<'a> {
+        self.0.iter().filter(move |m| m.to_object == to_object)
+    }
+
+    /// The old keys Jitsi ignores once `to_object` sets `key` (`deeplinking` → every deep-link
+    /// key of interface_config.js).
+    pub fn ignored_once_set<'a>(
+        &self,
+        to_object: &'a str,
+        key: &'a str,
+    ) -> impl Iterator<Item = &'static MovedSetting> + use<'a> {
+        self.0
+            .iter()
+            .filter(move |m| m.to_object == to_object && m.ignored_once == key)
     }
 }
 

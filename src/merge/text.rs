@@ -43,6 +43,7 @@ pub fn merge_text(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
             base: labels.base.clone(),
             local: labels.upstream.clone(),
             upstream: labels.local.clone(),
+            moved_settings: labels.moved_settings,
         };
         let swapped = run_merge_file(base, upstream, local, &swapped_labels, ws);
         if swapped.is_clean() {
@@ -74,6 +75,7 @@ pub(crate) fn merge_text_with<D: Dialect>(
         base: labels.base.clone(),
         local: labels.upstream.clone(),
         upstream: labels.local.clone(),
+        moved_settings: labels.moved_settings,
     };
     let swapped = run_merge_file(base, upstream, local, &swapped_labels, ws);
     if swapped.is_clean() {

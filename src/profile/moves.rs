@@ -13,22 +13,8 @@
 //! Each entry notes where the move is documented; only moves that keep the value's meaning are
 //! listed (`MOBILE_APP_PROMO` became `deeplinking.disabled`, the opposite, so it is not here).
 
-/// One setting that moved. Files are named by their kind (`config.js` stands for
-/// `/etc/jitsi/meet/<domain>-config.js`), keys and paths are relative to the file's config object
-/// (`interfaceConfig`, `config`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Move {
-    pub from_file: &'static str,
-    pub from_key: &'static str,
-    pub to_file: &'static str,
-    /// A dotted property path inside the target file's config object.
-    pub to_path: &'static str,
-    /// The `to_file` setting whose mere presence makes Jitsi ignore the old key (the new path
-    /// itself, or a whole object such as `deeplinking`).
-    pub ignored_once: &'static str,
-    /// Where the move is documented (upstream pull request, file).
-    pub source: &'static str,
-}
+/// One setting that moved; the merge's vocabulary, this module's table.
+pub type Move = crate::merge::MovedSetting;
 
 const INTERFACE_CONFIG: &str = "interface_config.js";
 const CONFIG: &str = "config.js";
@@ -41,8 +27,10 @@ const fn interface_to_config(
 ) -> Move {
     Move {
         from_file: INTERFACE_CONFIG,
+        from_object: "interfaceConfig",
         from_key,
         to_file: CONFIG,
+        to_object: "config",
         to_path,
         ignored_once,
         source,
@@ -198,16 +186,6 @@ pub fn ignored_once_set(to_file: &str, key: &str) -> impl Iterator<Item = &'stat
     MOVES
         .iter()
         .filter(move |m| Some(m.to_file) == kind && m.ignored_once == key)
-}
-
-impl Move {
-    /// The conflict hint for a value left behind in the old file.
-    pub fn hint(&self) -> String {
-        format!(
-            "moved to {} in {}: carry the value over there or drop it",
-            self.to_path, self.to_file
-        )
-    }
 }
 
 #[cfg(test)]
