@@ -18,7 +18,7 @@ const HEADER: &str = "\
 #
 # Per file: `package` owns it (its pristine content comes from dpkg), or `template` names the
 # file a package script generated it from, with `placeholders` replaced. `strategy` overrides
-# how it is merged (text, text-ignore-space, json, js-config, minified, binary); `services`
+# how it is merged (text, text-ignore-space, json, dotenv, js-config, minified, binary); `services`
 # overrides what is restarted when it changes.
 #
 # At the top: `mail_to = 'admin@praxis.de'` mails the report when an unattended run needs a
