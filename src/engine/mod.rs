@@ -15,9 +15,12 @@
 //! - [`services`]: which services a run restarts, and whether it may;
 //! - [`undo`]: return to an earlier operation's state;
 //! - [`live`]: the live tracked files as seen on disk;
+//! - [`docker`]: the docker-jitsi-meet variant: pristine content from the web image and the
+//!   container's generated files, and the files written beside (`custom-*.js`, the override);
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
+pub mod docker;
 pub mod hook;
 pub mod init;
 pub mod intake;

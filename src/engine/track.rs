@@ -62,7 +62,7 @@ pub fn track(
     let mut meta = store.upstream_meta(None)?;
     let mut upstream: Vec<(InstallPath, Option<Vec<u8>>)> = Vec::new();
     for (file, content) in &new_files {
-        let (pristine, origin) = match intake::find_pristine(root, dpkg, file, Some(content), true)? {
+        let (pristine, origin) = match intake::find_pristine(root, dpkg, file, Some(content), true, None)? {
             Pristine::Found { content, origin } => (Some(content), origin),
             Pristine::NotShipped => (
                 None,
@@ -70,6 +70,7 @@ pub fn track(
                     source: Source::Absent,
                     package: None,
                     dpkg_md5: None,
+                    image: None,
                 },
             ),
             Pristine::Unknown {
@@ -90,6 +91,7 @@ pub fn track(
                         source: Source::Live,
                         package: Some(package),
                         dpkg_md5,
+                        image: None,
                     },
                 )
             }
