@@ -311,13 +311,17 @@ fn take_in_upstream(
         let rel = file.path.as_rel();
         let old_upstream = store.content_at(upstream_tip, rel)?;
         let mut candidate = None;
-        if let Some(intake) = take_in(root, store, dpkg, file, &meta, custom_tip, opts)?
-            && intake.content != old_upstream
-        {
-            report.taken_in.push((file.path.clone(), intake.origin.source));
-            new_meta.files.insert(file.path.to_string(), intake.origin);
-            tidy.extend(intake.tidy);
-            candidate = Some(intake.content);
+        if let Some(intake) = take_in(root, store, dpkg, file, &meta, custom_tip, opts)? {
+            if intake.content != old_upstream {
+                report.taken_in.push((file.path.clone(), intake.origin.source));
+                new_meta.files.insert(file.path.to_string(), intake.origin);
+                tidy.extend(intake.tidy);
+                candidate = Some(intake.content);
+            } else if intake.origin.image.is_some() {
+                // docker: the same content in a new image (or from a new container) is still
+                // taken from there now.
+                new_meta.files.insert(file.path.to_string(), intake.origin);
+            }
         }
         if opts.changed_by_packages.contains(&file.path) {
             let base_upstream = candidate.clone().unwrap_or(old_upstream.clone());

@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 
 use super::process;
 
-/// The program to run: `--docker`, else `docker` from `PATH`.
+/// The program to run: `--docker-tool`, else `docker` from `PATH`.
 fn program() -> PathBuf {
     super::settings()
         .docker

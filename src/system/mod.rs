@@ -21,7 +21,8 @@ pub struct Settings {
     pub program_timeout: Option<std::time::Duration>,
     /// The systemctl to run instead of the one on `PATH`.
     pub systemctl: Option<std::path::PathBuf>,
-    /// The container tool to run (`docker`, or podman) instead of `docker` on `PATH`.
+    /// The container tool to run (`docker`, or podman) instead of `docker` on `PATH`
+    /// (`--docker-tool`).
     pub docker: Option<std::path::PathBuf>,
 }
 
