@@ -157,6 +157,7 @@ mod tracked_set {
             force: false,
             dry_run: false,
             prompt: &NoPrompt,
+            docker: None,
         };
         let report = init::init(&w.root, &w.state, &dpkg, &opts).unwrap();
         assert_eq!(report.domain.as_deref(), Some("tele.praxis.de"));

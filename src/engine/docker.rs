@@ -384,20 +384,17 @@ pub fn outputs(
             statements.insert(appended.clone(), lines);
         }
     }
-    if let Some((config_js, lines)) = statements
+    if let Some((_, lines)) = statements
         .iter_mut()
         .find(|(p, _)| p.as_rel().ends_with("custom-config.js"))
     {
         for (path, value) in moved_into_config {
             let target = format!("config.{path} =");
             if !lines.iter().any(|l| l.contains(&target)) {
-                lines.push(format!(
-                    "// moved from interface_config.js (jitsi-custom's table of moved settings)"
-                ));
+                lines.push("// moved from interface_config.js (jitsi-custom's table of moved settings)".to_string());
                 lines.extend(statement("config", &crate::merge::Op::Set { path, value }));
             }
         }
-        let _ = config_js;
     }
     for (appended, lines) in statements {
         let live_text = live::read(root, &appended)?;

@@ -107,7 +107,7 @@ fn line_of(lines: &[Line], key: &str) -> Option<usize> {
         )
     };
     matching(true)
-        .last()
+        .next_back()
         .or_else(|| matching(false).next())
         .map(|(i, _)| i)
 }
