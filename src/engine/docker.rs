@@ -391,7 +391,9 @@ pub fn outputs(
         for (path, value) in moved_into_config {
             let target = format!("config.{path} =");
             if !lines.iter().any(|l| l.contains(&target)) {
-                lines.push("// moved from interface_config.js (jitsi-custom's table of moved settings)".to_string());
+                lines.push(
+                    "// moved from interface_config.js (jitsi-custom's table of moved settings)".to_string(),
+                );
                 lines.extend(statement("config", &crate::merge::Op::Set { path, value }));
             }
         }
@@ -673,4 +675,85 @@ mod tests {
         let text = format!("{BLOCK_START}: x\nconfig.a = 1;\n{BLOCK_END}\n// mine\nconfig.b = 2;\n");
         assert_eq!(without_block(text.as_bytes()), "// mine\nconfig.b = 2;\n");
     }
+}
+
+/// How `upgrade --docker` ended.
+#[derive(Debug)]
+pub enum Upgraded {
+    /// The new image runs with the customisations.
+    Started,
+    /// A decision waits for a person and nobody is there: the new image is pulled and the
+    /// overlays rebased onto it, but the containers were not recreated (the running ones keep
+    /// the files they have open).
+    Postponed { decisions: usize },
+}
+
+/// What `upgrade --docker` is asked to do.
+pub struct UpgradeOptions<'a> {
+    pub resolver: &'a dyn super::rebase::Resolver,
+    pub interactive: bool,
+    pub accept_fallbacks: bool,
+    /// Run `docker compose pull` first.
+    pub pull: bool,
+    pub progress: &'a dyn Fn(&str),
+}
+
+/// The docker maintenance window: record unrecorded edits, `docker compose pull`, rebase onto
+/// the new image (overlays, custom-*.js, the override), `docker compose up -d`, and once the web
+/// container has generated its configs anew, take those in too. Returns the rebases' reports.
+pub fn upgrade(
+    root: &Path,
+    store: &Store,
+    manifest: &Manifest,
+    dpkg: &crate::system::dpkg::Dpkg,
+    opts: &UpgradeOptions,
+) -> Result<(Upgraded, Vec<super::rebase::Report>)> {
+    let setup = manifest
+        .docker
+        .as_ref()
+        .context("this state is not for docker-jitsi-meet\nhint: `jitsi-custom init --docker DIR`")?;
+    let checkout = setup.checkout.under(root);
+    if opts.pull {
+        (opts.progress)("docker compose pull");
+        docker::compose(&checkout, &["pull"])?;
+    }
+    (opts.progress)("rebase onto the new image");
+    let rebase_once = |store: &Store| -> Result<super::rebase::Report> {
+        let intake = intake(setup, manifest)?;
+        let rebase_opts = super::rebase::Options {
+            changed_by_packages: Vec::new(),
+            pending_upstream: BTreeMap::new(),
+            resolver: opts.resolver,
+            dry_run: false,
+            docker: Some(&intake),
+        };
+        super::rebase::rebase(root, store, manifest, dpkg, &rebase_opts)
+    };
+    let first = rebase_once(store)?;
+    let decisions = first.parked().count();
+    if decisions > 0 && !opts.interactive && !opts.accept_fallbacks {
+        return Ok((Upgraded::Postponed { decisions }, vec![first]));
+    }
+    // The web container regenerates config.js at its start: wait for it (a minute at most).
+    let config_js = manifest
+        .files
+        .iter()
+        .find(|f| f.appended.is_some() && f.image_path.is_none());
+    let stamp = |f: &TrackedFile| {
+        std::fs::metadata(f.path.under(root))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    let before = config_js.and_then(stamp);
+    (opts.progress)("docker compose up -d");
+    docker::compose(&checkout, &["up", "-d"])?;
+    if let Some(file) = config_js {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while stamp(file) == before && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+    (opts.progress)("take in the configs the new container generated");
+    let second = rebase_once(store)?;
+    Ok((Upgraded::Started, vec![first, second]))
 }
