@@ -114,6 +114,35 @@ impl Podman {
         self.run(&["import", &rootfs.to_string_lossy(), IMAGE]);
     }
 
+    /// A `docker` whose `compose pull` imports the web image of `version` and whose
+    /// `compose up -d` recreates the web container and lets it generate `config.js` from
+    /// `generated` plus `custom-config.js`, as the real web container does at its start;
+    /// everything else is podman. (No container can run here: compose's part is played.)
+    fn with_compose(&self, version: &str, title: &str, config_dir: &Path, generated: &[u8]) -> PathBuf {
+        self.import_web(version, title);
+        let rootfs = self.dir.path().join(format!("rootfs-{version}.tar"));
+        // The image of before comes back until `pull`.
+        let generated_path = self.dir.path().join("generated-config.js");
+        std::fs::write(&generated_path, generated).unwrap();
+        let script = format!(
+            "#!/bin/sh\nP={wrapper}\nif [ \"$1\" = compose ]; then\n  case \"$2\" in\n    pull) exec $P import {rootfs} {IMAGE} >/dev/null ;;\n    up) $P rm --force --ignore web-1 web-2 >/dev/null; $P create --name web-2 --label com.docker.compose.project=docker-jitsi-meet --label com.docker.compose.service=web {IMAGE} /bin/true >/dev/null; sleep 1; cat {generated} {cfg}/custom-config.js > {cfg}/config.js; cat {interface} {cfg}/custom-interface_config.js > {cfg}/interface_config.js; exit 0 ;;\n  esac\nfi\nexec $P \"$@\"\n",
+            wrapper = self.wrapper.display(),
+            rootfs = rootfs.display(),
+            generated = generated_path.display(),
+            interface = examples()
+                .join("packages/jitsi-meet-web")
+                .join(version)
+                .join("usr/share/jitsi-meet/interface_config.js")
+                .display(),
+            cfg = config_dir.display(),
+        );
+        let path = self.dir.path().join("docker-compose-played");
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
     /// The web container as compose would create it (not started).
     fn create_web(&self, name: &str) {
         self.run(&["rm", "--force", "--ignore", "web-1", "web-2"]);
@@ -538,4 +567,68 @@ fn compose_config_parses(w: &World, test: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("JVB_TCP_HARVESTER_DISABLED"), "{text}");
+}
+
+/// `upgrade --docker`: pull, rebase onto the new image, recreate the containers, take in what
+/// the new web container generated; the customisations are in effect on the new version.
+#[test]
+fn upgrade_docker_carries_everything_onto_the_new_image() {
+    let test = "upgrade_docker_carries_everything_onto_the_new_image";
+    if !have("podman", "podman", test) {
+        return;
+    }
+    let podman = Podman::new();
+    let w = docker_world(&podman);
+    cmd(&w, &podman, &["init", "--docker", CHECKOUT]).assert().code(0);
+    let config_js = format!("{CONFIG}/web/config.js");
+    replace(
+        &w,
+        &config_js,
+        "// defaultLanguage: 'en',",
+        "defaultLanguage: 'de',",
+    );
+    let css = overlay("/usr/share/jitsi-meet/css/all.css");
+    replace(
+        &w,
+        &css,
+        ".chatconversation{",
+        ".chatconversation{font-size:14pt;",
+    );
+    // Not recorded yet: the window records it first.
+    let config_v2 =
+        example("packages/jitsi-meet-web-config/1.0.2-1/usr/share/jitsi-meet-web-config/config.js");
+    // `pull` brings 1.0.2-1: the images are imported now, so import 1.0.1-1 back until then.
+    let played = podman.with_compose("1.0.2-1", TITLE_V1, &w.live(&format!("{CONFIG}/web")), &config_v2);
+    podman.import_web("1.0.1-1", TITLE_V1);
+    let out = w
+        .cmd(&["--docker-tool", played.to_str().unwrap(), "upgrade", "--docker"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(said.contains("==> docker compose up -d"), "{said}");
+    let css_now = w.read_string(&css);
+    assert!(
+        css_now.contains("font-size:14pt") && css_now.contains(".reactions-animations-container"),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The new container's config.js is the new generated one with the statements appended.
+    let live = w.read_string(&config_js);
+    assert!(
+        live.contains("enableCodecSelectionAPI"),
+        "not the new generated config.js"
+    );
+    assert!(live.contains("config.defaultLanguage = 'de';"), "{live}");
+    let status = cmd(&w, &podman, &["status", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    for file in json["files"].as_array().unwrap() {
+        let state = file["state"].as_str().unwrap();
+        assert!(state == "customised" || state == "clean", "{file}");
+    }
 }

@@ -247,7 +247,9 @@ fn classify_docker(
             None,
         ));
     }
-    if new_upstream {
+    // A container that generated its file anew; an overlay file's edit is the admin's, whatever
+    // the image did.
+    if new_upstream && file.appended.is_some() {
         return Ok((FileState::UpstreamChanged, None));
     }
     if Some(view.as_slice()) == upstream {
