@@ -33,6 +33,7 @@ fn rebase_with(w: &World, answers: Vec<Resolution>) -> (rebase::Report, Vec<(Str
         pending_upstream: Default::default(),
         resolver: &resolver,
         dry_run: false,
+        docker: None,
     };
     let report = rebase::rebase(&w.root, &store, &manifest, &dpkg, &opts).unwrap();
     let asked = resolver.asked.borrow().clone();
@@ -156,6 +157,7 @@ mod tracked_set {
             force: false,
             dry_run: false,
             prompt: &NoPrompt,
+            docker: None,
         };
         let report = init::init(&w.root, &w.state, &dpkg, &opts).unwrap();
         assert_eq!(report.domain.as_deref(), Some("tele.praxis.de"));

@@ -37,6 +37,10 @@ fn corpus() -> Vec<(Strategy, String)> {
         (Strategy::JsConfig, fixture("jsconfig-both-changed-same-value")),
         (Strategy::Minified, fixture("css-same-declaration-kept-yours")),
         (Strategy::Text, fixture("lua-authentication-both-changed")),
+        (
+            Strategy::Dotenv,
+            fixture("dotenv-guide-edits-renamed-and-new-option"),
+        ),
     ]
 }
 

@@ -34,11 +34,32 @@ pub struct InitArgs {
     /// Start over when the state dir is already initialised (the old state is moved aside).
     #[arg(long)]
     force: bool,
+
+    /// The docker-jitsi-meet variant: DIR is the checkout (docker-compose.yml, env.example,
+    /// .env). Tracks .env against env.example, the web configs the container generates (your
+    /// edits go to custom-config.js / custom-interface_config.js) and overlay files of the web
+    /// image (under the config folder, bind-mounted through docker-compose.override.yml).
+    #[arg(long, value_name = "DIR")]
+    docker: Option<std::path::PathBuf>,
+
+    /// With --docker: the web image, instead of the one docker-compose.yml names.
+    #[arg(long, value_name = "REF", requires = "docker")]
+    image: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     let dpkg = ctx.dpkg()?;
+    let docker = match &args.docker {
+        Some(dir) => Some(crate::engine::docker::DockerInit {
+            checkout: crate::InstallPath::from_user(dir, &ctx.root, &ctx.cwd)?,
+            web_image: args.image.clone(),
+            // `~` in the checkout's CONFIG is the home of the user running docker compose.
+            home: std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+        }),
+        None => None,
+    };
     let opts = InitOptions {
+        docker,
         domain: args.domain.clone(),
         adopt_bkp: !args.no_adopt_bkp,
         force: args.force,
@@ -62,10 +83,14 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     if ctx.json {
         ctx.print_json(&report)?;
     } else {
+        let what = match &report.manifest.docker {
+            Some(setup) => format!("docker-jitsi-meet in {}", setup.checkout),
+            None => report.domain.as_deref().unwrap_or("no domain found").to_string(),
+        };
         ctx.say(format_args!(
             "initialised {} for {} ({} files)",
             ctx.state_dir.display(),
-            report.domain.as_deref().unwrap_or("no domain found"),
+            what,
             report.files.len()
         ));
         for r in &report.files {
@@ -82,7 +107,9 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         }
         say_found(ctx, &report.found)?;
     }
-    offer_hold(ctx, &dpkg, &report.manifest)?;
+    if report.manifest.docker.is_none() {
+        offer_hold(ctx, &dpkg, &report.manifest)?;
+    }
     Ok(Outcome::Ok)
 }
 
@@ -138,5 +165,7 @@ pub(super) fn source_name(source: Source) -> &'static str {
         Source::Template => "the package template",
         Source::Live => "the live file, unverified",
         Source::Absent => "nowhere: not shipped by a package",
+        Source::Image => "the web image",
+        Source::Container => "the file the web container generated",
     }
 }

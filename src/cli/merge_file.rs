@@ -15,7 +15,7 @@ use crate::merge::{self, Labels, Strategy};
 ///
 /// BASE is the old upstream, LOCAL the customised file, UPSTREAM the new upstream; the strategy is the
 /// one for INSTALL_PATH (or the files' kind): text, text-ignore-space, properties, lua, nginx, hocon,
-/// json, js-config, minified or binary; input holding NUL bytes is merged as binary (whole file).
+/// json, dotenv, js-config, minified or binary; input holding NUL bytes is merged as binary (whole file).
 /// The result goes to stdout or OUT, which is replaced whole. What the merge settled
 /// without a person (a value both sides changed keeps yours, a setting upstream removed stays) is
 /// listed as `note:` lines on stderr. Exit status 0 when clean, 1 when a person is needed

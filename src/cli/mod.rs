@@ -93,6 +93,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PROGRAM", env = "JITSI_CUSTOM_SYSTEMCTL", help_heading = OUTSIDE, hide_short_help = true)]
     pub systemctl: Option<PathBuf>,
 
+    /// The container tool for the docker-jitsi-meet variant (`docker`, or `podman`).
+    #[arg(long, global = true, value_name = "PROGRAM", env = "JITSI_CUSTOM_DOCKER", help_heading = OUTSIDE, hide_short_help = true)]
+    pub docker_tool: Option<PathBuf>,
+
     /// The sendmail that mails reports to the manifest's `mail_to` (`sendmail -t`).
     #[arg(long, global = true, value_name = "PROGRAM", env = "JITSI_CUSTOM_SENDMAIL", default_value = crate::system::notify::SENDMAIL, help_heading = OUTSIDE, hide_short_help = true)]
     pub sendmail: PathBuf,
@@ -206,6 +210,7 @@ impl Ctx {
         crate::system::configure(crate::system::Settings {
             program_timeout: cli.program_timeout.map(std::time::Duration::from_secs),
             systemctl: cli.systemctl.clone().filter(|p| !p.as_os_str().is_empty()),
+            docker: cli.docker_tool.clone().filter(|p| !p.as_os_str().is_empty()),
         });
         // NO_COLOR (no-color.org) is every program's, not ours: read here, once.
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -61,11 +61,18 @@ pub fn carry(
     out: &mut dyn Write,
 ) -> Result<Outcome> {
     let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(manifest));
+    // The docker variant takes in the web image as it is now.
+    let docker = manifest
+        .docker
+        .as_ref()
+        .map(|setup| crate::engine::docker::intake(setup, manifest))
+        .transpose()?;
     let opts = Options {
         changed_by_packages,
         pending_upstream,
         resolver: resolver.as_ref(),
         dry_run: ctx.dry_run,
+        docker: docker.as_ref(),
     };
     let report = rebase::rebase(&ctx.root, store, manifest, &ctx.dpkg()?, &opts)?;
     let restarted = if restart && !ctx.dry_run {

@@ -87,6 +87,9 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
                 writeln!(out, "{:<24} {installed}{recorded}{held}{candidate}", pkg.name)?;
             }
         }
+        if let Some(docker) = &survey.docker {
+            print_docker(&mut out, docker)?;
+        }
         writeln!(
             out,
             "\napt hook: {}, timer: {}",
@@ -110,6 +113,38 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
     } else {
         Outcome::Ok
     })
+}
+
+/// The docker variant: the web image, and whether Prosody's accounts survive the container.
+fn print_docker(out: &mut dyn Write, docker: &status::DockerStatus) -> Result<()> {
+    writeln!(out)?;
+    let id = |id: &Option<String>| id.as_deref().map(|i| i.chars().take(19).collect::<String>());
+    let image = match (id(&docker.image_id), id(&docker.recorded_image_id)) {
+        (Some(now), Some(was)) if now != was => {
+            format!("{now} (rebased onto {was}; `jitsi-custom rebase` takes the new one)")
+        }
+        (Some(now), _) => now,
+        (None, _) => "not there".into(),
+    };
+    writeln!(out, "web image {}: {image}", docker.web_image)?;
+    if let Some(problem) = &docker.problem {
+        writeln!(out, "    the container tool did not answer: {problem}")?;
+    }
+    if let Some(prosody) = &docker.prosody {
+        match &prosody.volume {
+            Some(volume) => writeln!(
+                out,
+                "prosody accounts (prosodyctl register): on the volume {volume} ({} in {}), they survive the container",
+                prosody.accounts, prosody.data_path
+            )?,
+            None => writeln!(
+                out,
+                "prosody accounts (prosodyctl register): {} is not on a volume; they are lost when the container is recreated",
+                prosody.data_path
+            )?,
+        }
+    }
+    Ok(())
 }
 
 /// `jitsi-custom: 1 decision waits, 3 notices to review — run `jitsi-custom status``, or

@@ -37,9 +37,19 @@ pub struct UpgradeArgs {
     /// Keep the new version even when a decision waits for a person (its fallback is live).
     #[arg(long)]
     accept_fallbacks: bool,
+
+    /// The docker-jitsi-meet variant: `docker compose pull`, rebase onto the new image (the
+    /// overlay files, custom-*.js, the override), `docker compose up -d`, then take in the
+    /// configs the new web container generated. Without a person, a decision that waits
+    /// leaves the running containers as they are (exit 1).
+    #[arg(long)]
+    docker: bool,
 }
 
 pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
+    if args.docker {
+        return run_docker(ctx, &args);
+    }
     if ctx.root != std::path::Path::new("/") {
         bail!(crate::Error::Usage(format!(
             "upgrade runs apt-get on this machine; it cannot work on the root {}",
@@ -161,4 +171,40 @@ fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
         writeln!(out, "the Jitsi packages are up to date")?;
     }
     Ok(())
+}
+
+/// `upgrade --docker`.
+fn run_docker(ctx: &Ctx, args: &UpgradeArgs) -> Result<Outcome> {
+    use crate::engine::docker::{self, UpgradeOptions, Upgraded};
+    if ctx.dry_run {
+        bail!(crate::Error::Usage(
+            "upgrade has no dry run\nhint: `jitsi-custom rebase --dry-run` shows what a rebase would write"
+                .into()
+        ));
+    }
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));
+    let progress = |step: &str| ctx.say(format_args!("==> {step}"));
+    let opts = UpgradeOptions {
+        resolver: resolver.as_ref(),
+        interactive: ctx.prompt.is_interactive(),
+        accept_fallbacks: args.accept_fallbacks,
+        pull: !args.no_update,
+        progress: &progress,
+    };
+    let (ended, reports) = docker::upgrade(&ctx.root, &store, &manifest, &ctx.dpkg()?, &opts)?;
+    for report in &reports {
+        super::rebase::print_report(ctx, &mut ctx.out(), report, &[])?;
+    }
+    Ok(match ended {
+        Upgraded::Started if reports.iter().all(|r| r.parked().next().is_none()) => Outcome::Ok,
+        Upgraded::Started => Outcome::Attention,
+        Upgraded::Postponed { decisions } => {
+            ctx.say(format_args!(
+                "postponed: {decisions} decision(s) need you; the new image is pulled and the overlays are rebased, the running containers were left as they are — run `jitsi-custom resolve`, then `docker compose up -d`"
+            ));
+            Outcome::Attention
+        }
+    })
 }

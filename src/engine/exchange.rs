@@ -630,7 +630,7 @@ fn intake_new_files(
             let file = intake::describe(path.clone(), dpkg, manifest.domain.as_deref())?;
             let track_first =
                 format!("; track it first (`jitsi-custom track {path}`) and record what it holds");
-            let new = match intake::find_pristine(root, dpkg, &file, live.as_deref(), false)? {
+            let new = match intake::find_pristine(root, dpkg, &file, live.as_deref(), false, None)? {
                 Pristine::Found { content, origin } if live.as_deref() == Some(content.as_slice()) => {
                     NewFile {
                         file,
@@ -656,6 +656,7 @@ fn intake_new_files(
                         source: Source::Absent,
                         package: None,
                         dpkg_md5: None,
+                        image: None,
                     },
                 },
                 Pristine::NotShipped => {

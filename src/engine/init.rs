@@ -28,6 +28,8 @@ pub struct InitOptions<'a> {
     pub dry_run: bool,
     /// Asked whether to take a live file as upstream when no pristine copy is found.
     pub prompt: &'a dyn Prompt,
+    /// The docker-jitsi-meet variant (`init --docker DIR`) instead of the Debian packages.
+    pub docker: Option<crate::engine::docker::DockerInit>,
 }
 
 /// What init found for one file.
@@ -61,6 +63,9 @@ pub struct Initialised {
 /// Creates the state dir and its first operation. Declining to take a live file as upstream
 /// aborts before the first operation is logged.
 pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> Result<Initialised> {
+    if let Some(docker) = &opts.docker {
+        return init_docker(root, state_dir, dpkg, opts, docker);
+    }
     let domain = opts
         .domain
         .clone()
@@ -104,7 +109,7 @@ pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> R
     let mut meta = UpstreamMeta::default();
     let mut upstream: Vec<(InstallPath, Vec<u8>)> = Vec::new();
     for (file, content) in &files {
-        let (pristine, origin) = establish_upstream(root, dpkg, file, content, opts, &mut report)?;
+        let (pristine, origin) = establish_upstream(root, dpkg, file, content, opts, None, &mut report)?;
         report.files.push(Adopted {
             path: file.path.clone(),
             source: origin.source,
@@ -187,10 +192,11 @@ fn establish_upstream(
     file: &TrackedFile,
     live: &[u8],
     opts: &InitOptions,
+    image: Option<&crate::engine::docker::Image>,
     report: &mut Initialised,
 ) -> Result<(Option<Vec<u8>>, Origin)> {
     Ok(
-        match intake::find_pristine(root, dpkg, file, Some(live), opts.adopt_bkp)? {
+        match intake::find_pristine(root, dpkg, file, Some(live), opts.adopt_bkp, image)? {
             Pristine::Found { content, origin } => (Some(content), origin),
             // A Jitsi file no package owns was made by a package script (or by hand) before
             // init; what is there now is the best upstream there is.
@@ -205,6 +211,7 @@ fn establish_upstream(
                         source: Source::Live,
                         package: None,
                         dpkg_md5: None,
+                        image: None,
                     },
                 )
             }
@@ -240,9 +247,128 @@ fn establish_upstream(
                     source: Source::Live,
                     package: Some(package),
                     dpkg_md5,
+                    image: None,
                 };
                 (Some(live.to_vec()), origin)
             }
         },
     )
+}
+
+/// `init --docker`: the checkout's `.env`, the web configs the container generates and the overlay
+/// files of the web image's customisable files. An overlay file that does not exist yet is made
+/// from the image's (pristine, so it is not mounted until it is customised): the place to edit.
+fn init_docker(
+    root: &Path,
+    state_dir: &Path,
+    dpkg: &Dpkg,
+    opts: &InitOptions,
+    docker: &crate::engine::docker::DockerInit,
+) -> Result<Initialised> {
+    use crate::engine::docker;
+    let setup = docker::detect(root, docker)?;
+    let candidates = docker::known_files(&setup)?;
+    let mut manifest = Manifest {
+        docker: Some(setup.clone()),
+        packages: Some(Vec::new()),
+        files: candidates.clone(),
+        ..Manifest::default()
+    };
+    let mut report = Initialised::default();
+    let image = docker::read_image(&setup, &manifest)?;
+    report
+        .details
+        .push(format!("web image {} ({})", image.reference, image.id));
+    // What exists, and the overlay files to make from the image.
+    let mut files: Vec<(TrackedFile, Vec<u8>)> = Vec::new();
+    let mut made: Vec<(InstallPath, Vec<u8>)> = Vec::new();
+    for file in candidates {
+        match live::read(root, &file.path)? {
+            Some(content) => files.push((file, content)),
+            None if file.image_path.is_some() && file.appended.is_none() => {
+                if let Some(content) = file.image_path.as_ref().and_then(|p| image.file(p)) {
+                    made.push((file.path.clone(), content.clone()));
+                    files.push((file, content.clone()));
+                } else {
+                    report.details.push(format!(
+                        "{}: the web image has no such file; not tracked",
+                        file.path
+                    ));
+                }
+            }
+            None => report
+                .details
+                .push(format!("{}: not there (yet); not tracked", file.path)),
+        }
+    }
+    if opts.dry_run {
+        report.files = files
+            .iter()
+            .map(|(file, _)| Adopted {
+                path: file.path.clone(),
+                source: Source::Absent,
+                customised: false,
+            })
+            .collect();
+        return Ok(report);
+    }
+    let store = Store::create(state_dir, opts.force)?;
+    manifest.files.clear();
+    let mut meta = UpstreamMeta::default();
+    meta.packages
+        .insert(format!("image {}", setup.web_image), image.id.clone());
+    let mut upstream: Vec<(InstallPath, Vec<u8>)> = Vec::new();
+    for (file, content) in &files {
+        let (pristine, origin) =
+            establish_upstream(root, dpkg, file, content, opts, Some(&image), &mut report)?;
+        let seen = docker::live_view(root, file, content)?;
+        report.files.push(Adopted {
+            path: file.path.clone(),
+            source: origin.source,
+            customised: pristine.as_deref() != Some(seen.as_slice()),
+        });
+        meta.files.insert(file.path.to_string(), origin);
+        if let Some(pristine) = pristine {
+            upstream.push((file.path.clone(), pristine));
+        }
+        manifest.track(file.clone());
+    }
+    // The container that generated the web configs, so that a recreated one is recognised.
+    let (now, problem) = docker::now(&setup);
+    if let Some(problem) = problem {
+        report.warnings.push(problem);
+    }
+    for origin in meta.files.values_mut().filter(|o| o.source == Source::Container) {
+        origin.image = now.container.clone();
+    }
+    let changes: Vec<(&str, Option<&[u8]>)> = upstream
+        .iter()
+        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
+        .collect();
+    store.save_manifest(&manifest)?;
+    let base = store.commit_upstream(&changes, &meta)?;
+    store.set_ref(CUSTOM_REF, Some(base), "init")?;
+    for (file, content) in &files {
+        if report.files.iter().any(|r| r.path == file.path && r.customised) {
+            let name = format!("found at init: {}", file.path.file_name());
+            // A regenerated file's customisation is what it holds beside the appended file.
+            let content = docker::live_view(root, file, content)?;
+            store.record_patch(&name, &[(file.path.as_rel(), Some(&content))])?;
+        }
+    }
+    for (path, content) in made {
+        store.stage_live(&path, Some(content), None);
+    }
+    report
+        .warnings
+        .extend(docker::stage_outputs(root, &store, &manifest)?);
+    let snapshot = live::snapshot(root, &manifest)?;
+    let description = format!(
+        "docker-jitsi-meet in {}: {} files tracked",
+        setup.checkout,
+        files.len()
+    );
+    store.log_operation(root, "init", &description, Refs::default(), &snapshot)?;
+    report.manifest = manifest;
+    Ok(report)
 }

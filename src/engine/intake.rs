@@ -1,6 +1,7 @@
 //! Where pristine upstream content comes from, per file: the live file when dpkg's md5 says it is
 //! untouched, the guide's `<file>.BKP` copy, the package archive in apt's cache, a conffile's
-//! `.dpkg-dist`/`.dpkg-new`, or a package template with its placeholders replaced.
+//! `.dpkg-dist`/`.dpkg-new`, or a package template with its placeholders replaced; for the docker
+//! variant, the web image or the file the web container generated ([`crate::engine::docker`]).
 
 use std::path::Path;
 
@@ -111,7 +112,11 @@ pub fn find_pristine(
     file: &TrackedFile,
     live: Option<&[u8]>,
     adopt_bkp: bool,
+    image: Option<&crate::engine::docker::Image>,
 ) -> Result<Pristine> {
+    if let Some(found) = crate::engine::docker::pristine(root, file, live, image)? {
+        return Ok(found);
+    }
     if let Some(template_path) = &file.template {
         let Some(template) = live::read(root, template_path)? else {
             return Ok(match &file.package {
@@ -133,6 +138,7 @@ pub fn find_pristine(
                 source: Source::Template,
                 package: file.package.clone(),
                 dpkg_md5,
+                image: None,
             },
         });
     }
@@ -153,6 +159,7 @@ pub fn find_pristine(
             source,
             package: Some(package.clone()),
             dpkg_md5: Some(expected.clone()),
+            image: None,
         },
     };
     if let Some(live) = live

@@ -63,17 +63,21 @@ pub fn snapshot(
     root: &Path,
     manifest: &crate::store::Manifest,
 ) -> Result<Vec<crate::store::oplog::LiveFile>> {
+    // The docker variant's outputs (`custom-config.js`, the override) are put back with the
+    // tracked files.
     manifest
         .files
         .iter()
-        .map(|file| {
-            let meta = livefs::stamp(root, &file.path)
-                .map_err(|e| path_error(&file.path, e))?
+        .map(|file| file.path.clone())
+        .chain(crate::engine::docker::output_paths(manifest))
+        .map(|path| {
+            let meta = livefs::stamp(root, &path)
+                .map_err(|e| path_error(&path, e))?
                 .map(|(_, meta)| meta)
                 .unwrap_or_default();
             Ok(crate::store::oplog::LiveFile {
-                path: file.path.clone(),
-                content: read(root, &file.path)?,
+                content: read(root, &path)?,
+                path,
                 meta,
             })
         })

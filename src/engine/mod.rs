@@ -23,10 +23,13 @@
 //! - [`live`]: the live tracked files as seen on disk;
 //! - [`scan`]: what differs from what the Jitsi packages installed, and what no package owns
 //!   (`scan`, and `init` naming edits made before it);
+//! - [`docker`]: the docker-jitsi-meet variant: pristine content from the web image and the
+//!   container's generated files, and the files written beside (`custom-*.js`, the override);
 //! - [`hook`]: the apt hook's steps' state (what pre-invoke noted for post-invoke), apt's hook
 //!   protocol, and the files `install-hooks` puts in place.
 
 pub mod apply;
+pub mod docker;
 pub mod doctor;
 pub mod exchange;
 pub mod hook;

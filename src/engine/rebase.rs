@@ -113,6 +113,9 @@ pub struct Options<'a> {
     pub pending_upstream: BTreeMap<InstallPath, Vec<u8>>,
     pub resolver: &'a dyn Resolver,
     pub dry_run: bool,
+    /// The docker variant: the web image as it is now and the container that generates the web
+    /// configs ([`crate::engine::docker`]).
+    pub docker: Option<&'a crate::engine::docker::Intake>,
 }
 
 /// What became of one customisation in one file.
@@ -288,6 +291,11 @@ fn take_in_upstream(
         packages: status::installed_versions(dpkg, manifest),
         files: meta.files.clone(),
     };
+    if let (Some(intake), Some(setup)) = (opts.docker, &manifest.docker) {
+        new_meta
+            .packages
+            .insert(format!("image {}", setup.web_image), intake.image.id.clone());
+    }
     for (name, version) in &new_meta.packages {
         let old = meta.packages.get(name);
         if old != Some(version) {
@@ -303,13 +311,17 @@ fn take_in_upstream(
         let rel = file.path.as_rel();
         let old_upstream = store.content_at(upstream_tip, rel)?;
         let mut candidate = None;
-        if let Some(intake) = take_in(root, store, dpkg, file, &meta, custom_tip, opts)?
-            && intake.content != old_upstream
-        {
-            report.taken_in.push((file.path.clone(), intake.origin.source));
-            new_meta.files.insert(file.path.to_string(), intake.origin);
-            tidy.extend(intake.tidy);
-            candidate = Some(intake.content);
+        if let Some(intake) = take_in(root, store, dpkg, file, &meta, custom_tip, opts)? {
+            if intake.content != old_upstream {
+                report.taken_in.push((file.path.clone(), intake.origin.source));
+                new_meta.files.insert(file.path.to_string(), intake.origin);
+                tidy.extend(intake.tidy);
+                candidate = Some(intake.content);
+            } else if intake.origin.image.is_some() {
+                // docker: the same content in a new image (or from a new container) is still
+                // taken from there now.
+                new_meta.files.insert(file.path.to_string(), intake.origin);
+            }
         }
         if opts.changed_by_packages.contains(&file.path) {
             let base_upstream = candidate.clone().unwrap_or(old_upstream.clone());
@@ -789,7 +801,9 @@ fn build_stack(store: &Store, new_upstream: Oid, replayed: &Replayed, report: &m
 /// Phase 5, what goes live: every tracked file whose new content differs from the live one.
 fn plan_writes(root: &Path, store: &Store, manifest: &Manifest, new_custom: Oid) -> Result<Vec<InstallPath>> {
     let mut writes: Vec<InstallPath> = Vec::new();
-    for file in &manifest.files {
+    // A file the web container regenerates is not written: the customisations reach it through
+    // the file it appends (`engine::docker::outputs`).
+    for file in manifest.files.iter().filter(|f| f.appended.is_none()) {
         let desired = store.content_at(new_custom, file.path.as_rel())?;
         let current = live::read(root, &file.path)?;
         if let Some(desired) = desired
@@ -830,6 +844,7 @@ fn commit(
     for path in &taken.tidy {
         store.stage_live(path, None, None);
     }
+    crate::engine::docker::stage_outputs_at(root, store, manifest, taken.new_upstream, new_custom)?;
     let summary = summary_line(report);
     store.log_operation(root, "rebase", &summary, before, &live::snapshot(root, manifest)?)?;
     Ok(())
@@ -1023,10 +1038,14 @@ fn take_in(
 ) -> Result<Option<Intake>> {
     let install_path = file.path.to_string();
     let recorded = meta.files.get(&install_path).and_then(|o| o.dpkg_md5.clone());
+    if file.image_path.is_some() || file.appended.is_some() {
+        return take_in_docker(root, file, meta, opts);
+    }
     let origin = |source, dpkg_md5| Origin {
         source,
         package: file.package.clone(),
         dpkg_md5,
+        image: None,
     };
     if let Some(content) = opts.pending_upstream.get(&file.path) {
         // What dpkg records for the file's source, as the other sources below note it.
@@ -1086,7 +1105,7 @@ fn take_in(
         }
     }
     Ok(
-        match crate::engine::intake::find_pristine(root, dpkg, file, live_content.as_deref(), false)? {
+        match crate::engine::intake::find_pristine(root, dpkg, file, live_content.as_deref(), false, None)? {
             crate::engine::intake::Pristine::Found { content, origin } => Some(Intake {
                 content: Some(content),
                 origin,
@@ -1095,6 +1114,44 @@ fn take_in(
             _ => None,
         },
     )
+}
+
+/// New upstream content of a docker file: the web image's file (an image that is no longer there
+/// is not taken in), or the file the web container generated when the container was recreated.
+fn take_in_docker(
+    root: &Path,
+    file: &TrackedFile,
+    meta: &UpstreamMeta,
+    opts: &Options,
+) -> Result<Option<Intake>> {
+    let Some(intake) = opts.docker else {
+        return Ok(None);
+    };
+    let origin = |source, image: Option<String>| Origin {
+        source,
+        package: None,
+        dpkg_md5: None,
+        image,
+    };
+    if let Some(image_path) = &file.image_path {
+        return Ok(Some(Intake {
+            content: intake.image.file(image_path).cloned(),
+            origin: origin(Source::Image, Some(intake.image.id.clone())),
+            tidy: None,
+        }));
+    }
+    let recorded = meta
+        .files
+        .get(&file.path.to_string())
+        .and_then(|o| o.image.clone());
+    match (&intake.now.container, live::read(root, &file.path)?) {
+        (Some(container), Some(content)) if Some(container) != recorded.as_ref() => Ok(Some(Intake {
+            content: Some(crate::engine::docker::live_view(root, file, &content)?),
+            origin: origin(Source::Container, Some(container.clone())),
+            tidy: None,
+        })),
+        _ => Ok(None),
+    }
 }
 
 enum ScriptEdits {

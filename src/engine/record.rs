@@ -27,7 +27,9 @@ pub fn unrecorded_edits(
         }
         match file.state {
             FileState::Unrecorded => {
-                if let Some(content) = live::read(root, &file.path)? {
+                if let Some(content) = file.recordable.clone() {
+                    edits.push((file.path.clone(), content));
+                } else if let Some(content) = live::read(root, &file.path)? {
                     edits.push((file.path.clone(), content));
                 }
             }
@@ -105,6 +107,8 @@ pub fn record_edits(
         Into::Existing => store.amend_patch(name, &changes)?,
     };
     let paths: Vec<String> = edits.iter().map(|(p, _)| p.to_string()).collect();
+    // The docker variant: `custom-config.js` and the override follow the new customisation.
+    crate::engine::docker::stage_outputs(root, store, manifest)?;
     store.log_operation(
         root,
         kind,

@@ -306,7 +306,7 @@ fn check_generated(
         {
             intake::learn_placeholders(&mut file, &template_content, &live, template.learnt_placeholders);
         }
-        match intake::find_pristine(root, dpkg, &file, Some(&live), false)? {
+        match intake::find_pristine(root, dpkg, &file, Some(&live), false, None)? {
             Pristine::Found { content, .. } if content == live => {}
             Pristine::Found { .. } => report.changed.push(ChangedFile {
                 tracked: scope.tracked.contains(&path),

@@ -67,6 +67,24 @@ pub struct FileStatus {
     pub customisations: Vec<String>,
     #[serde(skip)]
     pub live: Option<Seen>,
+    /// What `record` takes for an unrecorded file, when it is not the live file as it is (a
+    /// file the docker web container regenerates).
+    #[serde(skip)]
+    pub recordable: Option<Vec<u8>>,
+}
+
+/// The docker variant's state beside the files.
+#[derive(Clone, Debug, Serialize)]
+pub struct DockerStatus {
+    pub checkout: InstallPath,
+    pub web_image: String,
+    /// The image's id now, and the one the overlay files were last rebased onto.
+    pub image_id: Option<String>,
+    pub recorded_image_id: Option<String>,
+    pub prosody: Option<crate::engine::docker::ProsodyAccounts>,
+    /// Why the container tool could not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// A customisation parked for one file, as `status` shows it.
@@ -99,6 +117,8 @@ pub struct Survey {
     pub notices: Vec<Notice>,
     /// Whether the apt hook and the maintenance timer are in place.
     pub hook: crate::engine::hook::files::HookStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker: Option<DockerStatus>,
 }
 
 impl Survey {
@@ -123,13 +143,30 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
     let parked = review.parked;
     let mut cache = StatCache::load(store.dir());
     let mut files = Vec::new();
+    let docker_now = manifest.docker.as_ref().map(crate::engine::docker::now);
     for file in &manifest.files {
         let rel = file.path.as_rel();
         let upstream_oid = upstream.map(|c| store.blob_id(c, rel)).transpose()?.flatten();
         let custom_oid = custom.map(|c| store.blob_id(c, rel)).transpose()?.flatten();
         let seen = live::see(root, &file.path, &mut cache)?;
+        let mut recordable = None;
         let state = if parked.iter().any(|p| p.path == file.path) {
             FileState::Conflict
+        } else if let Some((now, _)) = &docker_now
+            && (file.image_path.is_some() || file.appended.is_some())
+        {
+            let upstream_content = upstream.map(|c| store.content_at(c, rel)).transpose()?.flatten();
+            let custom_content = custom.map(|c| store.content_at(c, rel)).transpose()?.flatten();
+            let (state, content) = classify_docker(
+                root,
+                file,
+                meta.files.get(&file.path.to_string()),
+                upstream_content.as_deref(),
+                custom_content.as_deref(),
+                now,
+            )?;
+            recordable = content;
+            state
         } else {
             classify(root, dpkg, file, &meta, upstream_oid, custom_oid, seen.as_ref())?
         };
@@ -139,8 +176,20 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
             package: file.package.clone(),
             customisations: customisations_of(&patches, &parked, file),
             live: seen,
+            recordable,
         });
     }
+    let docker = match (&manifest.docker, docker_now) {
+        (Some(setup), Some((now, problem))) => Some(DockerStatus {
+            checkout: setup.checkout.clone(),
+            web_image: setup.web_image.clone(),
+            image_id: now.image_id,
+            recorded_image_id: meta.packages.get(&format!("image {}", setup.web_image)).cloned(),
+            prosody: crate::engine::docker::prosody_accounts(root, setup).ok(),
+            problem,
+        }),
+        _ => None,
+    };
     let packages = package_status(root, manifest, &meta, dpkg, &mut cache);
     cache.save(store.dir());
     let parked = parked
@@ -158,7 +207,72 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         parked,
         notices: review.notices,
         hook: crate::engine::hook::files::hook_status(root),
+        docker,
     })
+}
+
+/// The state of a docker file. A file the web container regenerates is seen without what the
+/// container appended to it: as the container generated it, the customisations are in effect
+/// through the appended file; with an edit, the edit merged onto the customisations is what
+/// `record` takes.
+fn classify_docker(
+    root: &Path,
+    file: &TrackedFile,
+    origin: Option<&crate::store::upstream::Origin>,
+    upstream: Option<&[u8]>,
+    custom: Option<&[u8]>,
+    now: &crate::engine::docker::Now,
+) -> Result<(FileState, Option<Vec<u8>>)> {
+    use crate::engine::docker;
+    let Some(live) = live::read(root, &file.path)? else {
+        return Ok((FileState::Missing, None));
+    };
+    let customised = custom != upstream;
+    let quiet = |customised: bool| {
+        if customised {
+            FileState::Customised
+        } else {
+            FileState::Clean
+        }
+    };
+    let new_upstream = docker::new_upstream(root, file, origin, upstream, now)?;
+    let view = docker::live_view(root, file, &live)?;
+    if Some(view.as_slice()) == custom {
+        return Ok((
+            if new_upstream && file.appended.is_none() {
+                FileState::UpstreamChanged
+            } else {
+                quiet(customised)
+            },
+            None,
+        ));
+    }
+    // A container that generated its file anew; an overlay file's edit is the admin's, whatever
+    // the image did.
+    if new_upstream && file.appended.is_some() {
+        return Ok((FileState::UpstreamChanged, None));
+    }
+    if Some(view.as_slice()) == upstream {
+        // Regenerated by the container: the customisations live in the appended file.
+        return Ok((
+            if file.appended.is_some() {
+                quiet(customised)
+            } else if customised {
+                FileState::Overwritten
+            } else {
+                FileState::Clean
+            },
+            None,
+        ));
+    }
+    let recordable = docker::recordable(
+        root,
+        file,
+        &live,
+        upstream.unwrap_or_default(),
+        custom.unwrap_or_default(),
+    )?;
+    Ok((FileState::Unrecorded, Some(recordable)))
 }
 
 /// The customisations that change a file, oldest first: those in the stack, and those waiting
@@ -261,7 +375,8 @@ fn package_status(
     cache: &mut StatCache,
 ) -> Vec<PackageStatus> {
     let mut names: BTreeSet<String> = manifest.package_set().into_iter().collect();
-    names.extend(meta.packages.keys().cloned());
+    // The docker variant's image is shown on its own.
+    names.extend(meta.packages.keys().filter(|k| !k.starts_with("image ")).cloned());
     let mut packages: Vec<PackageStatus> = names
         .into_iter()
         .filter_map(|name| {

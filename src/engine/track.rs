@@ -102,7 +102,7 @@ pub fn track_files(
     for (file, content) in &files {
         let pristine = match content {
             None if file.package.is_none() && file.template.is_none() => Pristine::NotShipped,
-            _ => intake::find_pristine(root, dpkg, file, content.as_deref(), true)?,
+            _ => intake::find_pristine(root, dpkg, file, content.as_deref(), true, None)?,
         };
         let mut taken_as_upstream = None;
         let (pristine, origin) = match pristine {
@@ -113,6 +113,7 @@ pub fn track_files(
                     source: Source::Absent,
                     package: None,
                     dpkg_md5: None,
+                    image: None,
                 },
             ),
             Pristine::Unknown {
@@ -133,6 +134,7 @@ pub fn track_files(
                         source: Source::Live,
                         package: Some(package),
                         dpkg_md5,
+                        image: None,
                     },
                 )
             }

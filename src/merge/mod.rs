@@ -4,6 +4,7 @@
 //! upstream content. Only this module translates them to libgit2's ancestor/ours/theirs.
 
 mod binary;
+mod dotenv;
 pub mod edit;
 mod hocon;
 mod jsconfig;
@@ -18,6 +19,7 @@ mod text;
 use serde::{Deserialize, Serialize};
 
 pub use binary::merge_binary;
+pub use dotenv::merge_dotenv;
 pub use hocon::check_hocon;
 pub use jsconfig::{
     JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_moved, carry_setting, customisation_ops,
@@ -49,6 +51,8 @@ pub enum Strategy {
     Hocon,
     /// Key-path merge of JSON documents: never duplicate keys.
     Json,
+    /// Variable by variable: docker-jitsi-meet's `.env` against its `env.example`.
+    Dotenv,
     /// Property-path merge of JavaScript config objects (`config.js`, `interface_config.js`).
     JsConfig,
     /// One-line CSS/JS split into rules or statements for the merge, joined back afterwards.
@@ -59,7 +63,7 @@ pub enum Strategy {
 
 impl Strategy {
     /// Every strategy, in the order `--help` lists them.
-    pub const ALL: [Strategy; 10] = [
+    pub const ALL: [Strategy; 11] = [
         Strategy::Text,
         Strategy::TextIgnoreSpace,
         Strategy::Properties,
@@ -67,6 +71,7 @@ impl Strategy {
         Strategy::Nginx,
         Strategy::Hocon,
         Strategy::Json,
+        Strategy::Dotenv,
         Strategy::JsConfig,
         Strategy::Minified,
         Strategy::Binary,
@@ -86,6 +91,7 @@ impl Strategy {
             Strategy::Nginx => "nginx",
             Strategy::Hocon => "hocon",
             Strategy::Json => "json",
+            Strategy::Dotenv => "dotenv",
             Strategy::JsConfig => "js-config",
             Strategy::Minified => "minified",
             Strategy::Binary => "binary",
@@ -388,6 +394,7 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
         Strategy::Hocon => merge_settings(SettingsFormat::Hocon, base, local, upstream, labels),
         Strategy::Binary => merge_binary(base, local, upstream),
         Strategy::Json => merge_json(base, local, upstream, labels),
+        Strategy::Dotenv => merge_dotenv(base, local, upstream, labels),
         Strategy::Minified => merge_minified(base, local, upstream, labels),
         Strategy::JsConfig => merge_js_config(base, local, upstream, labels),
     }

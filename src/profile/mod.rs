@@ -3,6 +3,7 @@
 //!
 //! Everything else in the crate is generic; this is the one module that speaks Jitsi.
 
+pub mod docker;
 pub mod moves;
 
 use crate::merge::Strategy;
@@ -222,6 +223,9 @@ pub fn detect_domain(root: &std::path::Path) -> Option<String> {
 pub fn strategy_for_path(path: &str) -> Strategy {
     let name = path.rsplit('/').next().unwrap_or(path);
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if name == ".env" || name == "env.example" {
+        return Strategy::Dotenv;
+    }
     match ext {
         "json" => Strategy::Json,
         "lua" => Strategy::Lua,
@@ -291,6 +295,7 @@ mod tests {
             Strategy::Binary
         );
         assert_eq!(strategy_for_path("etc/nginx/sites-available/x"), Strategy::Nginx);
+        assert_eq!(strategy_for_path("opt/docker-jitsi-meet/.env"), Strategy::Dotenv);
         assert_eq!(
             strategy_for_path("usr/share/jitsi-meet/static/card.html"),
             Strategy::Text

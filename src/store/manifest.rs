@@ -18,7 +18,7 @@ const HEADER: &str = "\
 #
 # Per file: `package` owns it (its pristine content comes from dpkg), or `template` names the
 # file a package script generated it from, with `placeholders` replaced. `strategy` overrides
-# how it is merged (text, text-ignore-space, json, js-config, minified, binary); `services`
+# how it is merged (text, text-ignore-space, json, dotenv, js-config, minified, binary); `services`
 # overrides what is restarted when it changes.
 #
 # At the top: `mail_to = 'admin@praxis.de'` mails the report when an unattended run needs a
@@ -50,8 +50,25 @@ pub struct Manifest {
     /// files are refused rather than read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<u64>,
+    /// The docker-jitsi-meet variant (`init --docker`): where the checkout and the config folder
+    /// are, and the web image. Absent for a Debian install.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker: Option<DockerSetup>,
     #[serde(default, rename = "file")]
     pub files: Vec<TrackedFile>,
+}
+
+/// A docker-jitsi-meet install: the checkout (`docker-compose.yml`, `env.example`, `.env`), the
+/// config folder (`CONFIG` in `.env`) and the web image the overlay files belong to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerSetup {
+    pub checkout: InstallPath,
+    pub config: InstallPath,
+    /// The web service's image reference (`jitsi/web:stable-9584`), as compose names it.
+    pub web_image: String,
+    /// The compose project (labels `com.docker.compose.project` of its containers).
+    pub project: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,6 +85,14 @@ pub struct TrackedFile {
     pub strategy: Option<Strategy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<String>>,
+    /// docker: the file in the web image whose content is this file's pristine upstream
+    /// (`/usr/share/jitsi-meet/css/all.css` for an overlay file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_path: Option<InstallPath>,
+    /// docker: the web container regenerates this file at every start and appends this file to
+    /// it (`custom-config.js`), where the customisations are written as statements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appended: Option<InstallPath>,
 }
 
 impl TrackedFile {
@@ -79,6 +104,8 @@ impl TrackedFile {
             placeholders: BTreeMap::new(),
             strategy: None,
             services: None,
+            image_path: None,
+            appended: None,
         }
     }
 

@@ -38,7 +38,7 @@ use git2::{Repository, Signature};
 
 use crate::InstallPath;
 use crate::error::Error;
-pub use manifest::{Manifest, TrackedFile};
+pub use manifest::{DockerSetup, Manifest, TrackedFile};
 pub use oplog::Refs;
 pub use transition::Access;
 use transition::{STATE_FILES, Staged};

@@ -31,6 +31,10 @@ pub enum Source {
     Live,
     /// Nothing: upstream does not ship the file.
     Absent,
+    /// docker: the web image (`docker image save`).
+    Image,
+    /// docker: the file the web container generated at its start, without the file it appends.
+    Container,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +46,10 @@ pub struct Origin {
     /// different value later means the package brought new content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpkg_md5: Option<String>,
+    /// docker: the image the content was read from, or for a file the container generates, the
+    /// container it was learnt from; a different one now means new upstream content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

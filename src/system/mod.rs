@@ -3,9 +3,12 @@
 //! ([`process`]).
 
 pub mod apt;
+pub mod compose;
 pub mod deb;
+pub mod docker;
 pub mod dpkg;
 pub mod fs;
+pub mod image;
 pub mod notify;
 pub mod process;
 pub mod series;
@@ -19,6 +22,9 @@ pub struct Settings {
     pub program_timeout: Option<std::time::Duration>,
     /// The systemctl to run instead of the one on `PATH`.
     pub systemctl: Option<std::path::PathBuf>,
+    /// The container tool to run (`docker`, or podman) instead of `docker` on `PATH`
+    /// (`--docker-tool`).
+    pub docker: Option<std::path::PathBuf>,
 }
 
 static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
