@@ -1,7 +1,9 @@
 //! The end-to-end test with real apt: every `tests/e2e/scenarios/*.sh` runs through
-//! `tests/e2e/run-scenario.sh` in a throw-away Debian bookworm chroot (unshare + tmpfs), with this
-//! build's `jitsi-custom` inside; `tests/e2e/interactive/*.sh` are driven through a pseudo-terminal
-//! as an admin at the terminal would. The host's dpkg and apt state must come out untouched.
+//! `tests/e2e/run-scenario.sh` in a throw-away Debian bookworm chroot (unshare + tmpfs), with the
+//! Debian package of this source tree installed by `apt-get install ./…deb` (`scripts/build-deb`,
+//! run only when `target/debian/` holds no up-to-date package; CI builds it first);
+//! `tests/e2e/interactive/*.sh` are driven through a pseudo-terminal as an admin at the terminal
+//! would. The host's dpkg and apt state must come out untouched.
 //!
 //! Needs root and mmdebstrap (`scripts/test` installs it). Without them the tests say why and
 //! pass, unless `CI` is set: there they fail, so CI never silently skips the apt test. The first
@@ -13,6 +15,9 @@ use std::time::Instant;
 
 use md5::{Digest, Md5};
 use rexpect::process::{Signal, WaitStatus};
+
+#[path = "common/deb.rs"]
+mod deb;
 
 /// Files on the host that apt or dpkg would change if the harness ever leaked out of its chroot.
 const HOST_FILES: &[&str] = &[
@@ -36,36 +41,26 @@ fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e")
 }
 
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
-        .unwrap_or(false)
-}
-
 /// Why the harness cannot run here, if it cannot.
 fn missing_requirement() -> Option<String> {
     if !rustix::process::geteuid().is_root() {
         return Some("not running as root (chroot and mounts need it)".into());
     }
-    let missing: Vec<&str> = HOST_TOOLS.iter().copied().filter(|t| !on_path(t)).collect();
+    let missing: Vec<&str> = HOST_TOOLS.iter().copied().filter(|t| !deb::on_path(t)).collect();
     if !missing.is_empty() {
         return Some(format!(
             "missing {} (scripts/test installs them)",
             missing.join(", ")
         ));
     }
-    None
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+    deb::package().err()
 }
 
 /// True when the harness can run; otherwise prints why and returns false, or fails under CI.
 fn harness_available(test: &str) -> bool {
     match missing_requirement() {
         None => true,
-        Some(why) if in_ci() => panic!("{test}: the apt end-to-end test cannot run under CI: {why}"),
+        Some(why) if deb::in_ci() => panic!("{test}: the apt end-to-end test cannot run under CI: {why}"),
         Some(why) => {
             eprintln!("{test}: SKIPPED, the apt end-to-end test cannot run here: {why}");
             false
@@ -86,8 +81,8 @@ fn host_state() -> Vec<(&'static str, Option<String>)> {
 
 fn run_scenario(scenario: &Path) -> Command {
     let mut cmd = Command::new(e2e_dir().join("run-scenario.sh"));
-    cmd.arg(scenario)
-        .env("JITSI_CUSTOM_BIN", env!("CARGO_BIN_EXE_jitsi-custom"));
+    let package = deb::package().expect("checked by harness_available");
+    cmd.arg(scenario).env("JITSI_CUSTOM_DEB", package);
     cmd
 }
 

@@ -236,6 +236,45 @@ fn install_and_uninstall_hooks_put_exactly_their_files_and_repeat_harmlessly() {
     assert_eq!(stdout(&out).matches("absent").count(), 5);
 }
 
+/// With the Debian package, the units are the package's (/usr/lib/systemd/system): a copy in
+/// /etc/systemd/system would hide the package's next version of them.
+#[test]
+fn install_hooks_enables_the_units_the_debian_package_installed_without_copying_them() {
+    let (w, _sandbox) = initialised();
+    let packaged_timer = "/usr/lib/systemd/system/jitsi-custom-upgrade.timer";
+    for unit in ["jitsi-custom-upgrade.service", "jitsi-custom-upgrade.timer"] {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("hooks/systemd")
+            .join(unit);
+        w.write(
+            &format!("/usr/lib/systemd/system/{unit}"),
+            std::fs::read(source).unwrap(),
+        );
+    }
+    let out = w.cmd(&["install-hooks"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains(&format!("unchanged     {packaged_timer}")),
+        "{report}"
+    );
+    assert!(!w.live(SERVICE).exists() && !w.live(TIMER).exists(), "{report}");
+    assert_eq!(
+        std::fs::read_link(w.live(TIMER_LINK)).unwrap(),
+        Path::new(packaged_timer),
+        "enabled as systemctl enable would, on the package's unit"
+    );
+    assert!(w.live(APT_SNIPPET).exists() && w.live(MOTD).exists());
+
+    let out = w.cmd(&["uninstall-hooks"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(w.live(TIMER_LINK)).is_err());
+    assert!(
+        w.live(packaged_timer).exists(),
+        "the package's files are dpkg's to remove"
+    );
+}
+
 #[test]
 fn install_hooks_refuses_a_symlinked_apt_conf_dir() {
     let (w, _sandbox) = initialised();

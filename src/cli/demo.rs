@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<Outcome> {
     let examples = args.examples.clone().unwrap_or_else(sandbox::examples_dir);
     if !examples.join("packages").is_dir() {
         bail!(crate::Error::Usage(format!(
-            "the bundled examples are not at {}\nhint: run the demo from the source tree (`cargo run -- demo`)",
+            "the bundled examples are not at {}\nhint: the Debian package installs them in /usr/share/jitsi-custom/examples; or run `cargo run -- demo` in the source tree, or set JITSI_CUSTOM_EXAMPLES",
             examples.display()
         )));
     }

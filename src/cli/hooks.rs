@@ -17,6 +17,9 @@ use crate::system::services;
 /// customisations onto new package files after it) and the systemd units
 /// `jitsi-custom-upgrade.service` / `.timer` in `/etc/systemd/system/` (Sunday 03:00).
 ///
+/// With the Debian package installed, the snippet is already there and the units are the
+/// package's (`/usr/lib/systemd/system`): they are enabled as they are, not copied.
+///
 /// On `/` the timer is enabled and started with `systemctl`; under another `--root` (an image, a
 /// chroot) the `timers.target.wants` link is made as `systemctl enable` would. Change the time
 /// with `systemctl edit jitsi-custom-upgrade.timer` (a drop-in survives reinstalls). Running it

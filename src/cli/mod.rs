@@ -7,6 +7,7 @@ mod demo;
 mod diff;
 mod doctor;
 mod export;
+mod generate;
 mod hold;
 mod hook;
 mod hooks;
@@ -141,6 +142,8 @@ pub enum Command {
     UninstallHooks(hooks::UninstallHooksArgs),
     #[command(hide = true)]
     Hook(hook::HookArgs),
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
 }
 
 /// `--color`'s words, kept out of `ui/` (the core knows no clap).
@@ -437,6 +440,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::InstallHooks(args) => hooks::run_install(&ctx, args),
         Command::UninstallHooks(args) => hooks::run_uninstall(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
+        Command::Generate(args) => generate::run(&ctx, args),
     }
 }
 

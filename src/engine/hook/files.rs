@@ -19,6 +19,8 @@ pub const TIMER_UNIT: &str = "jitsi-custom-upgrade.timer";
 pub const TIMER_WANTS_PATH: &str = "/etc/systemd/system/timers.target.wants/jitsi-custom-upgrade.timer";
 /// Run by pam_motd at login (Debian's `update-motd.d`): one line while `status` needs attention.
 pub const MOTD_PATH: &str = "/etc/update-motd.d/90-jitsi-custom";
+/// Where the Debian package puts the units (bookworm's merged /usr makes them one directory).
+pub const PACKAGED_UNIT_DIRS: &[&str] = &["/usr/lib/systemd/system", "/lib/systemd/system"];
 
 /// The files, path, content and mode, in the order they are installed.
 pub const FILES: &[(&str, &str, u32)] = &[
@@ -89,12 +91,37 @@ impl FileChange {
     }
 }
 
+/// The copy of a unit the Debian package installed under the root, for a unit `install-hooks`
+/// would put in /etc/systemd/system (`None` for other files, or without the package).
+pub fn packaged_unit(root: &Path, etc_path: &str) -> Option<InstallPath> {
+    if etc_path != SERVICE_PATH && etc_path != TIMER_PATH {
+        return None;
+    }
+    let name = Path::new(etc_path).file_name()?.to_str()?;
+    PACKAGED_UNIT_DIRS
+        .iter()
+        .filter_map(|dir| InstallPath::parse(&format!("{dir}/{name}")).ok())
+        .find(|p| std::fs::symlink_metadata(p.under(root)).is_ok_and(|m| m.is_file() || m.is_symlink()))
+}
+
 /// Installs the snippet and the units (mode 0644, root-owned), atomically, never through a
-/// symlink. Every target is checked before the first write, so a refused one leaves all as
-/// they were. With `dry_run` nothing is written.
+/// symlink. A unit the Debian package installed is used as it is (no copy in /etc that would
+/// hide the package's next version). Every target is checked before the first write, so a
+/// refused one leaves all as they were. With `dry_run` nothing is written.
 pub fn install(root: &Path, dry_run: bool) -> Result<Vec<FileChange>> {
     let mut plan = Vec::new();
     for (path, content, mode) in FILES {
+        if let Some(packaged) = packaged_unit(root, path) {
+            plan.push((
+                FileChange {
+                    path: packaged,
+                    action: Action::Unchanged,
+                },
+                *content,
+                *mode,
+            ));
+            continue;
+        }
         let path = InstallPath::parse(path)?;
         let action = match livefs::read(root, &path).map_err(|e| refused(&path, e))? {
             None => Action::Created,
@@ -124,7 +151,9 @@ pub fn install(root: &Path, dry_run: bool) -> Result<Vec<FileChange>> {
 /// systemd does not run (an image, a chroot, a sandbox).
 pub fn link_timer(root: &Path, dry_run: bool) -> Result<FileChange> {
     let path = InstallPath::parse(TIMER_WANTS_PATH)?;
-    let target = Path::new(TIMER_PATH);
+    let target = packaged_unit(root, TIMER_PATH)
+        .map_or_else(|| std::path::PathBuf::from(TIMER_PATH), |p| p.to_string().into());
+    let target = target.as_path();
     let action = match livefs::read_link(root, &path).map_err(|e| refused(&path, e))? {
         Some(old) if old == target => Action::Unchanged,
         Some(_) => Action::Updated,

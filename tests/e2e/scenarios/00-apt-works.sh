@@ -3,7 +3,9 @@
 # local repository, holds keep them back, a newer version published mid-scenario is seen, an
 # install with --allow-change-held-packages upgrades and drops the hold, and a conffile changed on
 # both sides stays local with the new one beside it as .dpkg-dist under --force-confold.
-# No jitsi-custom hook is installed here: this is the world the hook scenarios start from.
+# jitsi-custom is installed from its Debian package, so its apt snippet is in place, but nothing
+# ran `jitsi-custom init`: the hook does nothing (no output, no state directory), and this is the
+# world the hook scenarios start from.
 # shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
@@ -23,13 +25,19 @@ jitsi-custom --version
 sources=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' || true)
 [ "$sources" = 'deb [trusted=yes] file:/srv/repo ./' ] || fail "apt sources other than /srv/repo: $sources"
 apt_get update
-[ -z "$(apt-cache pkgnames jitsi)" ] || fail "nothing published yet, but apt knows jitsi packages"
+others=$(apt-cache pkgnames jitsi | grep -vx jitsi-custom || true)
+[ -z "$others" ] || fail "nothing published yet, but apt knows jitsi packages: $others"
+assert_file /etc/apt/apt.conf.d/80jitsi-custom
 
 step "publish 1.0.1-1 and install it"
 publish 1.0.1-1
 apt_get update
-apt_get install "${JITSI_PACKAGES[@]}"
+out=$(apt_get install "${JITSI_PACKAGES[@]}" 2>&1)
+printf '%s\n' "$out"
 assert_versions 1.0.1-1 "${JITSI_PACKAGES[@]}"
+# The package's hook before `init`: silent, and it creates nothing.
+! grep -q jitsi-custom <<<"$out" || fail "the apt hook spoke before init"
+assert_no_file /var/lib/jitsi-custom
 for file in "$conf" "$site" "$prosody" "$jvb_logging" "$jicofo_sip" "$web/interface_config.js"; do
     assert_file "$file"
 done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Pins what an unattended upgrade meets without jitsi-custom: a conffile changed on both sides
+# Pins what an unattended upgrade meets without jitsi-custom (its package is installed, never
+# initialised, so its hook does nothing): a conffile changed on both sides
 # and neither a terminal nor --force-conf* options make dpkg fail ("end of file on stdin at
 # conffile prompt"), apt exits 100, the package is left unpacked but not configured (iU) with
 # the new file as .dpkg-new; `dpkg --configure -a --force-confdef --force-confold` repairs it,
