@@ -33,6 +33,7 @@ fn rebase_with(w: &World, answers: Vec<Resolution>) -> (rebase::Report, Vec<(Str
         pending_upstream: Default::default(),
         resolver: &resolver,
         dry_run: false,
+        replace: None,
     };
     let report = rebase::rebase(&w.root, &store, &manifest, &dpkg, &opts).unwrap();
     let asked = resolver.asked.borrow().clone();
@@ -155,6 +156,7 @@ mod tracked_set {
             adopt_bkp: true,
             force: false,
             dry_run: false,
+            replace: None,
             prompt: &NoPrompt,
         };
         let report = init::init(&w.root, &w.state, &dpkg, &opts).unwrap();

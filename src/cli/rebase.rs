@@ -66,6 +66,7 @@ pub fn carry(
         pending_upstream,
         resolver: resolver.as_ref(),
         dry_run: ctx.dry_run,
+        replace: None,
     };
     let report = rebase::rebase(&ctx.root, store, manifest, &ctx.dpkg()?, &opts)?;
     let restarted = if restart && !ctx.dry_run {

@@ -293,6 +293,7 @@ fn window(
         pending_upstream: BTreeMap::new(),
         resolver: opts.resolver,
         dry_run: false,
+        replace: None,
     };
     let report = rebase::rebase(root, store, &manifest, &dpkg, &rebase_opts)?;
     summary.written = report.written.clone();
