@@ -122,7 +122,7 @@ pub fn export_series(store: &Store, dir: &Path, force: bool, dry_run: bool) -> R
 
 /// A file name for a customisation's name, as `git format-patch` makes them: lowercase ASCII
 /// letters and digits, every other run of characters one `-`, at most 52 characters.
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut slug = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
@@ -563,7 +563,11 @@ fn name_from_file(file: &str) -> String {
 
 /// A path as a patch names it (below the root, `a/`/`b/` already taken off), checked: no `..`,
 /// not the store's own files, inside the Jitsi trees unless tracked or allowed.
-fn check_path(raw: &str, manifest: &Manifest, allow: &[InstallPath]) -> Result<InstallPath, String> {
+pub(crate) fn check_path(
+    raw: &str,
+    manifest: &Manifest,
+    allow: &[InstallPath],
+) -> Result<InstallPath, String> {
     if raw.split('/').any(|part| part == "..") {
         return Err(format!(
             "/{}: the path climbs with `..`",

@@ -20,6 +20,7 @@
 //!   protocol, and the files `install-hooks` puts in place.
 
 pub mod exchange;
+pub mod fleet;
 pub mod hook;
 pub mod init;
 pub mod intake;

@@ -261,6 +261,9 @@ pub fn rebase(
     Ok(report)
 }
 
+/// The customisation that unrecorded edits found before a rebase (or pull) become.
+pub const EDITS_FOUND_FIRST: &str = "edits found before rebase";
+
 /// Invariant 1: an admin's edit is recorded before anything can overwrite it (a dry run only
 /// says which).
 fn protect_edits(
@@ -283,7 +286,7 @@ fn protect_edits(
             store,
             manifest,
             dpkg,
-            "edits found before rebase",
+            EDITS_FOUND_FIRST,
             &opts.changed_by_packages,
         )?
     })

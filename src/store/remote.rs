@@ -40,6 +40,8 @@ pub struct RemoteInfo {
 #[derive(Clone, Debug, Default)]
 pub struct SharedTree {
     pub commit: Option<Oid>,
+    /// Its tree's id: two shared commits with the same tree hold the same stack.
+    pub tree: Option<Oid>,
     /// Path in the tree → content.
     pub files: BTreeMap<String, Vec<u8>>,
 }
@@ -229,29 +231,18 @@ impl Store {
         read_shared_tree(&self.repo, commit, limit)
     }
 
-    /// Writes a commit of the shared branch holding `files` (path → content), with `parent`.
-    pub fn commit_shared(
-        &self,
-        files: &BTreeMap<String, Vec<u8>>,
-        parent: Option<Oid>,
-        message: &str,
-    ) -> Result<Oid> {
+    /// The tree holding `files` (path → content), stored (in a dry run: in memory).
+    pub fn shared_tree_of(&self, files: &BTreeMap<String, Vec<u8>>) -> Result<Oid> {
         let changes: Vec<(&str, Option<&[u8]>)> = files
             .iter()
             .map(|(p, c)| (p.as_str(), Some(c.as_slice())))
             .collect();
-        let tree = self.tree_with(None, &changes)?;
-        if let Some(parent) = parent
-            && self.tree_of(parent)? == tree
-        {
-            return Ok(parent);
-        }
-        self.commit(tree, parent.as_slice(), message)
+        self.tree_with(None, &changes)
     }
 
-    /// The tree id of a commit's tree, to compare shared stacks without reading them.
-    pub fn shared_tree_id(&self, commit: Oid) -> Result<Oid> {
-        self.tree_of(commit)
+    /// Writes a commit of the shared branch with that tree on `parent`.
+    pub fn commit_shared(&self, tree: Oid, parent: Option<Oid>, message: &str) -> Result<Oid> {
+        self.commit(tree, parent.as_slice(), message)
     }
 
     /// Pushes a shared commit to the remote's shared branch, as a fast-forward only: the remote
@@ -347,6 +338,7 @@ fn read_shared_tree(repo: &Repository, commit: Oid, limit: u64) -> Result<Shared
     }
     Ok(SharedTree {
         commit: Some(commit),
+        tree: Some(tree.id()),
         files,
     })
 }
