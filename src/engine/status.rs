@@ -99,6 +99,10 @@ pub struct Survey {
     pub notices: Vec<Notice>,
     /// Whether the apt hook and the maintenance timer are in place.
     pub hook: crate::engine::hook::files::HookStatus,
+    /// Where the stack stands against each remote, as last fetched
+    /// ([`crate::engine::fleet::remote_status`]; filled in by `status`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remotes: Vec<crate::engine::fleet::RemoteStatus>,
 }
 
 impl Survey {
@@ -158,6 +162,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         parked,
         notices: review.notices,
         hook: crate::engine::hook::files::hook_status(root),
+        remotes: Vec::new(),
     })
 }
 
