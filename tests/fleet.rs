@@ -74,7 +74,10 @@ fn every_object(repo: &Path) -> String {
 
 /// The files of the remote's shared tip.
 fn shared_files(repo: &Path) -> Vec<String> {
-    let out = git(repo, &["ls-tree", "-r", "--name-only", "refs/heads/jitsi-custom/shared"]);
+    let out = git(
+        repo,
+        &["ls-tree", "-r", "--name-only", "refs/heads/jitsi-custom/shared"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out).lines().map(str::to_string).collect()
 }
@@ -144,7 +147,10 @@ fn a_customisation_pushed_from_one_host_is_in_effect_on_the_other_with_its_own_v
     assert_eq!(changes(&report), [("guide".to_string(), "added".to_string())]);
     assert_eq!(report["changed"], true);
     let config = b.read_string(&nord(MEET_CONFIG));
-    assert!(config.contains(&format!("anonymousdomain: 'guest.{NORD_DOMAIN}'")), "{config}");
+    assert!(
+        config.contains(&format!("anonymousdomain: 'guest.{NORD_DOMAIN}'")),
+        "{config}"
+    );
     assert!(config.contains("defaultLanguage: 'de'"));
     assert!(config.contains("disableThirdPartyRequests: true"));
     assert!(config.contains(&format!("{{ urls: 'stun:{NORD_DOMAIN}:3478' }}")));
@@ -152,7 +158,10 @@ fn a_customisation_pushed_from_one_host_is_in_effect_on_the_other_with_its_own_v
     assert!(prosody.contains("authentication = \"internal_hashed\""));
     assert!(prosody.contains(&format!("VirtualHost \"guest.{NORD_DOMAIN}\"")));
     assert!(prosody.contains(&format!("external_service_secret = \"{NORD_SECRET}\"")));
-    assert!(b.read_string(SIP).contains(&format!("auth.URL=XMPP:{NORD_DOMAIN}")));
+    assert!(
+        b.read_string(SIP)
+            .contains(&format!("auth.URL=XMPP:{NORD_DOMAIN}"))
+    );
     for path in [CARD, MAIN_DE, "/usr/share/jitsi-meet/images/favicon.ico"] {
         assert_eq!(b.read(path), a.read(path), "{path}");
     }
@@ -184,13 +193,18 @@ fn a_pull_that_meets_a_local_customisation_keeps_the_admins_side_live() {
     join(&a, &remote);
     a.cmd(&["push"]).assert().code(0);
 
-    // B's admin set the same setting, otherwise, before the group's set arrived.
+    // B's admin had made the card and the title their own before the group's set arrived.
     let b = host_b();
-    let de = b
-        .read_string(MAIN_DE)
-        .replace("\"headerTitle\": \"Jitsi Meet\"", "\"headerTitle\": \"Praxis Nord\"");
+    let card = b
+        .read_string(CARD)
+        .replace("<h2>Welcome to Jitsi Meet</h2>", "<h2>Praxis Nord</h2>");
+    b.write(CARD, card);
+    let de = b.read_string(MAIN_DE).replace(
+        "\"headerTitle\": \"Jitsi Meet\"",
+        "\"headerTitle\": \"Praxis Nord\"",
+    );
     b.write(MAIN_DE, de);
-    b.cmd(&["record", "-m", "Nord title"]).assert().code(0);
+    b.cmd(&["record", "-m", "Nord"]).assert().code(0);
     join(&b, &remote);
     let out = b.cmd(&["pull", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "parked: attention\n{}", stderr(&out));
@@ -199,19 +213,33 @@ fn a_pull_that_meets_a_local_customisation_keeps_the_admins_side_live() {
         changes(&report),
         [
             ("guide".to_string(), "added".to_string()),
-            ("Nord title".to_string(), "parked".to_string())
+            ("Nord".to_string(), "parked".to_string())
         ]
     );
-    // Never weaker: the admin's title is live, the group's other settings of the file too.
+    assert_eq!(report["parked"][0]["path"], CARD, "{report}");
+    assert_eq!(report["parked"][0]["fallback"], "yours", "{report}");
+    // Never weaker: the admin's heading is live, with the group's other changes to the card.
+    let card = b.read_string(CARD);
+    assert!(card.contains("<h2>Praxis Nord</h2>"), "{card}");
+    assert!(
+        card.contains("Datenschutzhinweise zur Videosprechstunde"),
+        "{card}"
+    );
+    assert!(!card.contains("<<<<<<<"));
+    // The title: the admin's value kept over the group's without asking, listed for review;
+    // the group's other texts of the file are live.
     let de = b.read_string(MAIN_DE);
     assert!(de.contains("\"headerTitle\": \"Praxis Nord\""), "{de}");
     assert!(de.contains("\"startMeeting\": \"Videotermin starten\""), "{de}");
-    assert!(!de.contains("<<<<<<<"));
     // And everything else of the guide is in effect.
-    assert!(b.read_string(&nord(PROSODY)).contains("internal_hashed"));
+    assert!(
+        b.read_string(&nord(PROSODY))
+            .contains(&format!("VirtualHost \"guest.{NORD_DOMAIN}\""))
+    );
     let status = b.cmd(&["status"]).output().unwrap();
     assert_eq!(status.status.code(), Some(1));
-    assert!(stdout(&status).contains("parked \"Nord title\""), "{}", stdout(&status));
+    assert!(stdout(&status).contains("parked \"Nord\""), "{}", stdout(&status));
+    assert!(stdout(&status).contains("review \"Nord\""), "{}", stdout(&status));
 }
 
 #[test]
@@ -256,8 +284,14 @@ fn push_refuses_a_secret_it_recognises_and_says_where_it_is() {
     b.cmd(&["pull"]).assert().code(0);
     assert!(b.read_string(SIP).contains("PASSWORD=Nord8Focus8Pw"));
     let list = stdout(&b.cmd(&["host-value", "list"]).output().unwrap());
-    assert!(!list.contains("Nord8Focus8Pw") && !list.contains(NORD_SECRET), "{list}");
-    assert!(list.contains(&format!("domain        {NORD_DOMAIN}")), "{list}");
+    assert!(
+        !list.contains("Nord8Focus8Pw") && !list.contains(NORD_SECRET),
+        "{list}"
+    );
+    assert!(
+        list.contains(NORD_DOMAIN) && list.contains("jicofo_password  (secret"),
+        "{list}"
+    );
 }
 
 #[test]
@@ -272,17 +306,27 @@ fn push_needs_a_pull_first_when_the_remote_moved_and_changes_travel_both_ways() 
     b.cmd(&["pull"]).assert().code(0);
 
     // A changes the card and pushes; B, not having pulled, records and pushes: refused.
-    a.write(CARD, a.read_string(CARD).replace("</div>", "<p>Sprechzeiten: Mo–Fr</p>\n</div>"));
+    a.write(
+        CARD,
+        a.read_string(CARD)
+            .replace("</div>", "<p>Sprechzeiten: Mo–Fr</p>\n</div>"),
+    );
     a.cmd(&["record", "-m", "opening hours"]).assert().code(0);
     a.cmd(&["push"]).assert().code(0);
-    let css = b.read_string(common::ALL_CSS).replace("font-size:13pt", "font-size:15pt");
+    let css = b
+        .read_string(common::ALL_CSS)
+        .replace("font-size:13pt", "font-size:15pt");
     b.write(common::ALL_CSS, css);
     b.cmd(&["record", "--into", "guide"]).assert().code(0);
     let status = json(&b.cmd(&["status", "--json"]).output().unwrap());
     assert_eq!(status["remotes"][0]["ahead"], 1, "{status}");
     let out = b.cmd(&["push"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("hint: `jitsi-custom pull origin` first"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hint: `jitsi-custom pull origin` first"),
+        "{}",
+        stderr(&out)
+    );
 
     // B pulls: A's new customisation arrives, B's own change to the guide stays.
     let out = b.cmd(&["pull", "--json"]).output().unwrap();
@@ -328,15 +372,19 @@ fn a_dry_run_pull_changes_nothing_and_rollback_takes_a_pull_back() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("added      \"guide\""), "{}", stdout(&out));
     assert!(stdout(&out).contains(&format!("would write {}", nord(PROSODY))));
-    assert!(before == (World::snapshot(&b.state), World::snapshot(&b.root)), "a dry run wrote");
+    assert!(
+        before == (World::snapshot(&b.state), World::snapshot(&b.root)),
+        "a dry run wrote"
+    );
 
     b.cmd(&["pull"]).assert().code(0);
     b.cmd(&["rollback"]).assert().code(0);
-    assert!(!b.read_string(&nord(PROSODY)).contains("internal_hashed"));
+    let guest = format!("VirtualHost \"guest.{NORD_DOMAIN}\"");
+    assert!(!b.read_string(&nord(PROSODY)).contains(&guest));
     // The synced marker went back with the stack: B is behind again, and a push must wait.
     let status = json(&b.cmd(&["status", "--json"]).output().unwrap());
     assert_eq!(status["remotes"][0]["behind"], 1, "{status}");
     b.cmd(&["push"]).assert().code(2);
     b.cmd(&["pull"]).assert().code(0);
-    assert!(b.read_string(&nord(PROSODY)).contains("internal_hashed"));
+    assert!(b.read_string(&nord(PROSODY)).contains(&guest));
 }

@@ -92,7 +92,10 @@ pub fn run(ctx: &Ctx, args: HostValueArgs) -> Result<Outcome> {
                 ))
                 .into());
             }
-            ctx.say(format_args!("{}unset {name}", if ctx.dry_run { "would " } else { "" }));
+            ctx.say(format_args!(
+                "{}unset {name}",
+                if ctx.dry_run { "would " } else { "" }
+            ));
         }
     }
     Ok(Outcome::Ok)

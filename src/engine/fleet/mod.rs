@@ -733,11 +733,30 @@ pub fn pull(
         }),
     };
     let old_tip = store.custom_tip()?;
+    let notices_before = store.review()?.notices;
     let outcome = rebase::rebase(root, store, manifest, dpkg, &rebase_opts)?;
     let parked: BTreeSet<&str> = outcome.parked().map(|f| f.customisation.as_str()).collect();
     for change in &mut report.customisations {
         if parked.contains(change.name.as_str()) {
             change.change = Change::Parked;
+            continue;
+        }
+        // Decided without a person (the customisation's side kept), listed for review.
+        let decided: Vec<String> = outcome
+            .notices
+            .iter()
+            .filter(|n| n.customisation == change.name && !notices_before.contains(n))
+            .map(|n| format!("{}: {}", n.path, n.message))
+            .collect();
+        if !decided.is_empty() {
+            let note = format!(
+                "decided for you, to review with `jitsi-custom resolve`: {}",
+                decided.join("; ")
+            );
+            change.note = Some(match change.note.take() {
+                Some(earlier) => format!("{earlier}; {note}"),
+                None => note,
+            });
         }
     }
     for path in &outcome.recorded_first {
