@@ -156,7 +156,6 @@ mod tracked_set {
             adopt_bkp: true,
             force: false,
             dry_run: false,
-            replace: None,
             prompt: &NoPrompt,
         };
         let report = init::init(&w.root, &w.state, &dpkg, &opts).unwrap();

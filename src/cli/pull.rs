@@ -18,8 +18,8 @@ use crate::error::Error;
 /// setting, validated, written atomically, the services restarted. This host's own (local-only)
 /// customisations stay on top of them. A customisation changed both here and on the remote takes
 /// the remote's version with this host's changes replayed on top. A conflict is asked about on
-/// a terminal; otherwise it is parked with your side live (never weaker), and the exit status is
-/// 1. What happened is reported per customisation: added, updated, unchanged, kept local,
+/// a terminal; otherwise it is parked with your side live (never weaker), and the exit status
+/// is 1. What happened is reported per customisation: added, updated, unchanged, kept local,
 /// removed, parked.
 ///
 /// With --dry-run nothing changes (the remote is fetched into a throw-away repository).

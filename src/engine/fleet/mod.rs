@@ -442,7 +442,7 @@ impl PullReport {
 
 #[derive(Debug)]
 pub enum PullOutcome {
-    Pulled(PullReport),
+    Pulled(Box<PullReport>),
     /// Nothing was changed.
     Refused(Vec<Problem>),
 }
@@ -568,7 +568,7 @@ pub fn pull(
         dry_run: opts.dry_run,
     };
     let Some(fetched) = store.fetch_shared(&remote.name, limit)? else {
-        return Ok(PullOutcome::Pulled(report));
+        return Ok(PullOutcome::Pulled(Box::new(report)));
     };
     let tip = fetched.commit.context("a fetched shared stack has a commit")?;
     report.commit = Some(tip.to_string());
@@ -714,7 +714,7 @@ pub fn pull(
             .iter()
             .all(|c| matches!(c.change, Change::Unchanged | Change::KeptLocal));
     if nothing_new {
-        return Ok(PullOutcome::Pulled(report));
+        return Ok(PullOutcome::Pulled(Box::new(report)));
     }
 
     let rebase_opts = rebase::Options {
@@ -768,7 +768,7 @@ pub fn pull(
     }
     report.changed = outcome.stack_tip != old_tip || !outcome.written.is_empty();
     report.rebase = Some(outcome);
-    Ok(PullOutcome::Pulled(report))
+    Ok(PullOutcome::Pulled(Box::new(report)))
 }
 
 /// Where this host stands against a remote, from what was fetched last (no network).
