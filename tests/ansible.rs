@@ -47,16 +47,14 @@ fn ansible_playbook() -> Option<PathBuf> {
             }
         };
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        run(Command::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "ansible-core>=2.15,<2.18",
-        ]))
+        run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "ansible-core>=2.15,<2.18"]))
     };
     match install() {
         Ok(()) if works(&playbook) => Some(playbook),
         result => {
-            let why = result.err().unwrap_or_else(|| "ansible-playbook does not run".into());
+            let why = result
+                .err()
+                .unwrap_or_else(|| "ansible-playbook does not run".into());
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("cannot install ansible-core under CI: {why}");
             }
@@ -201,7 +199,11 @@ fn the_rollout_brings_one_customisation_into_effect_on_every_host_with_its_own_v
     let text = stdout(&out);
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(fleet.snapshot() == before, "check mode wrote something\n{text}");
-    assert_eq!(recap(&text, "praxis-nord").1, 1, "the remote would be added\n{text}");
+    assert_eq!(
+        recap(&text, "praxis-nord").1,
+        1,
+        "the remote would be added\n{text}"
+    );
 
     // The rollout: one host after the other.
     let out = fleet.playbook(&ansible, &[]);
@@ -209,11 +211,20 @@ fn the_rollout_brings_one_customisation_into_effect_on_every_host_with_its_own_v
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     for ((name, domain, secret), w) in HOSTS.iter().zip(&fleet.hosts) {
         let config = w.read_string(&MEET_CONFIG.replace("tele.praxis.de", domain));
-        assert!(config.contains(&format!("anonymousdomain: 'guest.{domain}'")), "{name}: {config}");
+        assert!(
+            config.contains(&format!("anonymousdomain: 'guest.{domain}'")),
+            "{name}: {config}"
+        );
         assert!(config.contains("defaultLanguage: 'de'"), "{name}");
         let prosody = w.read_string(&PROSODY.replace("tele.praxis.de", domain));
-        assert!(prosody.contains(&format!("VirtualHost \"guest.{domain}\"")), "{name}");
-        assert!(prosody.contains(&format!("external_service_secret = \"{secret}\"")), "{name}");
+        assert!(
+            prosody.contains(&format!("VirtualHost \"guest.{domain}\"")),
+            "{name}"
+        );
+        assert!(
+            prosody.contains(&format!("external_service_secret = \"{secret}\"")),
+            "{name}"
+        );
         assert_eq!(w.read(CARD), fleet.hosts[0].read(CARD), "{name}");
         let status = w.cmd(&["status"]).output().unwrap();
         assert_eq!(status.status.code(), Some(0), "{name}: {}", stdout(&status));
@@ -222,12 +233,14 @@ fn the_rollout_brings_one_customisation_into_effect_on_every_host_with_its_own_v
     assert_eq!(recap(&text, "praxis-sued").1, 1, "{text}");
     assert_eq!(recap(&text, "praxis-nord").1, 2, "{text}");
     assert!(text.contains("added: guide"), "{text}");
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&fleet.summary).unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&fleet.summary).unwrap()).unwrap();
     for (name, _, _) in HOSTS {
         assert_eq!(summary[name]["needs_attention"], false, "{summary}");
         assert_eq!(summary[name]["remotes"]["origin"], 0, "{summary}");
-        assert_eq!(summary[name]["packages"]["jitsi-meet-web"], "1.0.1-1", "{summary}");
+        assert_eq!(
+            summary[name]["packages"]["jitsi-meet-web"], "1.0.1-1",
+            "{summary}"
+        );
     }
 
     // Again: nothing to do, nothing changed.
@@ -235,7 +248,11 @@ fn the_rollout_brings_one_customisation_into_effect_on_every_host_with_its_own_v
     let text = stdout(&out);
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     for (name, _, _) in HOSTS {
-        assert_eq!(recap(&text, name).1, 0, "{name} changed on the second run\n{text}");
+        assert_eq!(
+            recap(&text, name).1,
+            0,
+            "{name} changed on the second run\n{text}"
+        );
     }
 
     // A new customisation on the template server: check mode runs each pull as a dry run and
@@ -285,7 +302,10 @@ fn the_first_host_that_parks_a_decision_stops_the_rollout() {
     assert!(nord.read_string(CARD).contains("<h2>Praxis Nord</h2>"));
     // praxis-west comes after it: left as it was.
     let west = &fleet.hosts[2];
-    assert!(!west.read_string(CARD).contains("Praxis Sommer"), "the rollout went on");
+    assert!(
+        !west.read_string(CARD).contains("Praxis Sommer"),
+        "the rollout went on"
+    );
     let status = stdout(&west.cmd(&["remote", "list"]).output().unwrap());
     assert_eq!(status, "", "praxis-west was not touched");
 }
