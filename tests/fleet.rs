@@ -388,3 +388,108 @@ fn a_dry_run_pull_changes_nothing_and_rollback_takes_a_pull_back() {
     b.cmd(&["pull"]).assert().code(0);
     assert!(b.read_string(&nord(PROSODY)).contains(&guest));
 }
+
+#[test]
+fn a_new_file_no_package_ships_travels_and_is_tracked_on_the_other_host() {
+    const LOGO: &str = "/usr/share/jitsi-meet/images/praxis-logo.png";
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend((0..600u32).map(|i| (i * 7 % 251) as u8));
+    let dir = tempfile::tempdir().unwrap();
+    let remote = bare_remote(dir.path());
+    let a = host_a();
+    a.write(LOGO, &png);
+    a.cmd(&["track", LOGO]).assert().code(0);
+    a.cmd(&["record", "-m", "practice logo"]).assert().code(0);
+    join(&a, &remote);
+    a.cmd(&["push"]).assert().code(0);
+    let b = host_b();
+    join(&b, &remote);
+    let out = b.cmd(&["pull"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("track {LOGO}")),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(b.read(LOGO), png);
+    let status = stdout(&b.cmd(&["status"]).output().unwrap());
+    assert!(
+        status.contains(&format!("{LOGO}")) && status.contains("(practice logo)"),
+        "{status}"
+    );
+}
+
+/// Writes a shared branch by hand into the bare repository, as a hostile remote might hold it.
+fn hostile_remote(dir: &Path, patch: &str) -> PathBuf {
+    let remote = bare_remote(dir);
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        work.join("jitsi-custom-shared.toml"),
+        "format = 1\nplaceholders = []\n\n[[customisation]]\nname = \"innocent\"\nfile = \"0001-innocent.patch\"\n",
+    )
+    .unwrap();
+    std::fs::write(work.join("series"), "0001-innocent.patch\n").unwrap();
+    std::fs::write(work.join("0001-innocent.patch"), patch).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&work)
+            .env("GIT_AUTHOR_NAME", "x")
+            .env("GIT_AUTHOR_EMAIL", "x@x")
+            .env("GIT_COMMITTER_NAME", "x")
+            .env("GIT_COMMITTER_EMAIL", "x@x")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "innocent"]);
+    git(&[
+        "push",
+        "-q",
+        remote.to_str().unwrap(),
+        "HEAD:refs/heads/jitsi-custom/shared",
+    ]);
+    remote
+}
+
+#[test]
+fn a_hostile_shared_branch_is_refused_and_nothing_is_written() {
+    for (patch, needle) in [
+        (
+            "diff --git a/etc/shadow b/etc/shadow\n--- a/etc/shadow\n+++ b/etc/shadow\n@@ -1 +1 @@\n-root:x:\n+root::\n",
+            "/etc/shadow: is outside the Jitsi trees",
+        ),
+        (
+            "diff --git a/usr/share/jitsi-meet/../../../etc/shadow b/usr/share/jitsi-meet/../../../etc/shadow\n--- a/usr/share/jitsi-meet/../../../etc/shadow\n+++ b/usr/share/jitsi-meet/../../../etc/shadow\n@@ -1 +1 @@\n-a\n+b\n",
+            "climbs with `..`",
+        ),
+        ("not a patch at all\n", "does not parse as a patch"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let remote = hostile_remote(dir.path(), patch);
+        let b = host_b();
+        join(&b, &remote);
+        let before = (World::snapshot(&b.state), World::snapshot(&b.root));
+        let out = b.cmd(&["pull"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{needle}: {}", stderr(&out));
+        assert!(stderr(&out).contains("refused: \"innocent\""), "{}", stderr(&out));
+        let after = (World::snapshot(&b.state), World::snapshot(&b.root));
+        // Fetching keeps the remote's objects and its tip in the store; nothing else changes.
+        let changed: Vec<&PathBuf> = after
+            .0
+            .iter()
+            .chain(&after.1)
+            .filter(|f| !before.0.contains(f) && !before.1.contains(f))
+            .map(|(p, _)| p)
+            .filter(|p| {
+                let p = p.to_string_lossy();
+                !p.contains("/repo/objects/") && !p.contains("/repo/refs/remotes/")
+            })
+            .collect();
+        assert!(changed.is_empty(), "{changed:?}");
+    }
+}

@@ -75,6 +75,7 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
             "commit": report.commit,
             "changed": report.changed,
             "customisations": report.customisations,
+            "tracked": report.tracked,
             "parked": parked,
             "written": rebase.written,
             "restarted": restarted,
@@ -102,6 +103,10 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
             Some(note) => writeln!(out, "  ({note})")?,
             None => writeln!(out)?,
         }
+    }
+    let would = if ctx.dry_run { "would " } else { "" };
+    for path in &report.tracked {
+        writeln!(out, "{would}track {path}")?;
     }
     for fate in rebase.parked() {
         if let Fate::Parked { reasons, fallback } = &fate.fate {

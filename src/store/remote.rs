@@ -216,6 +216,8 @@ impl Store {
         }
         let tracking = tracking_ref(remote);
         let tip = fetch_into(&self.repo, &tracking)?;
+        // libgit2 notes the fetch in FETCH_HEAD whatever it is told; nothing here reads it.
+        let _ = std::fs::remove_file(self.repo.path().join("FETCH_HEAD"));
         match tip {
             Some(tip) => read_shared_tree(&self.repo, tip, limit).map(Some),
             None => {

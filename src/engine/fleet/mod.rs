@@ -428,6 +428,8 @@ pub struct PullReport {
     /// Whether the stack or a live file changed (or would).
     pub changed: bool,
     pub customisations: Vec<CustomisationChange>,
+    /// Files tracked for the shared customisations that change them.
+    pub tracked: Vec<InstallPath>,
     /// The rebase engine's report: per file and customisation, what became of it.
     #[serde(skip)]
     pub rebase: Option<rebase::Report>,
@@ -456,10 +458,12 @@ pub struct PullOptions<'a> {
 struct Incoming {
     patches: Vec<(SharedPatch, PatchFile, Vec<InstallPath>)>,
     base: BTreeMap<InstallPath, Vec<u8>>,
+    /// Per patch file, the paths it changes that this host does not track yet.
+    untracked: Vec<(String, Vec<InstallPath>)>,
 }
 
 /// Puts this host's values into a shared stack and checks every path (see
-/// [`exchange::check_path`]): paths inside the Jitsi trees (or tracked), files this host tracks.
+/// [`exchange::check_path`]): inside the Jitsi trees, or tracked here.
 fn incoming(stack: &SharedStack, values: &HostValues, manifest: &Manifest) -> Result<Incoming, Vec<Problem>> {
     let mut problems = Vec::new();
     let missing: Vec<String> = stack
@@ -481,6 +485,7 @@ fn incoming(stack: &SharedStack, values: &HostValues, manifest: &Manifest) -> Re
             .collect());
     }
     let mut patches = Vec::new();
+    let mut new_paths: Vec<(String, Vec<InstallPath>)> = Vec::new();
     for patch in &stack.patches {
         let problem = |reason: String| Problem {
             customisation: Some(patch.name.clone()),
@@ -505,13 +510,18 @@ fn incoming(stack: &SharedStack, values: &HostValues, manifest: &Manifest) -> Re
             .flatten()
         {
             match exchange::check_path(raw, manifest, &[]) {
-                Ok(path) if !manifest.is_tracked(&path) => problems.push(problem(format!(
-                    "{path}: is not tracked on this host; track it (`jitsi-custom track {path}`) and pull again"
-                ))),
                 Ok(path) if !paths.contains(&path) => paths.push(path),
                 Ok(_) => {}
                 Err(reason) => problems.push(problem(reason)),
             }
+        }
+        let untracked: Vec<InstallPath> = paths
+            .iter()
+            .filter(|p| !manifest.is_tracked(p))
+            .cloned()
+            .collect();
+        if !untracked.is_empty() {
+            new_paths.push((patch.file.clone(), untracked));
         }
         let mut patch = patch.clone();
         patch.text = text;
@@ -541,7 +551,11 @@ fn incoming(stack: &SharedStack, values: &HostValues, manifest: &Manifest) -> Re
         base.insert(path, content);
     }
     if problems.is_empty() {
-        Ok(Incoming { patches, base })
+        Ok(Incoming {
+            patches,
+            base,
+            untracked: new_paths,
+        })
     } else {
         Err(problems)
     }
@@ -564,6 +578,7 @@ pub fn pull(
         commit: None,
         changed: false,
         customisations: Vec::new(),
+        tracked: Vec::new(),
         rebase: None,
         dry_run: opts.dry_run,
     };
@@ -587,6 +602,28 @@ pub fn pull(
         Ok(incoming) => incoming,
         Err(problems) => return Ok(PullOutcome::Refused(problems)),
     };
+    // Files the shared customisations change that this host does not track yet (a practice
+    // logo no package ships): tracked in this operation, as `import` does.
+    let mut refusals = Vec::new();
+    let new_files = exchange::intake_new_files(root, dpkg, manifest, &incoming.untracked, &mut refusals)?;
+    if !refusals.is_empty() {
+        return Ok(PullOutcome::Refused(
+            refusals
+                .into_iter()
+                .map(|r| Problem {
+                    customisation: stack
+                        .patches
+                        .iter()
+                        .find(|p| p.file == r.patch)
+                        .map(|p| p.name.clone()),
+                    place: None,
+                    reason: r.reason,
+                })
+                .collect(),
+        ));
+    }
+    report.tracked = new_files.iter().map(|f| f.file.path.clone()).collect();
+    let manifest = &exchange::track_new_files(store, dpkg, manifest, &new_files)?;
 
     // The remote's stack as commits on its own base: this host's upstream with the remote's
     // upstream content of the files the series changes.
