@@ -87,7 +87,11 @@ fn end_state(w: &World) -> EndState {
         review: std::fs::read_to_string(w.state.join("parked.toml")).unwrap_or_default(),
         synced: git(
             &w.state,
-            &["for-each-ref", "--format=%(refname) %(objectname)", "refs/jitsi-custom/synced"],
+            &[
+                "for-each-ref",
+                "--format=%(refname) %(objectname)",
+                "refs/jitsi-custom/synced",
+            ],
         ),
         journal: w.state.join("journal.toml").exists(),
         temp_files,

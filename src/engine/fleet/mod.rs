@@ -778,6 +778,11 @@ pub fn pull(
             change.change = Change::Parked;
             continue;
         }
+        if outcome.emptied.contains(&change.name) {
+            change.change = Change::Removed;
+            change.note = Some("nothing left to change here; dropped from the stack".into());
+            continue;
+        }
         // Decided without a person (the customisation's side kept), listed for review.
         let decided: Vec<String> = outcome
             .notices
