@@ -493,3 +493,94 @@ fn a_hostile_shared_branch_is_refused_and_nothing_is_written() {
         assert!(changed.is_empty(), "{changed:?}");
     }
 }
+
+#[test]
+fn a_pull_onto_a_newer_jitsi_merges_each_setting_onto_this_hosts_upstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = bare_remote(dir.path());
+    let a = host_a();
+    join(&a, &remote);
+    a.cmd(&["push"]).assert().code(0);
+    // B runs 1.0.2 already: its upstream differs from the one the guide was made on.
+    let b = host_b();
+    b.install("1.0.2-1");
+    b.cmd(&["--non-interactive", "rebase", "--no-restart"])
+        .assert()
+        .code(0);
+    join(&b, &remote);
+    let out = b.cmd(&["pull"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    let interface = b.read_string(common::INTERFACE);
+    assert!(
+        interface.contains("APP_NAME: 'Praxis Videosprechstunde'"),
+        "{interface}"
+    );
+    assert!(
+        interface.contains("HIDE_DEEP_LINKING_LOGO"),
+        "1.0.2's new setting stays: {interface}"
+    );
+    let de = b.read_string(MAIN_DE);
+    assert!(de.contains("\"headerTitle\": \"Praxis Videosprechstunde\"") && de.contains("breakoutRooms"));
+    let prosody = b.read_string(&nord(PROSODY));
+    assert!(prosody.contains(&format!("VirtualHost \"guest.{NORD_DOMAIN}\"")));
+    assert!(
+        prosody.contains("smacks_max_unacked_stanzas"),
+        "1.0.2's Prosody setting stays"
+    );
+    b.cmd(&["status"]).assert().code(0);
+}
+
+#[test]
+fn customisations_listed_local_stay_on_their_host_and_on_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = bare_remote(dir.path());
+    let a = host_a();
+    a.write(
+        CARD,
+        a.read_string(CARD)
+            .replace("</div>\n", "<p>Nur in Süd: Parkplatz im Hof</p>\n</div>\n"),
+    );
+    a.cmd(&["record", "-m", "Süd parking"]).assert().code(0);
+    // The admin's hand edit of the file `host-value` writes.
+    a.cmd(&[
+        "host-value",
+        "set",
+        "imprint_url",
+        "https://sued.example/impressum",
+    ])
+    .assert()
+    .code(0);
+    let values = std::fs::read_to_string(a.state.join("host-values.toml")).unwrap();
+    std::fs::write(
+        a.state.join("host-values.toml"),
+        values.replace("local = []", "local = [\"Süd parking\"]"),
+    )
+    .unwrap();
+    join(&a, &remote);
+    let out = a.cmd(&["push", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        changes(&json(&out)),
+        [
+            ("guide".to_string(), "added".to_string()),
+            ("Süd parking".to_string(), "kept-local".to_string())
+        ]
+    );
+    assert!(!every_object(&remote).contains("Parkplatz"));
+    let b = host_b();
+    join(&b, &remote);
+    b.cmd(&["pull"]).assert().code(0);
+    assert!(!b.read_string(CARD).contains("Parkplatz"));
+    // A pulls: its local customisation stays, on top.
+    let out = a.cmd(&["pull", "--json"]).output().unwrap();
+    assert_eq!(
+        changes(&json(&out)),
+        [
+            ("guide".to_string(), "unchanged".to_string()),
+            ("Süd parking".to_string(), "kept-local".to_string())
+        ]
+    );
+    assert!(a.read_string(CARD).contains("Parkplatz"));
+    let status = json(&a.cmd(&["status", "--json"]).output().unwrap());
+    assert_eq!(status["remotes"][0]["ahead"], 0, "{status}");
+}

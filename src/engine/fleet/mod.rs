@@ -126,9 +126,10 @@ struct Outgoing {
     kept_local: Vec<String>,
 }
 
-/// The stack as a shared stack: every customisation not kept local, each host value a
-/// placeholder, the ids zeroed; and every secret found in it.
-fn outgoing(store: &Store, values: &HostValues) -> Result<Outgoing> {
+/// The stack as a shared stack: every customisation not kept local (all of them with
+/// `with_local`, to compare versions), each host value a placeholder, the ids zeroed; and every
+/// secret found in it.
+fn outgoing(store: &Store, values: &HostValues, with_local: bool) -> Result<Outgoing> {
     let patches = store.patches()?;
     let exported = store.export_patches()?;
     let upstream = store.upstream_tip()?.context("the store has no upstream yet")?;
@@ -141,7 +142,7 @@ fn outgoing(store: &Store, values: &HostValues) -> Result<Outgoing> {
     let mut shared_paths: BTreeSet<String> = BTreeSet::new();
     let mut local_paths: BTreeMap<String, String> = BTreeMap::new();
     for (patch, export) in patches.iter().zip(exported) {
-        if values.local.contains(&patch.name) {
+        if !with_local && values.local.contains(&patch.name) {
             out.kept_local.push(patch.name.clone());
             for path in &patch.paths {
                 local_paths.insert(path.clone(), patch.name.clone());
@@ -322,7 +323,7 @@ pub fn push(
         .into());
     }
     let values = values::load(root, store, manifest)?;
-    let out = outgoing(store, &values)?;
+    let out = outgoing(store, &values, false)?;
     if !out.problems.is_empty() {
         return Ok(PushOutcome::Refused(out.problems));
     }
@@ -666,7 +667,7 @@ pub fn pull(
     }
 
     // Which version of each customisation goes where.
-    let local_stack = outgoing(store, &values)?.stack;
+    let local_stack = outgoing(store, &values, true)?.stack;
     let here = signatures(&local_stack);
     let there = signatures(&stack);
     let synced_tip = store.synced_tip(&remote.name)?;
@@ -850,7 +851,7 @@ pub fn remote_status(root: &Path, store: &Store, manifest: &Manifest) -> Result<
     }
     let limit = manifest.max_file_size();
     let values = values::load(root, store, manifest)?;
-    let here = signatures(&outgoing(store, &values)?.stack);
+    let here = signatures(&outgoing(store, &values, false)?.stack);
     let mut out = Vec::new();
     for remote in remotes {
         let fetched = store.fetched_tip(&remote.name)?;
