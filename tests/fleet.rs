@@ -414,7 +414,7 @@ fn a_new_file_no_package_ships_travels_and_is_tracked_on_the_other_host() {
     assert_eq!(b.read(LOGO), png);
     let status = stdout(&b.cmd(&["status"]).output().unwrap());
     assert!(
-        status.contains(&format!("{LOGO}")) && status.contains("(practice logo)"),
+        status.contains(LOGO) && status.contains("(practice logo)"),
         "{status}"
     );
 }
