@@ -240,6 +240,15 @@ fn a_pull_that_meets_a_local_customisation_keeps_the_admins_side_live() {
     assert_eq!(status.status.code(), Some(1));
     assert!(stdout(&status).contains("parked \"Nord\""), "{}", stdout(&status));
     assert!(stdout(&status).contains("review \"Nord\""), "{}", stdout(&status));
+    // What waits for a decision is not pushed: the stack holds its fallback, not the intent.
+    let out = b.cmd(&["push"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("\"Nord\" waits for a decision"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("hint: `jitsi-custom resolve` first"));
 }
 
 #[test]
