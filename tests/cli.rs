@@ -400,3 +400,109 @@ fn color_follows_the_flag_and_dry_run_writes_nothing() {
         .code(1)
         .stdout(predicate::str::contains("unrecorded"));
 }
+
+#[test]
+fn remote_add_is_idempotent_and_push_pull_without_a_remote_say_how_to_start() {
+    let w = World::card_initialised();
+    for verb in ["push", "pull"] {
+        let out = w.cmd(&[verb]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{verb}");
+        assert!(one_error_line(&out).contains("no remote yet"), "{}", stderr(&out));
+        assert!(stderr(&out).contains("hint: `jitsi-custom remote add origin URL`"));
+    }
+    let add = |url: &str| {
+        w.cmd(&["--json", "remote", "add", "origin", url])
+            .output()
+            .unwrap()
+    };
+    let first = add("/srv/git/praxis.git");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let json: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(
+        (json["change"].as_str(), json["changed"].as_bool()),
+        (Some("added"), Some(true))
+    );
+    let again: serde_json::Value = serde_json::from_slice(&add("/srv/git/praxis.git").stdout).unwrap();
+    assert_eq!(
+        (again["change"].as_str(), again["changed"].as_bool()),
+        (Some("unchanged"), Some(false))
+    );
+    let other = add("ssh://git@git.example/praxis.git");
+    assert_eq!(other.status.code(), Some(2));
+    assert!(
+        stderr(&other).contains("hint: `jitsi-custom remote add --replace origin"),
+        "{}",
+        stderr(&other)
+    );
+    w.cmd(&[
+        "remote",
+        "add",
+        "--replace",
+        "origin",
+        "git@git.example:praxis.git",
+    ])
+    .assert()
+    .code(0);
+    w.cmd(&["remote", "list"])
+        .assert()
+        .code(0)
+        .stdout("origin\tgit@git.example:praxis.git\n");
+    let out = w.cmd(&["remote", "add", "a/b", "/x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("not a usable remote name"));
+    // A remote that cannot be reached: one line naming it, nothing changed.
+    w.cmd(&["remote", "add", "--replace", "origin", "/nonexistent/fleet.git"])
+        .assert()
+        .code(0);
+    let out = w.cmd(&["pull"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        one_error_line(&out).contains("remote origin (/nonexistent/fleet.git)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn host_values_are_checked_and_kept_private() {
+    let w = World::card_initialised();
+    for (name, value) in [
+        ("Imprint", "https://x.example"),
+        ("imprint", "abc"),
+        ("imprint", "a{b}cd"),
+    ] {
+        let out = w.cmd(&["host-value", "set", name, value]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name} {value}");
+        one_error_line(&out);
+    }
+    w.cmd(&[
+        "host-value",
+        "set",
+        "imprint_url",
+        "https://praxis.example/impressum",
+    ])
+    .assert()
+    .code(0);
+    w.cmd(&["host-value", "set", "api_secret", "Zz9Yy8Xx7"])
+        .assert()
+        .code(0);
+    let list = w.cmd(&["host-value", "list"]).output().unwrap();
+    assert!(
+        stdout(&list).contains("imprint_url  https://praxis.example/impressum  (set in host-values.toml)"),
+        "{}",
+        stdout(&list)
+    );
+    assert!(
+        stdout(&list).contains("api_secret   (secret, 9 characters)"),
+        "{}",
+        stdout(&list)
+    );
+    assert!(!stdout(&list).contains("Zz9Yy8Xx7"));
+    w.cmd(&["host-value", "unset", "api_secret"]).assert().code(0);
+    w.cmd(&["host-value", "unset", "api_secret"]).assert().code(2);
+    let file = std::fs::read_to_string(w.state.join("host-values.toml")).unwrap();
+    assert!(
+        file.contains("never leaves the host") && !file.contains("Zz9Yy8Xx7"),
+        "{file}"
+    );
+}

@@ -1,8 +1,8 @@
 //! Fault injection (DESIGN invariant 8): every writing command is crashed — killed as by
 //! `kill -9`, or failed with a full disk — at each point where it writes state or live files, then
 //! run again; the end state must be the one an uninterrupted run leaves: every live file, the
-//! branches' content, the manifest and the review list, no journal and no temp file left, and
-//! exit ≤ 1 on the second run.
+//! branches' content, the manifest and the review list, the synced markers of `pull`, no journal
+//! and no temp file left, and exit ≤ 1 on the second run.
 //!
 //! Needs the crash points compiled in: `cargo test --features failpoints` (`scripts/test` does).
 #![cfg(feature = "failpoints")]
@@ -39,6 +39,8 @@ struct EndState {
     custom: Vec<(String, String)>,
     manifest: String,
     review: String,
+    /// The markers of what was last pulled or pushed (`refs/jitsi-custom/synced/*`).
+    synced: String,
     journal: bool,
     temp_files: Vec<String>,
 }
@@ -83,6 +85,14 @@ fn end_state(w: &World) -> EndState {
         custom,
         manifest: std::fs::read_to_string(w.state.join("jitsi-custom.toml")).unwrap_or_default(),
         review: std::fs::read_to_string(w.state.join("parked.toml")).unwrap_or_default(),
+        synced: git(
+            &w.state,
+            &[
+                "for-each-ref",
+                "--format=%(refname) %(objectname)",
+                "refs/jitsi-custom/synced",
+            ],
+        ),
         journal: w.state.join("journal.toml").exists(),
         temp_files,
     }
@@ -250,6 +260,34 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "pull",
+            prepare: || {
+                // A server for another domain, and the guide's customisations pushed by the
+                // template server to a bare repository beside it.
+                let debs = bundled_debs("1.0.1-1");
+                let w = World::with_packages(&debs, |sandbox| {
+                    sandbox.set_domain("video.praxis-nord.de").unwrap();
+                });
+                w.cmd(&["init"]).assert().code(0);
+                let remote = w.dir.path().join("fleet.git");
+                let status = std::process::Command::new("git")
+                    .args(["init", "--bare", "-q"])
+                    .arg(&remote)
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+                let template = World::jitsi_customised();
+                for host in [&template, &w] {
+                    host.cmd(&["remote", "add", "origin", remote.to_str().unwrap()])
+                        .assert()
+                        .code(0);
+                }
+                template.cmd(&["push"]).assert().code(0);
+                w
+            },
+            args: |_| words(&["--non-interactive", "pull", "--no-restart"]),
+        },
+        Scenario {
             name: "hook post-invoke",
             prepare: || {
                 let w = World::jitsi_customised();
@@ -358,6 +396,9 @@ fn describe_difference(expected: &EndState, got: &EndState) -> String {
     }
     if expected.manifest != got.manifest {
         lines.push("manifest differs".into());
+    }
+    if expected.synced != got.synced {
+        lines.push(format!("synced:\n{}\nvs\n{}", expected.synced, got.synced));
     }
     if expected.review != got.review {
         lines.push(format!("review list:\n{}\nvs\n{}", expected.review, got.review));

@@ -34,6 +34,7 @@ fn rebase_with(w: &World, answers: Vec<Resolution>) -> (rebase::Report, Vec<(Str
         resolver: &resolver,
         dry_run: false,
         docker: None,
+        replace: None,
     };
     let report = rebase::rebase(&w.root, &store, &manifest, &dpkg, &opts).unwrap();
     let asked = resolver.asked.borrow().clone();
@@ -227,4 +228,76 @@ mod tracked_set {
         let kinds: Vec<String> = store.operations().unwrap().into_iter().map(|o| o.kind).collect();
         assert_eq!(kinds[..3], ["untrack", "record", "track"]);
     }
+}
+
+/// `pull` through the engine with a person answering: a shared customisation meets a local one
+/// on the card's heading; the person is asked about exactly that, and the answer goes live.
+#[test]
+fn a_pull_asks_about_a_conflict_with_a_local_customisation_and_the_answer_goes_live() {
+    use jitsi_custom::engine::fleet::{self, Change, PullOptions, PullOutcome};
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("fleet.git");
+    assert!(
+        std::process::Command::new("git")
+            .args(["init", "--bare", "-q"])
+            .arg(&remote)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let template = World::jitsi_customised();
+    template
+        .cmd(&["remote", "add", "origin", remote.to_str().unwrap()])
+        .assert()
+        .code(0);
+    template.cmd(&["push"]).assert().code(0);
+
+    let w = World::new();
+    w.install("1.0.1-1");
+    w.cmd(&["init"]).assert().code(0);
+    w.write(
+        CARD,
+        w.read_string(CARD)
+            .replace("<h2>Welcome to Jitsi Meet</h2>", "<h2>Praxis Nord</h2>"),
+    );
+    w.cmd(&["record", "-m", "Nord card"]).assert().code(0);
+    w.cmd(&["remote", "add", "origin", remote.to_str().unwrap()])
+        .assert()
+        .code(0);
+
+    let store = Store::open_for_writing(&w.state).unwrap();
+    let manifest = store.load_manifest().unwrap();
+    let dpkg = Dpkg::read(&w.root).unwrap();
+    let remote = fleet::choose_remote(&store, None).unwrap();
+    // The person takes the group's card over the local heading.
+    let resolver = Scripted::new([Resolution::TakeUpstream]);
+    let opts = PullOptions {
+        resolver: &resolver,
+        dry_run: false,
+    };
+    let PullOutcome::Pulled(report) = fleet::pull(&w.root, &store, &manifest, &dpkg, &remote, &opts).unwrap()
+    else {
+        panic!("refused")
+    };
+    let asked = resolver.asked.borrow().clone();
+    assert_eq!(
+        asked,
+        vec![("Nord card".to_string(), InstallPath::parse(CARD).unwrap())]
+    );
+    let changes: Vec<(String, Change)> = report
+        .customisations
+        .iter()
+        .map(|c| (c.name.clone(), c.change))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("guide".to_string(), Change::Added),
+            ("Nord card".to_string(), Change::Removed)
+        ]
+    );
+    assert_eq!(report.rebase.as_ref().unwrap().emptied, ["Nord card"]);
+    drop(store);
+    assert_eq!(w.read(CARD), template.read(CARD));
+    w.cmd(&["status"]).assert().code(0);
 }

@@ -11,12 +11,16 @@ mod generate;
 mod hold;
 mod hook;
 mod hooks;
+mod host_value;
 mod import;
 mod init;
 mod log;
 mod merge_file;
+mod pull;
+mod push;
 mod rebase;
 mod record;
+mod remote;
 mod report;
 mod resolve;
 mod rollback;
@@ -126,6 +130,10 @@ pub enum Command {
     Diff(diff::DiffArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
+    Remote(remote::RemoteArgs),
+    Push(push::PushArgs),
+    Pull(pull::PullArgs),
+    HostValue(host_value::HostValueArgs),
     Log(log::LogArgs),
     Rebase(rebase::RebaseArgs),
     Upgrade(upgrade::UpgradeArgs),
@@ -425,6 +433,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Remote(args) => remote::run(&ctx, args),
+        Command::Push(args) => push::run(&ctx, args),
+        Command::Pull(args) => pull::run(&ctx, args),
+        Command::HostValue(args) => host_value::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Rebase(args) => rebase::run(&ctx, args),
         Command::Upgrade(args) => upgrade::run(&ctx, args),

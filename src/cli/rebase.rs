@@ -73,6 +73,7 @@ pub fn carry(
         resolver: resolver.as_ref(),
         dry_run: ctx.dry_run,
         docker: docker.as_ref(),
+        replace: None,
     };
     let report = rebase::rebase(&ctx.root, store, manifest, &ctx.dpkg()?, &opts)?;
     let restarted = if restart && !ctx.dry_run {

@@ -30,7 +30,10 @@ pub struct StatusArgs {
 pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
     let store = ctx.open_store()?;
     let manifest = store.load_manifest()?;
-    let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
+    let mut survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
+    if !args.brief {
+        survey.remotes = crate::engine::fleet::remote_status(&ctx.root, &store, &manifest)?;
+    }
     if args.brief {
         if let Some(line) = brief_line(&survey) {
             writeln!(ctx.out(), "{line}")?;
@@ -89,6 +92,30 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
         }
         if let Some(docker) = &survey.docker {
             print_docker(&mut out, docker)?;
+        }
+        for remote in &survey.remotes {
+            let names = |list: &[String]| {
+                list.iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut parts = Vec::new();
+            if remote.ahead > 0 {
+                parts.push(format!("{} to push ({})", remote.ahead, names(&remote.to_push)));
+            }
+            if remote.behind > 0 {
+                parts.push(format!("{} to pull ({})", remote.behind, names(&remote.to_pull)));
+            }
+            if parts.is_empty() {
+                parts.push("up to date".into());
+            }
+            writeln!(
+                out,
+                "\nremote {}: {} (as last fetched; `jitsi-custom pull` fetches)",
+                remote.name,
+                parts.join(", ")
+            )?;
         }
         writeln!(
             out,

@@ -726,6 +726,7 @@ pub fn upgrade(
             resolver: opts.resolver,
             dry_run: false,
             docker: Some(&intake),
+            replace: None,
         };
         super::rebase::rebase(root, store, manifest, dpkg, &rebase_opts)
     };

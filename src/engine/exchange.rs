@@ -122,7 +122,7 @@ pub fn export_series(store: &Store, dir: &Path, force: bool, dry_run: bool) -> R
 
 /// A file name for a customisation's name, as `git format-patch` makes them: lowercase ASCII
 /// letters and digits, every other run of characters one `-`, at most 52 characters.
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut slug = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
@@ -238,7 +238,11 @@ pub fn import_series(
     } = read_series(dir, limit, manifest, opts, &mut refusals)?;
 
     // Files the series changes that are not tracked yet: tracked now, with their pristine content.
-    let new_files = intake_new_files(root, dpkg, manifest, &candidates, &mut refusals)?;
+    let wanted: Vec<(String, Vec<InstallPath>)> = candidates
+        .iter()
+        .map(|c| (c.entry.file.clone(), c.entry.paths.clone()))
+        .collect();
+    let new_files = intake_new_files(root, dpkg, manifest, &wanted, &mut refusals)?;
 
     // The tracked files it changes must be as the store says (no unrecorded edit is overwritten).
     let touched: BTreeSet<&InstallPath> = candidates.iter().flat_map(|c| &c.entry.paths).collect();
@@ -375,10 +379,7 @@ pub fn import_series(
         return Ok(ImportOutcome::Refused(refusals));
     }
 
-    let mut new_manifest = manifest.clone();
-    for new in &new_files {
-        new_manifest.track(new.file.clone());
-    }
+    let new_manifest = with_new_files(manifest, &new_files);
     let written: Vec<InstallPath> = writes.iter().map(|(p, _)| p.clone()).collect();
     let report = ImportReport {
         services: crate::engine::rebase::services_for(&new_manifest, &written),
@@ -393,18 +394,7 @@ pub fn import_series(
 
     // One operation: track, record, write.
     let before = store.refs_now()?;
-    if !new_files.is_empty() {
-        let mut meta = store.upstream_meta(None)?;
-        for new in &new_files {
-            meta.files.insert(new.file.path.to_string(), new.origin.clone());
-        }
-        meta.packages
-            .extend(status::installed_versions(dpkg, &new_manifest));
-        let stack = store.patches()?;
-        store.save_manifest(&new_manifest)?;
-        let new_upstream = store.commit_upstream(&upstream_changes, &meta)?;
-        store.restack(&stack, new_upstream, &upstream_changes)?;
-    }
+    track_new_files(store, dpkg, manifest, &new_files)?;
     for (entry, changes) in &imported {
         let changes: Vec<(&str, Option<&[u8]>)> =
             changes.iter().map(|(p, c)| (p.as_rel(), c.as_deref())).collect();
@@ -563,7 +553,11 @@ fn name_from_file(file: &str) -> String {
 
 /// A path as a patch names it (below the root, `a/`/`b/` already taken off), checked: no `..`,
 /// not the store's own files, inside the Jitsi trees unless tracked or allowed.
-fn check_path(raw: &str, manifest: &Manifest, allow: &[InstallPath]) -> Result<InstallPath, String> {
+pub(crate) fn check_path(
+    raw: &str,
+    manifest: &Manifest,
+    allow: &[InstallPath],
+) -> Result<InstallPath, String> {
     if raw.split('/').any(|part| part == "..") {
         return Err(format!(
             "/{}: the path climbs with `..`",
@@ -592,32 +586,71 @@ fn check_path(raw: &str, manifest: &Manifest, allow: &[InstallPath]) -> Result<I
     Ok(path)
 }
 
+/// The manifest with the new files tracked.
+pub(crate) fn with_new_files(manifest: &Manifest, new_files: &[NewFile]) -> Manifest {
+    let mut new_manifest = manifest.clone();
+    for new in new_files {
+        new_manifest.track(new.file.clone());
+    }
+    new_manifest
+}
+
+/// Tracks the new files as part of the operation being prepared: the manifest, their pristine
+/// content on the upstream branch, the stack rebuilt on it. Returns the new manifest.
+pub(crate) fn track_new_files(
+    store: &Store,
+    dpkg: &Dpkg,
+    manifest: &Manifest,
+    new_files: &[NewFile],
+) -> Result<Manifest> {
+    let new_manifest = with_new_files(manifest, new_files);
+    if new_files.is_empty() {
+        return Ok(new_manifest);
+    }
+    let upstream_changes: Vec<(&str, Option<&[u8]>)> = new_files
+        .iter()
+        .map(|f| (f.file.path.as_rel(), f.pristine.as_deref()))
+        .collect();
+    let mut meta = store.upstream_meta(None)?;
+    for new in new_files {
+        meta.files.insert(new.file.path.to_string(), new.origin.clone());
+    }
+    meta.packages
+        .extend(status::installed_versions(dpkg, &new_manifest));
+    let stack = store.patches()?;
+    store.save_manifest(&new_manifest)?;
+    let new_upstream = store.commit_upstream(&upstream_changes, &meta)?;
+    store.restack(&stack, new_upstream, &upstream_changes)?;
+    Ok(new_manifest)
+}
+
 /// A file the series changes that is not tracked yet.
-struct NewFile {
-    file: TrackedFile,
+pub(crate) struct NewFile {
+    pub(crate) file: TrackedFile,
     /// Upstream's content (`None`: no package ships it).
     pristine: Option<Vec<u8>>,
     origin: Origin,
 }
 
-/// Finds the pristine content of the files the series changes that are not tracked yet. The
-/// live file must be that content (or, for a file no package ships, not exist): anything else
-/// is an edit nobody recorded, which importing would overwrite.
-fn intake_new_files(
+/// Finds the pristine content of the files that patches (`(patch, paths)`) change and that are
+/// not tracked yet; each one that cannot be taken is a refusal naming its patch. The live file
+/// must be that content (or, for a file no package ships, not exist): anything else is an edit
+/// nobody recorded, which importing would overwrite.
+pub(crate) fn intake_new_files(
     root: &Path,
     dpkg: &Dpkg,
     manifest: &Manifest,
-    candidates: &[Candidate],
+    wanted: &[(String, Vec<InstallPath>)],
     refusals: &mut Vec<Refusal>,
 ) -> Result<Vec<NewFile>> {
     let mut new_files: Vec<NewFile> = Vec::new();
-    for candidate in candidates {
-        for path in &candidate.entry.paths {
+    for (patch, paths) in wanted {
+        for path in paths {
             if manifest.is_tracked(path) || new_files.iter().any(|f| &f.file.path == path) {
                 continue;
             }
             let refuse = |reason: String| Refusal {
-                patch: candidate.entry.file.clone(),
+                patch: patch.clone(),
                 reason: format!("{path}: {reason}"),
             };
             let live = match crate::system::fs::read(root, path) {

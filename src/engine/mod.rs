@@ -32,6 +32,7 @@ pub mod apply;
 pub mod docker;
 pub mod doctor;
 pub mod exchange;
+pub mod fleet;
 pub mod hook;
 pub mod init;
 pub mod intake;

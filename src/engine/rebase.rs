@@ -116,6 +116,34 @@ pub struct Options<'a> {
     /// The docker variant: the web image as it is now and the container that generates the web
     /// configs ([`crate::engine::docker`]).
     pub docker: Option<&'a crate::engine::docker::Intake>,
+    /// Another stack to replay than the store's: what `pull` brings in.
+    pub replace: Option<Replacement>,
+}
+
+/// The stack `pull` replays instead of the store's, in order: the shared customisations as the
+/// remote has them (their commits are built on the remote's base, so each is merged onto this
+/// host's content with its own before and after), customisations of the store's stack kept in
+/// the remote's order, then every other customisation of the store's stack (local-only) on top.
+#[derive(Clone, Debug, Default)]
+pub struct Replacement {
+    pub slots: Vec<Slot>,
+    /// Customisations of the store's stack that leave it (the shared set dropped them).
+    pub dropped: Vec<String>,
+    /// Refs that move with the operation (the synced marker of the remote).
+    pub refs: Vec<(String, Option<Oid>)>,
+    /// The operation's kind and description in the log.
+    pub operation: (String, String),
+}
+
+/// One place of a [`Replacement`] stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// A customisation as it comes in: its commit and the commit it changes. Never reopened
+    /// from the parked list (that holds the store's version's intent).
+    Incoming { name: String, id: Oid, parent: Oid },
+    /// The store's customisation of this name, here. Right after an `Incoming` of the same
+    /// name, it is replayed onto it and the two become one customisation.
+    Kept(String),
 }
 
 /// What became of one customisation in one file.
@@ -165,6 +193,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The review list after this run: what was decided without a person.
     pub notices: Vec<Notice>,
+    /// The stack's new tip (in a dry run: as it would be).
+    #[serde(skip)]
+    pub stack_tip: Option<Oid>,
 }
 
 impl Report {
@@ -181,6 +212,8 @@ struct StackEntry {
     name: String,
     id: Option<Oid>,
     parent: Option<Oid>,
+    /// Replayed from its commit even when the parked list holds inputs for its name.
+    fresh: bool,
 }
 
 /// New upstream content for one file, found by [`take_in`].
@@ -224,10 +257,15 @@ pub fn rebase(
             &replayed.review,
             &writes,
             &report,
+            &opts.replace,
         )?;
     }
+    report.stack_tip = Some(new_custom);
     Ok(report)
 }
+
+/// The customisation that unrecorded edits found before a rebase (or pull) become.
+pub const EDITS_FOUND_FIRST: &str = "edits found before rebase";
 
 /// Invariant 1: an admin's edit is recorded before anything can overwrite it (a dry run only
 /// says which).
@@ -251,7 +289,7 @@ fn protect_edits(
             store,
             manifest,
             dpkg,
-            "edits found before rebase",
+            EDITS_FOUND_FIRST,
             &opts.changed_by_packages,
         )?
     })
@@ -408,12 +446,53 @@ fn replay_stack(
     // Replay the stack file by file.
     let mut review = store.review()?;
     let mut stack: Vec<StackEntry> = Vec::new();
-    for patch in patches {
-        stack.push(StackEntry {
+    let entry_of = |patch: &crate::store::stack::Patch| -> Result<StackEntry> {
+        Ok(StackEntry {
             name: patch.name.clone(),
             id: Some(patch.id),
             parent: store.parent_of(patch.id)?,
-        });
+            fresh: false,
+        })
+    };
+    match &opts.replace {
+        None => {
+            for patch in patches {
+                stack.push(entry_of(patch)?);
+            }
+        }
+        Some(replace) => {
+            let mut placed: Vec<&str> = Vec::new();
+            for slot in &replace.slots {
+                match slot {
+                    Slot::Incoming { name, id, parent } => stack.push(StackEntry {
+                        name: name.clone(),
+                        id: Some(*id),
+                        parent: Some(*parent),
+                        fresh: true,
+                    }),
+                    Slot::Kept(name) => {
+                        if let Some(patch) = patches.iter().find(|p| &p.name == name) {
+                            stack.push(entry_of(patch)?);
+                        }
+                        placed.push(name);
+                    }
+                }
+            }
+            let incoming = |name: &str| {
+                replace
+                    .slots
+                    .iter()
+                    .any(|s| matches!(s, Slot::Incoming { name: n, .. } if n == name))
+            };
+            for patch in patches {
+                if !placed.contains(&patch.name.as_str())
+                    && !incoming(&patch.name)
+                    && !replace.dropped.contains(&patch.name)
+                {
+                    stack.push(entry_of(patch)?);
+                }
+            }
+        }
     }
     if !script_edits.is_empty() {
         let changes: Vec<(&str, Option<&[u8]>)> = script_edits
@@ -426,16 +505,22 @@ fn replay_stack(
             name: "changes by package scripts".into(),
             id: Some(commit),
             parent: Some(custom_tip),
+            fresh: false,
         });
     }
     // A parked customisation whose commit left the stack (everything it changed fell back to
     // upstream's) still has its inputs in the parked list: it is replayed from them.
     for entry in &review.parked {
-        if manifest.is_tracked(&entry.path) && !stack.iter().any(|s| s.name == entry.patch) {
+        let dropped = opts
+            .replace
+            .as_ref()
+            .is_some_and(|r| r.dropped.contains(&entry.patch));
+        if manifest.is_tracked(&entry.path) && !dropped && !stack.iter().any(|s| s.name == entry.patch) {
             stack.push(StackEntry {
                 name: entry.patch.clone(),
                 id: None,
                 parent: None,
+                fresh: false,
             });
         }
     }
@@ -458,7 +543,7 @@ fn replay_stack(
             let reopened = review
                 .parked
                 .iter()
-                .find(|p| p.patch == entry.name && p.path == file.path)
+                .find(|p| !entry.fresh && p.patch == entry.name && p.path == file.path)
                 .cloned();
             let reopened = reopened.as_ref();
             // A parked customisation is merged from its own inputs again, not from the fallback
@@ -603,7 +688,7 @@ fn replay_stack(
                     let reopened = review
                         .parked
                         .iter()
-                        .find(|p| p.patch == entry.name && p.path == file.path);
+                        .find(|p| !entry.fresh && p.patch == entry.name && p.path == file.path);
                     let (base, local) = match (reopened, entry.id) {
                         (Some(parked), _) => (parked.base.clone(), parked.local.clone()),
                         (None, Some(id)) => (
@@ -771,6 +856,10 @@ fn build_stack(store: &Store, new_upstream: Oid, replayed: &Replayed, report: &m
     } = replayed;
     // Build the new stack.
     let mut base = new_upstream;
+    // The commit made for the entry before, when it has the same name: the two are one
+    // customisation (a pulled one and this host's edits of it), so this one folds into it.
+    let mut last: Option<(&str, Oid)> = None;
+    let mut made: Vec<&str> = Vec::new();
     for (index, entry) in stack.iter().enumerate() {
         let changes: Vec<(&str, Option<&[u8]>)> = results
             .iter()
@@ -779,14 +868,24 @@ fn build_stack(store: &Store, new_upstream: Oid, replayed: &Replayed, report: &m
             .collect();
         let tree = store.tree_with(Some(base), &changes)?;
         if tree == store.tree_of(base)? {
+            let folded = last.is_some_and(|(name, _)| name == entry.name);
             // A customisation that waits for a decision is not empty: its inputs are parked.
-            if entry.id.is_some() && !review.parked.iter().any(|p| p.patch == entry.name) {
+            if entry.id.is_some() && !folded && !review.parked.iter().any(|p| p.patch == entry.name) {
                 report.emptied.push(entry.name.clone());
             }
             continue;
         }
-        base = store.commit(tree, &[base], &format!("{}\n", entry.name))?;
+        let parent = match last {
+            Some((name, commit)) if name == entry.name && commit == base => {
+                store.parent_of(base)?.unwrap_or(new_upstream)
+            }
+            _ => base,
+        };
+        base = store.commit(tree, &[parent], &format!("{}\n", entry.name))?;
+        last = Some((entry.name.as_str(), base));
+        made.push(&entry.name);
     }
+    report.emptied.retain(|name| !made.contains(&name.as_str()));
     if !carried.is_empty() {
         let changes: Vec<(&str, Option<&[u8]>)> =
             carried.iter().map(|(p, c)| (p.as_rel(), c.as_deref())).collect();
@@ -820,7 +919,8 @@ fn plan_writes(root: &Path, store: &Store, manifest: &Manifest, new_custom: Oid)
     Ok(writes)
 }
 
-/// Phase 6, commit: the branches, the review list and the live files in one step
+/// Phase 6, commit: the branches (and refs that move with them), the review list and the live
+/// files in one step
 /// (`store::transition`).
 #[allow(clippy::too_many_arguments)]
 fn commit(
@@ -833,9 +933,22 @@ fn commit(
     review: &Review,
     writes: &[InstallPath],
     report: &Report,
+    opts_replace: &Option<Replacement>,
 ) -> Result<()> {
     store.set_ref(UPSTREAM_REF, Some(taken.new_upstream), "rebase")?;
     store.set_ref(CUSTOM_REF, Some(new_custom), "rebase")?;
+    let (kind, summary) = match &opts_replace {
+        Some(replace) => {
+            for (name, target) in &replace.refs {
+                store.set_ref(name, *target, "rebase")?;
+            }
+            (
+                replace.operation.0.as_str(),
+                format!("{}; {}", replace.operation.1, summary_line(report)),
+            )
+        }
+        None => ("rebase", summary_line(report)),
+    };
     store.save_review(review)?;
     for path in writes {
         let content = store.content_at(new_custom, path.as_rel())?;
@@ -845,8 +958,7 @@ fn commit(
         store.stage_live(path, None, None);
     }
     crate::engine::docker::stage_outputs_at(root, store, manifest, taken.new_upstream, new_custom)?;
-    let summary = summary_line(report);
-    store.log_operation(root, "rebase", &summary, before, &live::snapshot(root, manifest)?)?;
+    store.log_operation(root, kind, &summary, before, &live::snapshot(root, manifest)?)?;
     Ok(())
 }
 

@@ -119,6 +119,10 @@ pub struct Survey {
     pub hook: crate::engine::hook::files::HookStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docker: Option<DockerStatus>,
+    /// Where the stack stands against each remote, as last fetched
+    /// ([`crate::engine::fleet::remote_status`]; filled in by `status`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remotes: Vec<crate::engine::fleet::RemoteStatus>,
 }
 
 impl Survey {
@@ -208,6 +212,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         notices: review.notices,
         hook: crate::engine::hook::files::hook_status(root),
         docker,
+        remotes: Vec::new(),
     })
 }
 

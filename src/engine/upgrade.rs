@@ -124,7 +124,15 @@ pub fn run_window(root: &Path, store: &Store, opts: &WindowOptions) -> Result<(E
         .collect();
     let before = versions(&dpkg, &set);
     let hooks_off = [(IN_UPGRADE_ENV, "1")];
-    let dpkg_copies_before = dpkg_copies(root, &manifest);
+    let found = AsFound {
+        versions: before.clone(),
+        dpkg_copies: dpkg_copies(root, &manifest),
+        conffiles: set
+            .iter()
+            .filter_map(|name| dpkg.package(name))
+            .flat_map(|p| p.conffiles.keys().cloned())
+            .collect(),
+    };
 
     if opts.update {
         progress("apt-get update");
@@ -147,7 +155,7 @@ pub fn run_window(root: &Path, store: &Store, opts: &WindowOptions) -> Result<(E
     };
     if let Some(postponed) = err.downcast_ref::<Postponed>() {
         progress("a decision needs a person: putting the previous version back");
-        let restore = roll_back(root, store, &start, &before, &dpkg_copies_before, opts);
+        let restore = roll_back(root, store, &start, &found, opts);
         summary.rolled_back = restore.is_ok();
         summary.postponed = true;
         hold(root, &set, opts, &mut summary);
@@ -158,7 +166,7 @@ pub fn run_window(root: &Path, store: &Store, opts: &WindowOptions) -> Result<(E
     }
     summary.failure = Some(format!("{err:#}"));
     progress("something failed: rolling back");
-    let restore = roll_back(root, store, &start, &before, &dpkg_copies_before, opts);
+    let restore = roll_back(root, store, &start, &found, opts);
     summary.rolled_back = restore.is_ok();
     hold(root, &set, opts, &mut summary);
     let ended = Ended::Failed {
@@ -294,6 +302,7 @@ fn window(
         resolver: opts.resolver,
         dry_run: false,
         docker: None,
+        replace: None,
     };
     let report = rebase::rebase(root, store, &manifest, &dpkg, &rebase_opts)?;
     summary.written = report.written.clone();
@@ -328,16 +337,26 @@ fn window(
     Ok(())
 }
 
+/// What a rolled-back window returns to, besides the store's operation.
+struct AsFound {
+    /// Package → version.
+    versions: BTreeMap<String, String>,
+    /// The `.dpkg-dist` / `.dpkg-new` copies beside tracked files.
+    dpkg_copies: Vec<InstallPath>,
+    /// The conffiles of the Jitsi packages.
+    conffiles: std::collections::BTreeSet<String>,
+}
+
 /// Puts the previous package versions back where apt can still get them (cache or repository),
 /// then the tracked files and the store as the window found them.
 fn roll_back(
     root: &Path,
     store: &Store,
     start: &Operation,
-    before: &BTreeMap<String, String>,
-    dpkg_copies_before: &[InstallPath],
+    found: &AsFound,
     opts: &WindowOptions,
 ) -> Result<()> {
+    let before = &found.versions;
     let dpkg = Dpkg::read(root)?;
     let mut wanted = Vec::new();
     for (name, version) in before {
@@ -369,12 +388,41 @@ fn roll_back(
     let manifest = store.load_manifest()?;
     // The failed and the reinstalled packages leave their conffiles beside the local ones.
     for copy in dpkg_copies(root, &manifest) {
-        if !dpkg_copies_before.contains(&copy) {
+        if !found.dpkg_copies.contains(&copy) {
             crate::system::fs::remove(root, &copy).map_err(|e| crate::system::fs::path_error(&copy, e))?;
         }
     }
+    remove_conffiles_the_window_brought(root, found)?;
     let paths: Vec<InstallPath> = manifest.files.iter().map(|f| f.path.clone()).collect();
     services::restart(opts.restart, &rebase::services_for(&manifest, &paths))?;
+    Ok(())
+}
+
+/// Conffiles the tried versions brought and the previous ones do not ship: on a downgrade dpkg
+/// keeps them (as obsolete), but a rolled-back window ends where it started. Removed only when
+/// nobody changed them since dpkg put them there.
+fn remove_conffiles_the_window_brought(root: &Path, found: &AsFound) -> Result<()> {
+    let dpkg = Dpkg::read(root)?;
+    for name in found.versions.keys() {
+        let Some(package) = dpkg.package(name) else {
+            continue;
+        };
+        for path in &package.retired_conffiles {
+            if found.conffiles.contains(path) {
+                continue;
+            }
+            let Ok(install_path) = InstallPath::parse(path) else {
+                continue;
+            };
+            let unchanged = live::read(root, &install_path)?.is_some_and(|content| {
+                Some(&crate::system::md5_hex(&content)) == package.conffiles.get(path)
+            });
+            if unchanged {
+                crate::system::fs::remove(root, &install_path)
+                    .map_err(|e| crate::system::fs::path_error(&install_path, e))?;
+            }
+        }
+    }
     Ok(())
 }
 

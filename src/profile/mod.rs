@@ -4,6 +4,7 @@
 //! Everything else in the crate is generic; this is the one module that speaks Jitsi.
 
 pub mod docker;
+pub mod hostvalues;
 pub mod moves;
 
 use crate::merge::Strategy;

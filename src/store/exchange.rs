@@ -216,32 +216,7 @@ impl Scratch {
     /// be a regular file (the store keeps nothing else): a patch that makes a symlink, a device or
     /// an executable is refused here.
     pub fn apply(&self, tree: Oid, patch: &PatchFile) -> Result<Applied> {
-        let base = self.repo.find_tree(tree)?;
-        let mut index = match self
-            .repo
-            .apply_to_tree(&base, &patch.diff, Some(&mut ApplyOptions::new()))
-        {
-            Ok(index) => index,
-            // libgit2's word for a mode git has no name for (a device, a FIFO).
-            Err(e) if e.message() == "invalid entry mode" => {
-                return Ok(Applied::NotARegularFile {
-                    path: patch
-                        .deltas
-                        .iter()
-                        .find_map(|d| d.new_path.clone())
-                        .unwrap_or_default(),
-                    mode: None,
-                });
-            }
-            Err(e) => return Ok(Applied::DoesNotApply(e.message().to_string())),
-        };
-        if let Some(entry) = index.iter().find(|e| e.mode != u32::from(git2::FileMode::Blob)) {
-            return Ok(Applied::NotARegularFile {
-                path: String::from_utf8_lossy(&entry.path).into_owned(),
-                mode: Some(entry.mode),
-            });
-        }
-        Ok(Applied::Tree(index.write_tree_to(&self.repo)?))
+        apply_in(&self.repo, tree, patch)
     }
 
     /// The content of a path in a tree, if present.
@@ -256,6 +231,41 @@ impl Scratch {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+impl Store {
+    /// [`Scratch::apply`] in the store itself: the result's objects are the store's (a dry
+    /// run's stay in memory). For series already checked, such as a pulled one.
+    pub fn apply_patch(&self, tree: Oid, patch: &PatchFile) -> Result<Applied> {
+        apply_in(&self.repo, tree, patch)
+    }
+}
+
+/// The tree with the patch applied in `repo`; see [`Scratch::apply`].
+fn apply_in(repo: &Repository, tree: Oid, patch: &PatchFile) -> Result<Applied> {
+    let base = repo.find_tree(tree)?;
+    let mut index = match repo.apply_to_tree(&base, &patch.diff, Some(&mut ApplyOptions::new())) {
+        Ok(index) => index,
+        // libgit2's word for a mode git has no name for (a device, a FIFO).
+        Err(e) if e.message() == "invalid entry mode" => {
+            return Ok(Applied::NotARegularFile {
+                path: patch
+                    .deltas
+                    .iter()
+                    .find_map(|d| d.new_path.clone())
+                    .unwrap_or_default(),
+                mode: None,
+            });
+        }
+        Err(e) => return Ok(Applied::DoesNotApply(e.message().to_string())),
+    };
+    if let Some(entry) = index.iter().find(|e| e.mode != u32::from(git2::FileMode::Blob)) {
+        return Ok(Applied::NotARegularFile {
+            path: String::from_utf8_lossy(&entry.path).into_owned(),
+            mode: Some(entry.mode),
+        });
+    }
+    Ok(Applied::Tree(index.write_tree_to(repo)?))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod integrity;
 pub mod manifest;
 pub mod oplog;
 pub mod parked;
+pub mod remote;
 pub mod stack;
 pub mod statcache;
 pub mod transition;
@@ -46,6 +47,10 @@ use transition::{STATE_FILES, Staged};
 pub const UPSTREAM_REF: &str = "refs/heads/upstream";
 pub const CUSTOM_REF: &str = "refs/heads/custom";
 pub const OPLOG_REF: &str = "refs/jitsi-custom/oplog";
+/// `refs/jitsi-custom/synced/<remote>`: the shared stack (a commit of the remote's shared
+/// branch) this stack was last pulled from or pushed as. It moves with the stack, in the same
+/// operation, and `rollback` puts it back with the stack ([`remote`]).
+pub const SYNCED_PREFIX: &str = "refs/jitsi-custom/synced/";
 
 /// A content change to a tree: `Some(content)` sets the file, `None` removes it.
 pub type Change<'a> = (&'a InstallPath, Option<&'a [u8]>);
@@ -252,17 +257,16 @@ impl Store {
         }
     }
 
-    /// Points a branch at a commit, or deletes it for `None`: staged by a writer until the
-    /// operation commits ([`transition`]).
+    /// Points a branch (or a synced marker, [`SYNCED_PREFIX`]) at a commit, or deletes it for
+    /// `None`: staged by a writer until the operation commits ([`transition`]). Other refs move
+    /// at once.
     pub fn set_ref(&self, name: &str, target: Option<Oid>, why: &str) -> Result<()> {
-        let branch = [UPSTREAM_REF, CUSTOM_REF].into_iter().find(|b| *b == name);
-        match branch {
-            Some(branch) if self.access != Access::Read => {
-                self.staged.borrow_mut().refs.insert(branch, target);
-                Ok(())
-            }
-            _ => self.set_ref_now(name, target, why),
+        let staged = name == UPSTREAM_REF || name == CUSTOM_REF || name.starts_with(SYNCED_PREFIX);
+        if staged && self.access != Access::Read {
+            self.staged.borrow_mut().refs.insert(name.to_string(), target);
+            return Ok(());
         }
+        self.set_ref_now(name, target, why)
     }
 
     /// Moves a ref in the repository; nothing in a dry run.

@@ -25,6 +25,9 @@ pub struct Refs {
     pub upstream: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<String>,
+    /// Remote name → the shared commit the stack was synced with ([`super::SYNCED_PREFIX`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub synced: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,9 +83,16 @@ impl Store {
     /// Where the branches point now.
     pub fn refs_now(&self) -> Result<Refs> {
         let hex = |o: Option<Oid>| o.map(|o| o.to_string());
+        let mut synced = BTreeMap::new();
+        for remote in self.synced_remotes()? {
+            if let Some(id) = self.ref_target(&format!("{}{remote}", super::SYNCED_PREFIX))? {
+                synced.insert(remote, id.to_string());
+            }
+        }
         Ok(Refs {
             upstream: hex(self.upstream_tip()?),
             custom: hex(self.custom_tip()?),
+            synced,
         })
     }
 
@@ -159,7 +169,17 @@ impl Store {
         let tree = self.tree_with(None, &changes)?;
         // The branch tips are parents too, so every state the log names stays reachable.
         let mut parents: Vec<Oid> = self.ref_target(OPLOG_REF)?.into_iter().collect();
-        for tip in [self.custom_tip()?, self.upstream_tip()?].into_iter().flatten() {
+        let synced: Vec<Oid> = self
+            .refs_now()?
+            .synced
+            .values()
+            .filter_map(|id| Oid::from_str(id).ok())
+            .collect();
+        for tip in [self.custom_tip()?, self.upstream_tip()?]
+            .into_iter()
+            .flatten()
+            .chain(synced)
+        {
             if !parents.contains(&tip) {
                 parents.push(tip);
             }
@@ -258,6 +278,18 @@ impl Store {
         let oid = |s: &Option<String>| s.as_deref().map(Oid::from_str).transpose();
         self.set_ref(UPSTREAM_REF, oid(&refs.upstream)?, "rollback")?;
         self.set_ref(CUSTOM_REF, oid(&refs.custom)?, "rollback")?;
+        for remote in self.synced_remotes()? {
+            if !refs.synced.contains_key(&remote) {
+                self.set_ref(&format!("{}{remote}", super::SYNCED_PREFIX), None, "rollback")?;
+            }
+        }
+        for (remote, id) in &refs.synced {
+            self.set_ref(
+                &format!("{}{remote}", super::SYNCED_PREFIX),
+                Some(Oid::from_str(id)?),
+                "rollback",
+            )?;
+        }
         Ok(())
     }
 }

@@ -61,7 +61,7 @@ pub enum Access {
 /// What an operation has prepared and not committed yet.
 #[derive(Debug, Default)]
 pub struct Staged {
-    pub(super) refs: BTreeMap<&'static str, Option<Oid>>,
+    pub(super) refs: BTreeMap<String, Option<Oid>>,
     pub(super) files: BTreeMap<String, Vec<u8>>,
     pub(super) live: BTreeMap<InstallPath, LiveWrite>,
 }
@@ -85,10 +85,22 @@ struct Journal {
     upstream: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     custom: Option<String>,
+    /// The shared stacks this one was last synced with (`refs/jitsi-custom/synced/<remote>`),
+    /// those the operation moves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    synced: Vec<JournalRef>,
     #[serde(default, rename = "state")]
     files: Vec<JournalFile>,
     #[serde(default)]
     live: Vec<JournalLive>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct JournalRef {
+    name: String,
+    /// Absent: the ref is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -179,6 +191,15 @@ impl Store {
             target: target.to_string(),
             upstream: view(UPSTREAM_REF)?,
             custom: view(CUSTOM_REF)?,
+            synced: staged
+                .refs
+                .iter()
+                .filter(|(name, _)| name.starts_with(super::SYNCED_PREFIX))
+                .map(|(name, target)| JournalRef {
+                    name: name.clone(),
+                    target: target.map(|o| o.to_string()),
+                })
+                .collect(),
             files: Vec::new(),
             live: Vec::new(),
         };
@@ -231,6 +252,9 @@ impl Store {
         self.set_ref_now(UPSTREAM_REF, oid(&journal.upstream)?, "operation")?;
         crash_point("transition::upstream-moved")?;
         self.set_ref_now(CUSTOM_REF, oid(&journal.custom)?, "operation")?;
+        for synced in &journal.synced {
+            self.set_ref_now(&synced.name, oid(&synced.target)?, "operation")?;
+        }
         crash_point("transition::refs-moved")?;
         for file in &journal.files {
             let now = std::fs::read(self.dir().join(&file.name)).ok().map(|c| hash(&c));
@@ -350,8 +374,13 @@ impl Store {
             return Ok(());
         }
         let mut staged = self.staged.borrow_mut();
-        staged.refs.insert(UPSTREAM_REF, oid(&journal.upstream)?);
-        staged.refs.insert(CUSTOM_REF, oid(&journal.custom)?);
+        staged
+            .refs
+            .insert(UPSTREAM_REF.to_string(), oid(&journal.upstream)?);
+        staged.refs.insert(CUSTOM_REF.to_string(), oid(&journal.custom)?);
+        for synced in &journal.synced {
+            staged.refs.insert(synced.name.clone(), oid(&synced.target)?);
+        }
         for file in &journal.files {
             staged
                 .files

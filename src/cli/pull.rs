@@ -1,0 +1,140 @@
+//! `jitsi-custom pull`: bring the shared customisations in and carry them onto this host.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::engine::fleet::{self, Change, PullOptions, PullOutcome};
+use crate::engine::rebase::Fate;
+use crate::error::Error;
+
+/// Bring the shared customisations in from a git remote and carry them onto this server.
+///
+/// Fetches the remote's branch `jitsi-custom/shared`, puts this host's values in for its
+/// placeholders (`{domain}`, …; see `jitsi-custom host-value`), and replays the shared
+/// customisations onto this host's upstream files with the same engine as `rebase`: setting by
+/// setting, validated, written atomically, the services restarted. This host's own (local-only)
+/// customisations stay on top of them. A customisation changed both here and on the remote takes
+/// the remote's version with this host's changes replayed on top. A conflict is asked about on
+/// a terminal; otherwise it is parked with your side live (never weaker), and the exit status
+/// is 1. What happened is reported per customisation: added, updated, unchanged, kept local,
+/// removed, parked.
+///
+/// With --dry-run nothing changes (the remote is fetched into a throw-away repository).
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The remote (default: the only one, else `origin`).
+    remote: Option<String>,
+
+    /// Do not restart or reload the services that read the files written.
+    #[arg(long)]
+    no_restart: bool,
+}
+
+pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    let remote = fleet::choose_remote(&store, args.remote.as_deref())?;
+    let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));
+    let opts = PullOptions {
+        resolver: resolver.as_ref(),
+        dry_run: ctx.dry_run,
+    };
+    let report = match fleet::pull(&ctx.root, &store, &manifest, &ctx.dpkg()?, &remote, &opts)? {
+        PullOutcome::Pulled(report) => report,
+        PullOutcome::Refused(problems) => {
+            for problem in &problems {
+                ctx.say(format_args!("refused: {problem}"));
+            }
+            return Err(Error::Usage(format!(
+                "nothing was pulled from {}: {} problem(s)\nhint: fix the places named above and pull again",
+                remote.name,
+                problems.len()
+            ))
+            .into());
+        }
+    };
+    let rebase = report.rebase.clone().unwrap_or_default();
+    let restarted = if !args.no_restart && !ctx.dry_run {
+        ctx.restart_services(&rebase.services)?
+    } else {
+        Vec::new()
+    };
+    let outcome = if report.parked() {
+        Outcome::Attention
+    } else {
+        Outcome::Ok
+    };
+    if ctx.json {
+        let parked: Vec<_> = rebase.parked().collect();
+        ctx.print_json(&serde_json::json!({
+            "remote": report.remote,
+            "url": report.url,
+            "commit": report.commit,
+            "changed": report.changed,
+            "customisations": report.customisations,
+            "tracked": report.tracked,
+            "parked": parked,
+            "written": rebase.written,
+            "restarted": restarted,
+            "notes": rebase.notes,
+            "dry_run": report.dry_run,
+        }))?;
+        return Ok(outcome);
+    }
+    let mut out = ctx.out();
+    if report.commit.is_none() {
+        writeln!(out, "{} has no shared customisations yet", report.remote)?;
+        return Ok(Outcome::Ok);
+    }
+    for c in &report.customisations {
+        let what = match c.change {
+            Change::Added => "added",
+            Change::Updated => "updated",
+            Change::Unchanged => "unchanged",
+            Change::KeptLocal => "kept local",
+            Change::Removed => "removed",
+            Change::Parked => "PARKED",
+        };
+        write!(out, "{what:<10} {:?}", c.name)?;
+        match &c.note {
+            Some(note) => writeln!(out, "  ({note})")?,
+            None => writeln!(out)?,
+        }
+    }
+    let would = if ctx.dry_run { "would " } else { "" };
+    for path in &report.tracked {
+        writeln!(out, "{would}track {path}")?;
+    }
+    for fate in rebase.parked() {
+        if let Fate::Parked { reasons, fallback } = &fate.fate {
+            writeln!(
+                out,
+                "    {}  {:?}: {} ({})",
+                fate.path,
+                fate.customisation,
+                reasons.join("; "),
+                fallback.describe()
+            )?;
+        }
+    }
+    let verb = if ctx.dry_run { "would write" } else { "wrote" };
+    for path in &rebase.written {
+        writeln!(out, "{verb} {path}")?;
+    }
+    for service in &restarted {
+        writeln!(out, "restarted {service}")?;
+    }
+    for note in &rebase.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    if !report.changed {
+        writeln!(out, "up to date with {}", report.remote)?;
+    }
+    if report.parked() {
+        ctx.say("hint: work through parked conflicts with `jitsi-custom resolve`");
+    }
+    Ok(outcome)
+}

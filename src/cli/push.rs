@@ -1,0 +1,80 @@
+//! `jitsi-custom push`: send the customisations to the remote's shared branch.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::engine::fleet::{self, Change, PushOutcome};
+use crate::error::Error;
+
+/// Send the customisations to a git remote, for the other servers to pull.
+///
+/// Every customisation goes, except those on the `local` list of `host-values.toml`, as a series
+/// on the remote's branch `jitsi-custom/shared`. This host's values (its domain, guest domain,
+/// TURN secret and every value set with `jitsi-custom host-value set`) travel as placeholders
+/// such as `{domain}`; each server that pulls puts its own in. Nothing else of the state leaves
+/// the host: not the upstream branch, not the operation log, not the host values.
+///
+/// Push refuses, and sends nothing, when a secret it recognises would leave the host (a password
+/// or secret setting that is not a host value, a private key), naming the customisation, file and
+/// line; when a decision waits (`resolve` first); and when the remote's customisations changed
+/// since this host last pulled (`pull` first, as with git).
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The remote (default: the only one, else `origin`).
+    remote: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: PushArgs) -> Result<Outcome> {
+    let store = ctx.open_store_for_writing()?;
+    let manifest = store.load_manifest()?;
+    let remote = fleet::choose_remote(&store, args.remote.as_deref())?;
+    let report = match fleet::push(&ctx.root, &store, &manifest, &remote, ctx.dry_run)? {
+        PushOutcome::Pushed(report) => report,
+        PushOutcome::Refused(problems) => {
+            for problem in &problems {
+                ctx.say(format_args!("refused: {problem}"));
+            }
+            return Err(Error::Usage(format!(
+                "nothing was pushed to {}: {} problem(s)\nhint: fix the places named above; nothing leaves this host until then",
+                remote.name,
+                problems.len()
+            ))
+            .into());
+        }
+    };
+    if ctx.json {
+        ctx.print_json(&report)?;
+        return Ok(Outcome::Ok);
+    }
+    let mut out = ctx.out();
+    for c in &report.customisations {
+        let what = match c.change {
+            Change::Added => "new",
+            Change::Updated => "changed",
+            Change::Unchanged => "unchanged",
+            Change::KeptLocal => "kept local",
+            Change::Removed => "removed",
+            Change::Parked => "parked",
+        };
+        write!(out, "{what:<10} {:?}", c.name)?;
+        match &c.note {
+            Some(note) => writeln!(out, "  ({note})")?,
+            None => writeln!(out)?,
+        }
+    }
+    drop(out);
+    if !report.placeholders.is_empty() {
+        let names: Vec<String> = report.placeholders.iter().map(|n| format!("{{{n}}}")).collect();
+        ctx.say(format_args!("this host's values travel as {}", names.join(", ")));
+    }
+    let short = report.commit.as_deref().map(|c| &c[..12]).unwrap_or("-");
+    ctx.say(match (report.changed, report.dry_run) {
+        (true, true) => format!("would push to {} ({})", report.remote, report.url),
+        (true, false) => format!("pushed to {} ({}): {short}", report.remote, report.url),
+        (false, _) => format!("{} is up to date ({short})", report.remote),
+    });
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,88 @@
+//! `jitsi-custom remote`: the git remotes the customisations are shared through.
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use super::{Ctx, Outcome};
+use crate::engine::fleet::{self, RemoteChange};
+
+/// Name the git remotes the customisations are shared through (`push`, `pull`).
+///
+/// A remote is a git repository reachable by ssh (keys from the ssh agent), https (git's
+/// credential helpers) or a path. Only one branch of it is used, `jitsi-custom/shared`; the
+/// remote is kept in the store's git config.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    #[command(subcommand)]
+    action: Option<RemoteAction>,
+}
+
+#[derive(Debug, Subcommand)]
+enum RemoteAction {
+    /// Add a remote (again with the same URL: nothing changes).
+    Add(AddArgs),
+    /// List the remotes, with where this host stands against each as last fetched.
+    List,
+}
+
+#[derive(Debug, Args)]
+struct AddArgs {
+    /// The remote's name, e.g. `origin`.
+    name: String,
+    /// A git URL: `ssh://git@host/praxis.git`, `git@host:praxis.git`, `https://…`, or a path.
+    url: String,
+    /// Point an existing remote of that name at this URL.
+    #[arg(long)]
+    replace: bool,
+}
+
+pub fn run(ctx: &Ctx, args: RemoteArgs) -> Result<Outcome> {
+    match args.action.unwrap_or(RemoteAction::List) {
+        RemoteAction::Add(add) => {
+            let store = ctx.open_store_for_writing()?;
+            let url = absolute_path_url(ctx, &add.url);
+            let change = fleet::add_remote(&store, &add.name, &url, add.replace)?;
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({
+                    "name": add.name,
+                    "url": url,
+                    "change": change,
+                    "changed": change != RemoteChange::Unchanged,
+                    "dry_run": ctx.dry_run,
+                }))?;
+            } else {
+                let would = if ctx.dry_run { "would be " } else { "" };
+                ctx.say(match change {
+                    RemoteChange::Added => format!("remote {} {would}added: {url}", add.name),
+                    RemoteChange::UrlChanged => format!("remote {} {would}pointed at {url}", add.name),
+                    RemoteChange::Unchanged => format!("remote {} is there already: {url}", add.name),
+                });
+            }
+        }
+        RemoteAction::List => {
+            let store = ctx.open_store()?;
+            let manifest = store.load_manifest()?;
+            let remotes = fleet::remote_status(&ctx.root, &store, &manifest)?;
+            if ctx.json {
+                ctx.print_json(&remotes)?;
+            } else {
+                use std::io::Write;
+                let mut out = ctx.out();
+                for remote in &remotes {
+                    writeln!(out, "{}\t{}", remote.name, remote.url)?;
+                }
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// A URL that is a relative path, made absolute against the working directory (the store may be
+/// used from anywhere later); URLs with a scheme or `host:` stay as they are.
+fn absolute_path_url(ctx: &Ctx, url: &str) -> String {
+    let scp_like = url.split_once(':').is_some_and(|(host, _)| !host.contains('/'));
+    if url.contains("://") || scp_like || url.starts_with('/') {
+        return url.to_string();
+    }
+    ctx.cwd.join(url).display().to_string()
+}
