@@ -366,3 +366,29 @@ fn read_shared_tree(repo: &Repository, commit: Oid, limit: u64) -> Result<Shared
         files,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_urls_need_the_network_transports_and_paths_never_do() {
+        for url in ["/srv/fleet.git", "file:///srv/fleet.git", "../fleet.git"] {
+            assert!(check_transport(url).is_ok(), "{url}");
+        }
+        for url in [
+            "ssh://git@git.praxis-it.de/fleet.git",
+            "git@git.praxis-it.de:fleet.git",
+            "https://git.praxis-it.de/fleet.git",
+        ] {
+            let result = check_transport(url);
+            if cfg!(feature = "network-remotes") {
+                assert!(result.is_ok(), "{url}");
+            } else {
+                let err = format!("{:#}", result.unwrap_err());
+                assert!(err.contains("file remotes only"), "{err}");
+                assert!(err.contains("--features network-remotes"), "{err}");
+            }
+        }
+    }
+}
