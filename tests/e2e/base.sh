@@ -89,7 +89,9 @@ if [ -z "$mirror" ]; then
     exit 1
 fi
 
-include=(apt-utils procps)
+# libssl3 and curl: what the jitsi-custom package depends on and recommends beyond a minimal Debian
+# (the chroots install it from the local .deb, with no other source for its dependencies).
+include=(apt-utils procps libssl3 curl)
 case "$flavour" in
     base) ;;
     bench) include+=(etckeeper git) ;;
