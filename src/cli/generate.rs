@@ -574,6 +574,75 @@ fn examples(verb: Option<&str>) -> &'static [(&'static str, &'static str)] {
             "jitsi-custom uninstall-hooks",
             "Remove what install-hooks put in place, and disable the timer.",
         )],
+        Some("apply") => &[
+            (
+                "jitsi-custom apply --list",
+                "The recipes of the admin guide, in its order, with what each does.",
+            ),
+            (
+                "jitsi-custom apply 5.2.2/default-language 5.2.2/video-480p",
+                "Make both changes, validated, each recorded as a customisation named after its recipe.",
+            ),
+            (
+                "jitsi-custom apply --dry-run 5.2.4/interface-config --set app_name=\"Praxis Sommer\"",
+                "Show the diff the recipe would make with this value, and change nothing.",
+            ),
+        ],
+        Some("scan") => &[
+            (
+                "jitsi-custom scan",
+                "Files the Jitsi packages installed that differ from dpkg's md5sums, and files no package owns; on a terminal, offers to track them.",
+            ),
+            (
+                "jitsi-custom scan --json jitsi-meet-web",
+                "The same for one package, for a program.",
+            ),
+        ],
+        Some("export") => &[(
+            "jitsi-custom export /root/praxis-customisations",
+            "The customisations as a series of patches (series, one .patch each) that git apply accepts in /.",
+        )],
+        Some("import") => &[
+            (
+                "jitsi-custom import --dry-run /root/praxis-customisations",
+                "Check that every patch of the series applies and validates here, and change nothing.",
+            ),
+            (
+                "jitsi-custom import /root/praxis-customisations",
+                "Bring the whole series in as one operation (or nothing, with one line per refusal).",
+            ),
+        ],
+        Some("remote") => &[
+            (
+                "jitsi-custom remote add origin ssh://git@git.it-service.example/praxis/jitsi.git",
+                "Share the customisations through this git repository.",
+            ),
+            ("jitsi-custom remote list", "The remotes and their URLs."),
+        ],
+        Some("push") => &[(
+            "jitsi-custom push",
+            "Send the customisations, with this host's values as placeholders and no secret, to the remote.",
+        )],
+        Some("pull") => &[
+            (
+                "jitsi-custom pull --dry-run",
+                "What the shared customisations would change here, per customisation.",
+            ),
+            (
+                "jitsi-custom pull",
+                "Carry the shared customisations onto this server, with its own values; local ones stay on top.",
+            ),
+        ],
+        Some("host-value") => &[
+            (
+                "jitsi-custom host-value",
+                "This host's values for the placeholders (secrets hidden).",
+            ),
+            (
+                "jitsi-custom host-value set imprint_url https://www.praxis-sommer.de/impressum/",
+                "A value of this host that shared customisations name as {imprint_url}.",
+            ),
+        ],
         Some(_) => &[],
     }
 }
