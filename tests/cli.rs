@@ -506,3 +506,25 @@ fn host_values_are_checked_and_kept_private() {
         "{file}"
     );
 }
+
+#[test]
+fn upgrade_has_no_dry_run_and_says_what_shows_one() {
+    let w = World::card_initialised();
+    for args in [
+        &["--dry-run", "upgrade"][..],
+        &["--dry-run", "upgrade", "--docker"][..],
+    ] {
+        let before = World::snapshot(&w.state);
+        let out = w.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            one_error_line(&out).contains("upgrade has no dry run"),
+            "{args:?}"
+        );
+        assert!(
+            stderr(&out).contains("hint: `jitsi-custom rebase --dry-run`"),
+            "{args:?}"
+        );
+        assert_eq!(World::snapshot(&w.state), before, "{args:?}: nothing written");
+    }
+}

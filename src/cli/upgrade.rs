@@ -47,6 +47,12 @@ pub struct UpgradeArgs {
 }
 
 pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
+    if ctx.dry_run {
+        bail!(crate::Error::Usage(
+            "upgrade has no dry run\nhint: `jitsi-custom rebase --dry-run` shows what a rebase would write"
+                .into()
+        ));
+    }
     if args.docker {
         return run_docker(ctx, &args);
     }
@@ -55,12 +61,6 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
             "upgrade runs apt-get on this machine; it cannot work on the root {}",
             ctx.root.display()
         )));
-    }
-    if ctx.dry_run {
-        bail!(crate::Error::Usage(
-            "upgrade has no dry run\nhint: `jitsi-custom rebase --dry-run` shows what a rebase would write"
-                .into()
-        ));
     }
     let store = ctx.open_store_for_writing()?;
     let manifest = store.load_manifest()?;
@@ -176,12 +176,6 @@ fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
 /// `upgrade --docker`.
 fn run_docker(ctx: &Ctx, args: &UpgradeArgs) -> Result<Outcome> {
     use crate::engine::docker::{self, UpgradeOptions, Upgraded};
-    if ctx.dry_run {
-        bail!(crate::Error::Usage(
-            "upgrade has no dry run\nhint: `jitsi-custom rebase --dry-run` shows what a rebase would write"
-                .into()
-        ));
-    }
     let store = ctx.open_store_for_writing()?;
     let manifest = store.load_manifest()?;
     let resolver = super::conflict::resolver_for(ctx, ctx.merge_tool(&manifest));

@@ -91,14 +91,7 @@ pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> R
         ..Initialised::default()
     };
     if opts.dry_run {
-        report.files = files
-            .iter()
-            .map(|(file, _)| Adopted {
-                path: file.path.clone(),
-                source: Source::Absent,
-                customised: false,
-            })
-            .collect();
+        report.files = would_track(&files);
         return Ok(report);
     }
     let store = Store::create(state_dir, opts.force)?;
@@ -157,6 +150,18 @@ fn untracked_only<S: serde::Serializer>(found: &ScanReport, s: S) -> Result<S::O
         unowned: found.unowned.iter().filter(|f| !f.tracked).collect(),
     }
     .serialize(s)
+}
+
+/// A dry run's report: the files init would track, no source established yet.
+fn would_track(files: &[(TrackedFile, Vec<u8>)]) -> Vec<Adopted> {
+    files
+        .iter()
+        .map(|(file, _)| Adopted {
+            path: file.path.clone(),
+            source: Source::Absent,
+            customised: false,
+        })
+        .collect()
 }
 
 /// The files of the profile that exist under the root, described, with their live content.
@@ -302,14 +307,7 @@ fn init_docker(
         }
     }
     if opts.dry_run {
-        report.files = files
-            .iter()
-            .map(|(file, _)| Adopted {
-                path: file.path.clone(),
-                source: Source::Absent,
-                customised: false,
-            })
-            .collect();
+        report.files = would_track(&files);
         return Ok(report);
     }
     let store = Store::create(state_dir, opts.force)?;
