@@ -23,9 +23,24 @@ const HOSTS: [(&str, &str, &str); 3] = [
     ("praxis-west", "meet.praxis-west.de", "W3stTurnS3cret77"),
 ];
 
-/// `ansible-playbook` from a venv under the target directory, installed once; `None` when it
-/// cannot be had (a failure under CI).
+/// `ansible-playbook` from a venv under the target directory, installed once per test run (the
+/// tests of this file share it; a second installer racing the first found a half-made venv);
+/// `None` when it cannot be had (a failure under CI).
 fn ansible_playbook() -> Option<PathBuf> {
+    static INSTALLED: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    match INSTALLED.get_or_init(install_ansible) {
+        Ok(playbook) => Some(playbook.clone()),
+        Err(why) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("cannot install ansible-core under CI: {why}");
+            }
+            eprintln!("skipping the Ansible rollout: cannot install ansible-core ({why})");
+            None
+        }
+    }
+}
+
+fn install_ansible() -> Result<PathBuf, String> {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ansible-venv");
     let playbook = venv.join("bin/ansible-playbook");
     let works = |p: &Path| {
@@ -35,32 +50,33 @@ fn ansible_playbook() -> Option<PathBuf> {
             .is_ok_and(|o| o.status.success())
     };
     if works(&playbook) {
-        return Some(playbook);
+        return Ok(playbook);
     }
-    let install = || -> Result<(), String> {
-        let run = |cmd: &mut Command| -> Result<(), String> {
-            let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
-            if out.status.success() {
-                Ok(())
-            } else {
-                Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr)))
-            }
-        };
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "ansible-core>=2.15,<2.18"]))
-    };
-    match install() {
-        Ok(()) if works(&playbook) => Some(playbook),
-        result => {
-            let why = result
-                .err()
-                .unwrap_or_else(|| "ansible-playbook does not run".into());
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("cannot install ansible-core under CI: {why}");
-            }
-            eprintln!("skipping the Ansible rollout: cannot install ansible-core ({why})");
-            None
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr)))
         }
+    };
+    // --clear: a venv an interrupted run left half-made is made again.
+    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv))?;
+    // The package index may hiccup: three attempts.
+    let mut last = Ok(());
+    for attempt in 1..=3 {
+        last =
+            run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "ansible-core>=2.15,<2.18"]));
+        if last.is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(5 * attempt));
+    }
+    last?;
+    if works(&playbook) {
+        Ok(playbook)
+    } else {
+        Err("ansible-playbook does not run".into())
     }
 }
 
