@@ -16,6 +16,7 @@
 pub mod cli;
 pub mod depth;
 pub mod engine;
+pub mod i18n;
 pub mod error;
 pub mod install_path;
 pub mod merge;

@@ -9,6 +9,7 @@ use jitsi_custom::cli::{self, Cli, Outcome};
 
 fn main() -> ExitCode {
     jitsi_custom::system::arm_crash_points();
+    jitsi_custom::i18n::init_from_env();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -23,7 +24,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("{}: {err:#}", tr::tr!("error"));
             ExitCode::from(jitsi_custom::error::exit_code_of(&err) as u8)
         }
     }
