@@ -17,7 +17,12 @@ fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
-            let _ = err.print();
+            match cli::localize::parse_error(&err) {
+                Some(german) => eprint!("{german}"),
+                None => {
+                    let _ = err.print();
+                }
+            }
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };

@@ -115,3 +115,77 @@ fn collect(cmd: &Command, texts: &mut Vec<String>) {
         collect(sub, texts);
     }
 }
+
+/// clap's own message for a command line it refused, in German; `None` for what clap prints
+/// as it is (`--help`, `--version`) or a refusal without a German text yet (shown in English).
+pub fn parse_error(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ErrorKind};
+
+    if !i18n::is_german() {
+        return None;
+    }
+    let context = |kind| err.get(kind).map(|value| value.to_string()).unwrap_or_default();
+    let arg = context(ContextKind::InvalidArg);
+    let value = context(ContextKind::InvalidValue);
+    let message = match err.kind() {
+        ErrorKind::UnknownArgument => tr!("unexpected argument '{arg}'", arg),
+        ErrorKind::InvalidSubcommand => {
+            tr!(
+                "unknown command '{command}'",
+                command = context(ContextKind::InvalidSubcommand)
+            )
+        }
+        ErrorKind::InvalidValue if value.is_empty() => tr!("'{arg}' needs a value", arg),
+        ErrorKind::InvalidValue => tr!(
+            "invalid value '{value}' for '{arg}'; possible values: {valid}",
+            value,
+            arg,
+            valid = context(ContextKind::ValidValue)
+        ),
+        ErrorKind::ValueValidation => {
+            let reason = std::error::Error::source(err)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            tr!(
+                "invalid value '{value}' for '{arg}': {reason}",
+                value,
+                arg,
+                reason
+            )
+        }
+        ErrorKind::MissingRequiredArgument => tr!("required arguments are missing: {arg}", arg),
+        ErrorKind::MissingSubcommand => tr!("a command is missing"),
+        ErrorKind::ArgumentConflict => tr!(
+            "'{arg}' cannot be used with '{other}'",
+            arg,
+            other = context(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues => tr!("unexpected value '{value}' for '{arg}'", value, arg),
+        ErrorKind::NoEquals => tr!("'{arg}' takes its value with '=': {arg}=VALUE", arg),
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            tr!("'{arg}' has the wrong number of values", arg)
+        }
+        _ => return None,
+    };
+    let mut text = format!("{}: {message}\n", tr!("error"));
+    let suggestion = [
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .map(context)
+    .find(|suggestion| !suggestion.is_empty());
+    if let Some(suggestion) = suggestion {
+        text.push_str(&format!(
+            "\n  {}\n",
+            tr!("hint: did you mean '{suggestion}'?", suggestion)
+        ));
+    }
+    let usage = context(ContextKind::Usage);
+    if let Some(usage) = usage.strip_prefix("Usage:") {
+        text.push_str(&format!("\n{}{usage}\n", tr!("Usage:")));
+    }
+    text.push_str(&format!("\n{}\n", tr!("For more information, try '--help'.")));
+    Some(text)
+}
