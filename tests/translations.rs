@@ -1,4 +1,4 @@
-//! The German catalogue covers every message: each `tr!` in `src/` and each text of `--help` has
+//! The German catalogue covers every message: each `tr!` and `english!` in `src/` and each text of `--help` has
 //! a translation in `po/de.po` that is not fuzzy and keeps the message's placeholders, and the
 //! catalogue holds nothing else. `scripts/update-po` runs this test with `JITSI_CUSTOM_POT` set
 //! to write the template (.pot) it merges into the catalogue.
@@ -134,13 +134,13 @@ fn catalogue_has_every_message() {
 
 type Found = Result<(Message, usize), (String, usize)>;
 
-/// Finds every `tr!(…)` in `tokens`, inside other macros too.
+/// Finds every `tr!(…)` and `english!(…)` in `tokens`, inside other macros too.
 fn scan(tokens: TokenStream, report: &mut dyn FnMut(Found)) {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     for (index, tree) in trees.iter().enumerate() {
         if let TokenTree::Group(group) = tree {
             let is_tr_call = index >= 2
-                && matches!(&trees[index - 2], TokenTree::Ident(ident) if ident == "tr")
+                && matches!(&trees[index - 2], TokenTree::Ident(ident) if ident == "tr" || ident == "english")
                 && matches!(&trees[index - 1], TokenTree::Punct(punct) if punct.as_char() == '!')
                 && group.delimiter() == Delimiter::Parenthesis;
             if is_tr_call {
