@@ -139,6 +139,9 @@ fn scan(tokens: TokenStream, report: &mut dyn FnMut(Found)) {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     for (index, tree) in trees.iter().enumerate() {
         if let TokenTree::Group(group) = tree {
+            if is_test_module(&trees[..index]) {
+                continue;
+            }
             let is_tr_call = index >= 2
                 && matches!(&trees[index - 2], TokenTree::Ident(ident) if ident == "tr" || ident == "english")
                 && matches!(&trees[index - 1], TokenTree::Punct(punct) if punct.as_char() == '!')
@@ -153,6 +156,25 @@ fn scan(tokens: TokenStream, report: &mut dyn FnMut(Found)) {
             }
             scan(group.stream(), report);
         }
+    }
+}
+
+/// Whether the group after `before` is the body of `#[cfg(test)] mod name`: test code is no
+/// message of the program.
+fn is_test_module(before: &[TokenTree]) -> bool {
+    match before {
+        [
+            ..,
+            TokenTree::Punct(hash),
+            TokenTree::Group(attribute),
+            TokenTree::Ident(keyword),
+            TokenTree::Ident(_),
+        ] => {
+            hash.as_char() == '#'
+                && keyword == "mod"
+                && attribute.stream().to_string().replace(' ', "") == "cfg(test)"
+        }
+        _ => false,
     }
 }
 
