@@ -49,7 +49,10 @@ pub fn set_js_property(content: &[u8], path: &str, value: &str, create: bool) ->
     let invalid = |e: super::JsConfigError| EditError::Invalid(e.shown());
     let parent = path.rsplit_once('.').map_or("", |(parent, _)| parent);
     if !super::jsconfig::has_object(content, "").map_err(invalid)? {
-        return Err(EditError::Missing(tr!("the config object (`var config = {…}`)")));
+        return Err(EditError::Missing(tr!(
+            "the config object ({example})",
+            example = "`var config = {…}`"
+        )));
     }
     if !create && !super::jsconfig::has_object(content, parent).map_err(invalid)? {
         return Err(EditError::Missing(tr!(

@@ -89,7 +89,10 @@ impl JsConfigError {
             JsConfigError::Unparsable(why) => {
                 tr!("does not parse as JavaScript: {why}", why = why.shown())
             }
-            JsConfigError::NoConfigObject => tr!("has no config object (`var config = { ... };`)"),
+            JsConfigError::NoConfigObject => tr!(
+                "has no config object ({example})",
+                example = "`var config = { ... };`"
+            ),
             JsConfigError::CannotApply { path, reason } => {
                 tr!("cannot set `{path}`: {reason}", path, reason = reason.shown())
             }
