@@ -85,6 +85,11 @@ macro_rules! english {
     };
 }
 
+/// An error with its causes as `{err:#}` prints them, each cause through [`shown`].
+pub fn shown_chain(err: &anyhow::Error) -> String {
+    err.chain().map(|cause| shown(&cause.to_string())).collect::<Vec<_>>().join(": ")
+}
+
 static TEMPLATES: OnceLock<Templates> = OnceLock::new();
 
 /// A message made in English by `english!` (or `tr!`, arguments filled in), in German for a

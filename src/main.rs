@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{}: {err:#}", tr::tr!("error"));
+            eprintln!("{}: {}", tr::tr!("error"), jitsi_custom::i18n::shown_chain(&err));
             ExitCode::from(jitsi_custom::error::exit_code_of(&err) as u8)
         }
     }
