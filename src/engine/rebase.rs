@@ -213,12 +213,13 @@ impl Serialize for Note {
 }
 
 /// `note!(tr!("{path}: …", path = p))`: a [`Note`], English and translated, from one message
-/// (named arguments only, evaluated twice).
+/// (named arguments only, evaluated twice). The message stays a `tr!` call where it is written,
+/// where the catalogue's extraction finds it.
 macro_rules! note {
-    (tr!($msgid:literal $(, $name:ident = $value:expr)* $(,)?)) => {
+    ($translate:ident!($msgid:literal $(, $name:ident = $value:expr)* $(,)?)) => {
         Note::new(
             format!($msgid $(, $name = $value)*),
-            tr!($msgid $(, $name = $value)*),
+            $translate!($msgid $(, $name = $value)*),
         )
     };
 }
