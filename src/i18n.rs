@@ -8,8 +8,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tr::Translator;
 use tr::MoTranslator;
+use tr::Translator;
 
 /// The catalogue compiled from `po/de.po` by build.rs.
 pub const BUILT_IN_CATALOGUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/de.mo"));
@@ -19,12 +19,12 @@ static GERMAN: OnceLock<Arc<MoTranslator>> = OnceLock::new();
 /// Chooses the language once, at start-up, from `LANGUAGE`, `LC_ALL`, `LC_MESSAGES` and `LANG`.
 pub fn init_from_env() {
     let var = |name: &str| std::env::var(name).ok();
-    if wants_german(var) {
-        if let Ok(catalogue) = MoTranslator::from_vec_u8(BUILT_IN_CATALOGUE.to_vec()) {
-            let catalogue = Arc::new(catalogue);
-            tr::set_translator!(catalogue.clone());
-            let _ = GERMAN.set(catalogue);
-        }
+    if wants_german(var)
+        && let Ok(catalogue) = MoTranslator::from_vec_u8(BUILT_IN_CATALOGUE.to_vec())
+    {
+        let catalogue = Arc::new(catalogue);
+        tr::set_translator!(catalogue.clone());
+        let _ = GERMAN.set(catalogue);
     }
 }
 
@@ -47,7 +47,10 @@ pub fn translate(english: &str) -> String {
 /// colon-separated list of preferences, comes first, then the locale's own language.
 fn wants_german(var: impl Fn(&str) -> Option<String>) -> bool {
     let set = |name: &str| var(name).filter(|value| !value.is_empty());
-    let Some(locale) = set("LC_ALL").or_else(|| set("LC_MESSAGES")).or_else(|| set("LANG")) else {
+    let Some(locale) = set("LC_ALL")
+        .or_else(|| set("LC_MESSAGES"))
+        .or_else(|| set("LANG"))
+    else {
         return false;
     };
     if locale == "C" || locale == "POSIX" {
@@ -75,7 +78,9 @@ mod tests {
 
     fn german_with(vars: &[(&str, &str)]) -> bool {
         wants_german(|name| {
-            vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
         })
     }
 
@@ -83,8 +88,14 @@ mod tests {
     fn the_locale_variables_choose_as_gettext_does() {
         assert!(german_with(&[("LANG", "de_DE.UTF-8")]));
         assert!(german_with(&[("LANG", "de_AT.UTF-8")]));
-        assert!(german_with(&[("LC_MESSAGES", "de_CH.UTF-8"), ("LANG", "en_GB.UTF-8")]));
-        assert!(!german_with(&[("LC_ALL", "en_US.UTF-8"), ("LANG", "de_DE.UTF-8")]));
+        assert!(german_with(&[
+            ("LC_MESSAGES", "de_CH.UTF-8"),
+            ("LANG", "en_GB.UTF-8")
+        ]));
+        assert!(!german_with(&[
+            ("LC_ALL", "en_US.UTF-8"),
+            ("LANG", "de_DE.UTF-8")
+        ]));
         assert!(german_with(&[("LANGUAGE", "fr:de"), ("LANG", "en_GB.UTF-8")]));
         assert!(!german_with(&[("LANGUAGE", "en:de"), ("LANG", "de_DE.UTF-8")]));
         assert!(german_with(&[("LANGUAGE", ""), ("LANG", "de_DE.UTF-8")]));
