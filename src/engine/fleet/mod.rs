@@ -134,7 +134,9 @@ struct Outgoing {
 fn outgoing(store: &Store, values: &HostValues, with_local: bool) -> Result<Outgoing> {
     let patches = store.patches()?;
     let exported = store.export_patches()?;
-    let upstream = store.upstream_tip()?.context("the store has no upstream yet")?;
+    let upstream = store
+        .upstream_tip()?
+        .with_context(|| tr!("the store has no upstream yet"))?;
     let mut out = Outgoing {
         stack: SharedStack::default(),
         problems: Vec::new(),
@@ -675,7 +677,9 @@ pub fn pull(
 
     // The remote's stack as commits on its own base: this host's upstream with the remote's
     // upstream content of the files the series changes.
-    let upstream = store.upstream_tip()?.context("the store has no upstream yet")?;
+    let upstream = store
+        .upstream_tip()?
+        .with_context(|| tr!("the store has no upstream yet"))?;
     let touched: BTreeSet<&InstallPath> = incoming.patches.iter().flat_map(|(_, _, p)| p).collect();
     let base_changes: Vec<(&str, Option<&[u8]>)> = touched
         .iter()
