@@ -12,6 +12,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::recipe::{self, Change, Files, Recipe, Values};
@@ -69,9 +70,11 @@ pub fn plan(root: &Path, recipes: &[Recipe], values: &Values) -> Result<Vec<Appl
         for change in &changes {
             crate::validate::validate_merged(root, &change.path, &change.after, change.before.as_deref())
                 .map_err(|why| {
-                    Error::Usage(format!(
-                        "{}: {}: the result does not validate: {why}; nothing was changed",
-                        recipe.name, change.path
+                    Error::Usage(tr!(
+                        "{recipe}: {path}: the result does not validate: {why}; nothing was changed",
+                        recipe = recipe.name,
+                        path = change.path,
+                        why
                     ))
                 })?;
         }
@@ -148,16 +151,21 @@ fn refuse_pending_upstream(
     let survey = crate::engine::status::survey(root, store, manifest, dpkg)?;
     for path in written {
         let Some(file) = survey.file(path) else { continue };
-        let hint = match file.state {
-            FileState::Overwritten | FileState::UpstreamChanged => "run `jitsi-custom rebase` first",
-            FileState::Conflict => "decide the parked conflict first with `jitsi-custom resolve`",
+        let state = file.state.name();
+        let message = match file.state {
+            FileState::Overwritten | FileState::UpstreamChanged => tr!(
+                "{path}: {state} (a package changed it since the last rebase); nothing was changed\nhint: run `jitsi-custom rebase` first",
+                path,
+                state
+            ),
+            FileState::Conflict => tr!(
+                "{path}: {state} (a package changed it since the last rebase); nothing was changed\nhint: decide the parked conflict first with `jitsi-custom resolve`",
+                path,
+                state
+            ),
             _ => continue,
         };
-        return Err(Error::Usage(format!(
-            "{path}: {} (a package changed it since the last rebase); nothing was changed\nhint: {hint}",
-            file.state.name()
-        ))
-        .into());
+        return Err(Error::Usage(message).into());
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::live;
@@ -48,9 +49,10 @@ impl Image {
 /// Saves the web image (`docker image save`) and reads the files the tracked files come from.
 pub fn read_image(setup: &DockerSetup, manifest: &Manifest) -> Result<Image> {
     let id = docker::image_id(&setup.web_image)?.with_context(|| {
-        format!(
-            "the web image {} is not there\nhint: `docker compose pull` in {} fetches it",
-            setup.web_image, setup.checkout
+        tr!(
+            "the web image {image} is not there\nhint: `docker compose pull` in {checkout} fetches it",
+            image = setup.web_image,
+            checkout = setup.checkout
         )
     })?;
     let wanted: Vec<String> = manifest
@@ -58,7 +60,7 @@ pub fn read_image(setup: &DockerSetup, manifest: &Manifest) -> Result<Image> {
         .iter()
         .filter_map(|f| f.image_path.as_ref().map(InstallPath::to_string))
         .collect();
-    let dir = tempfile::tempdir().context("cannot make a temporary directory for the image")?;
+    let dir = tempfile::tempdir().with_context(|| tr!("cannot make a temporary directory for the image"))?;
     let archive = dir.path().join("web-image.tar");
     docker::save_image(&setup.web_image, &archive)?;
     let files = crate::system::image::read_files(&archive, &wanted, Default::default())?;
@@ -88,9 +90,9 @@ pub fn detect(root: &Path, init: &DockerInit) -> Result<DockerSetup> {
         )
     };
     let compose_text = read("docker-compose.yml")?.with_context(|| {
-        format!(
-            "{}: no docker-compose.yml\nhint: --docker names the docker-jitsi-meet checkout",
-            init.checkout
+        tr!(
+            "{checkout}: no docker-compose.yml\nhint: --docker names the docker-jitsi-meet checkout",
+            checkout = init.checkout
         )
     })?;
     let env_text = match read(".env")? {
@@ -110,10 +112,10 @@ pub fn detect(root: &Path, init: &DockerInit) -> Result<DockerSetup> {
     let web_image = match &init.web_image {
         Some(image) => image.clone(),
         None => compose::service_image(&compose_text, facts::WEB_SERVICE, &env)?.with_context(|| {
-            format!(
-                "{}/docker-compose.yml names no image for the {} service\nhint: --image names it",
-                init.checkout,
-                facts::WEB_SERVICE
+            tr!(
+                "{checkout}/docker-compose.yml names no image for the {service} service\nhint: --image names it",
+                checkout = init.checkout,
+                service = facts::WEB_SERVICE
             )
         })?,
     };
@@ -358,18 +360,18 @@ pub fn outputs(
         let Some(regenerated) = facts::REGENERATED.iter().find(|r| rel.ends_with(r.file)) else {
             continue;
         };
-        let ops =
-            match crate::merge::customisation_ops(&base, &local) {
-                Ok(ops) => ops,
-                Err(e) => {
-                    notes.push(format!(
-                    "{}: its customisations cannot be written as statements ({e}); {} keeps what it holds",
-                    file.path,
-                    file.appended.as_ref().map(ToString::to_string).unwrap_or_default()
+        let ops = match crate::merge::customisation_ops(&base, &local) {
+            Ok(ops) => ops,
+            Err(e) => {
+                notes.push(tr!(
+                    "{path}: its customisations cannot be written as statements ({error}); {appended} keeps what it holds",
+                    path = file.path,
+                    error = e,
+                    appended = file.appended.as_ref().map(ToString::to_string).unwrap_or_default()
                 ));
-                    continue;
-                }
-            };
+                continue;
+            }
+        };
         let mut lines = Vec::new();
         for op in &ops {
             lines.extend(statement(regenerated.object, op));
@@ -708,16 +710,15 @@ pub fn upgrade(
     dpkg: &crate::system::dpkg::Dpkg,
     opts: &UpgradeOptions,
 ) -> Result<(Upgraded, Vec<super::rebase::Report>)> {
-    let setup = manifest
-        .docker
-        .as_ref()
-        .context("this state is not for docker-jitsi-meet\nhint: `jitsi-custom init --docker DIR`")?;
+    let setup = manifest.docker.as_ref().with_context(|| {
+        tr!("this state is not for docker-jitsi-meet\nhint: `jitsi-custom init --docker DIR`")
+    })?;
     let checkout = setup.checkout.under(root);
     if opts.pull {
         (opts.progress)("docker compose pull");
         docker::compose(&checkout, &["pull"])?;
     }
-    (opts.progress)("rebase onto the new image");
+    (opts.progress)(&tr!("rebase onto the new image"));
     let rebase_once = |store: &Store| -> Result<super::rebase::Report> {
         let intake = intake(setup, manifest)?;
         let rebase_opts = super::rebase::Options {
@@ -754,7 +755,7 @@ pub fn upgrade(
             std::thread::sleep(std::time::Duration::from_millis(500));
         }
     }
-    (opts.progress)("take in the configs the new container generated");
+    (opts.progress)(&tr!("take in the configs the new container generated"));
     let second = rebase_once(store)?;
     Ok((Upgraded::Started, vec![first, second]))
 }

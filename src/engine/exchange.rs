@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};
@@ -58,18 +59,19 @@ pub struct ExportReport {
 /// that holds anything, whose earlier series files are replaced (other files stay). `dry_run`
 /// writes nothing.
 pub fn export_series(store: &Store, dir: &Path, force: bool, dry_run: bool) -> Result<ExportReport> {
-    let empty = series::is_missing_or_empty(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let empty =
+        series::is_missing_or_empty(dir).with_context(|| tr!("cannot read {path}", path = dir.display()))?;
     if !empty && !force {
-        return Err(Error::Usage(format!(
-            "{} is not empty\nhint: export into a new directory, or pass --force to replace the series in it",
-            dir.display()
+        return Err(Error::Usage(tr!(
+            "{dir} is not empty\nhint: export into a new directory, or pass --force to replace the series in it",
+            dir = dir.display()
         ))
         .into());
     }
     if dir.exists() && !dir.is_dir() {
         return Err(Error::BadPath {
             path: dir.display().to_string(),
-            reason: "is not a directory".into(),
+            reason: tr!("is not a directory"),
         }
         .into());
     }
@@ -116,7 +118,7 @@ pub fn export_series(store: &Store, dir: &Path, force: bool, dry_run: bool) -> R
             .unwrap_or_default()
     };
     series::write_series(dir, &files, &(SERIES.to_string(), list.into_bytes()), &stale)
-        .with_context(|| format!("cannot write the series into {}", dir.display()))?;
+        .with_context(|| tr!("cannot write the series into {dir}", dir = dir.display()))?;
     Ok(report)
 }
 
@@ -156,9 +158,9 @@ fn series_lines(text: &[u8]) -> Vec<Result<String, (String, String)>> {
                 [] | ["-p1"] => Ok(file),
                 options => Err((
                     file,
-                    format!(
-                        "the series gives it {:?}; only -p1 patches (paths below the root, as git writes them) are taken",
-                        options.join(" ")
+                    tr!(
+                        "the series gives it {options}; only -p1 patches (paths below the root, as git writes them) are taken",
+                        options = format!("{:?}", options.join(" "))
                     ),
                 )),
             }
@@ -247,7 +249,9 @@ pub fn import_series(
     // The tracked files it changes must be as the store says (no unrecorded edit is overwritten).
     let touched: BTreeSet<&InstallPath> = candidates.iter().flat_map(|c| &c.entry.paths).collect();
     let survey = status::survey(root, store, manifest, dpkg)?;
-    let custom = store.custom_tip()?.context("the store has no upstream yet")?;
+    let custom = store
+        .custom_tip()?
+        .with_context(|| tr!("the store has no upstream yet"))?;
     for path in &touched {
         let Some(file) = survey.file(path) else {
             continue;
@@ -288,9 +292,9 @@ pub fn import_series(
             let parent = store.parent_of(existing.id)?.unwrap_or(existing.id);
             match scratch.apply(scratch.tree_of(parent)?, &candidate.patch)? {
                 Applied::Tree(t) if t == store.tree_of(existing.id)? => present.push(entry.clone()),
-                _ => refusals.push(refuse(format!(
-                    "a customisation named {:?} exists already, with other changes; change the patch's Subject: line to import it under another name",
-                    entry.name
+                _ => refusals.push(refuse(tr!(
+                    "a customisation named {name} exists already, with other changes; change the patch's Subject: line to import it under another name",
+                    name = format!("{:?}", entry.name)
                 ))),
             }
             continue;
@@ -301,16 +305,17 @@ pub fn import_series(
         }
         match scratch.apply(tree, &candidate.patch)? {
             Applied::Tree(t) if t == tree => {
-                refusals.push(refuse("changes nothing".into()));
+                refusals.push(refuse(tr!("changes nothing")));
             }
             Applied::Tree(t) => {
                 let mut changes = Vec::new();
                 for path in &entry.paths {
                     let content = scratch.content(t, path.as_rel())?;
                     if content.as_ref().is_some_and(|c| c.len() as u64 > limit) {
-                        refusals.push(refuse(format!(
-                            "{path}: would be larger than max_file_size ({}) in the manifest",
-                            crate::system::human_size(limit)
+                        refusals.push(refuse(tr!(
+                            "{path}: would be larger than max_file_size ({size}) in the manifest",
+                            path,
+                            size = crate::system::human_size(limit)
                         )));
                     }
                     last_changed.insert(path.clone(), entry.file.clone());
@@ -320,16 +325,22 @@ pub fn import_series(
                 tree = t;
             }
             Applied::DoesNotApply(why) => {
-                refusals.push(refuse(format!("does not apply to the current files ({why})")));
+                refusals.push(refuse(tr!("does not apply to the current files ({why})", why)));
                 blocked = true;
             }
             Applied::NotARegularFile { path, mode } => {
                 let what = match mode {
-                    Some(mode) => format!("{} (mode {mode:06o})", kind_of_mode(mode)),
-                    None => "a device or other special file".to_string(),
+                    Some(mode) => tr!(
+                        "{kind} (mode {mode})",
+                        kind = kind_of_mode(mode),
+                        mode = format!("{mode:06o}")
+                    ),
+                    None => tr!("a device or other special file"),
                 };
-                refusals.push(refuse(format!(
-                    "would make /{path} {what}; only regular files are kept"
+                refusals.push(refuse(tr!(
+                    "would make /{path} {what}; only regular files are kept",
+                    path,
+                    what
                 )));
                 blocked = true;
             }
@@ -339,7 +350,9 @@ pub fn import_series(
     // Nothing that fails validation goes live.
     let mut writes: Vec<(InstallPath, Option<Vec<u8>>)> = Vec::new();
     if refusals.is_empty() {
-        let upstream = store.upstream_tip()?.context("the store has no upstream yet")?;
+        let upstream = store
+            .upstream_tip()?
+            .with_context(|| tr!("the store has no upstream yet"))?;
         for (path, file) in &last_changed {
             let content = scratch.content(tree, path.as_rel())?;
             let live = live::read(root, path)?;
@@ -358,7 +371,7 @@ pub fn import_series(
                 if strategy != crate::merge::Strategy::Binary && crate::merge::has_conflict_markers(bytes) {
                     refusals.push(Refusal {
                         patch: file.clone(),
-                        reason: format!("{path}: would hold conflict markers"),
+                        reason: tr!("{path}: would hold conflict markers", path),
                     });
                     continue;
                 }
@@ -367,7 +380,7 @@ pub fn import_series(
                 {
                     refusals.push(Refusal {
                         patch: file.clone(),
-                        reason: format!("{path}: would not validate: {}", first_line(&why)),
+                        reason: tr!("{path}: would not validate: {why}", path, why = first_line(&why)),
                     });
                     continue;
                 }
@@ -400,11 +413,17 @@ pub fn import_series(
             changes.iter().map(|(p, c)| (p.as_rel(), c.as_deref())).collect();
         store.record_patch(&entry.name, &changes)?;
     }
-    let custom = store.custom_tip()?.context("the store has no upstream yet")?;
+    let custom = store
+        .custom_tip()?
+        .with_context(|| tr!("the store has no upstream yet"))?;
     for path in last_changed.keys() {
         anyhow::ensure!(
             store.content_at(custom, path.as_rel())? == scratch.content(tree, path.as_rel())?,
-            "{path}: the imported customisations came out other than tried"
+            "{}",
+            tr!(
+                "{path}: the imported customisations came out other than tried",
+                path
+            )
         );
     }
     for (path, content) in &writes {
@@ -434,9 +453,9 @@ fn read_series(
     let list = match series::read_bounded(&list_path, limit) {
         Ok(list) => list,
         Err(PathProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::Usage(format!(
-                "{}: no series here\nhint: a series is a directory as `jitsi-custom export DIR` writes it: a `series` file listing the patch files in order",
-                dir.display()
+            return Err(Error::Usage(tr!(
+                "{dir}: no series here\nhint: a series is a directory as `jitsi-custom export DIR` writes it: a `series` file listing the patch files in order",
+                dir = dir.display()
             ))
             .into());
         }
@@ -465,7 +484,11 @@ fn read_series(
         }
     }
     if series.candidates.is_empty() && refusals.is_empty() {
-        return Err(Error::Usage(format!("{}: the series lists no patch", list_path.display())).into());
+        return Err(Error::Usage(tr!(
+            "{path}: the series lists no patch",
+            path = list_path.display()
+        ))
+        .into());
     }
     Ok(series)
 }
@@ -481,15 +504,15 @@ fn read_one(
     names: &mut BTreeSet<String>,
 ) -> Result<(SeriesEntry, PatchFile), Vec<String>> {
     if file.starts_with('/') || file.split('/').any(|part| part == ".." || part.is_empty()) {
-        return Err(vec!["the series names a file outside its directory".into()]);
+        return Err(vec![tr!("the series names a file outside its directory")]);
     }
     let text = series::read_bounded(&dir.join(file), limit).map_err(|problem| {
         vec![match problem {
             too_large @ PathProblem::TooLarge { .. } => {
-                format!("{too_large} (max_file_size in the manifest)")
+                tr!("{problem} (max_file_size in the manifest)", problem = too_large)
             }
-            PathProblem::Symlink => "is a symbolic link; patch files are read only as regular files".into(),
-            problem => format!("cannot be read: {problem}"),
+            PathProblem::Symlink => tr!("is a symbolic link; patch files are read only as regular files"),
+            problem => tr!("cannot be read: {problem}", problem),
         }]
     })?;
     let patch = PatchFile::parse(&text).map_err(|reason| vec![reason])?;
@@ -500,11 +523,12 @@ fn read_one(
         .trim()
         .to_string();
     if name.is_empty() {
-        return Err(vec!["its Subject: line names no customisation".into()]);
+        return Err(vec![tr!("its Subject: line names no customisation")]);
     }
     if !names.insert(name.clone()) {
-        return Err(vec![format!(
-            "the series has a customisation named {name:?} twice"
+        return Err(vec![tr!(
+            "the series has a customisation named {name} twice",
+            name = format!("{name:?}")
         )]);
     }
     let mut paths = Vec::new();
@@ -559,14 +583,17 @@ pub(crate) fn check_path(
     allow: &[InstallPath],
 ) -> Result<InstallPath, String> {
     if raw.split('/').any(|part| part == "..") {
-        return Err(format!(
-            "/{}: the path climbs with `..`",
-            raw.trim_start_matches('/')
+        return Err(tr!(
+            "/{path}: the path climbs with `..`",
+            path = raw.trim_start_matches('/')
         ));
     }
     let path = InstallPath::parse(raw).map_err(|e| e.to_string())?;
     if path.as_rel() == META_DIR || path.as_rel().starts_with(&format!("{META_DIR}/")) {
-        return Err(format!("{path}: is jitsi-custom's own metadata, not a live file"));
+        return Err(tr!(
+            "{path}: is jitsi-custom's own metadata, not a live file",
+            path
+        ));
     }
     let allowed = manifest.is_tracked(&path)
         || crate::profile::in_trees(&path.to_string())
@@ -574,9 +601,10 @@ pub(crate) fn check_path(
             .iter()
             .any(|a| path == *a || path.as_rel().starts_with(&format!("{}/", a.as_rel())));
     if !allowed {
-        return Err(format!(
-            "{path}: is outside the Jitsi trees ({}); to take it, pass --allow {path}",
-            crate::profile::TREES
+        return Err(tr!(
+            "{path}: is outside the Jitsi trees ({trees}); to take it, pass --allow {path}",
+            path,
+            trees = crate::profile::TREES
                 .iter()
                 .map(|t| t.trim_end_matches('/'))
                 .collect::<Vec<_>>()
@@ -661,8 +689,6 @@ pub(crate) fn intake_new_files(
                 }
             };
             let file = intake::describe(path.clone(), dpkg, manifest.domain.as_deref())?;
-            let track_first =
-                format!("; track it first (`jitsi-custom track {path}`) and record what it holds");
             let new = match intake::find_pristine(root, dpkg, &file, live.as_deref(), false, None)? {
                 Pristine::Found { content, origin } if live.as_deref() == Some(content.as_slice()) => {
                     NewFile {
@@ -672,14 +698,21 @@ pub(crate) fn intake_new_files(
                     }
                 }
                 Pristine::Found { .. } if live.is_none() => {
-                    refusals.push(refuse("is missing, though a package ships it".into()));
+                    refusals.push(refuse(tr!("is missing, though a package ships it")));
                     continue;
                 }
                 Pristine::Found { origin, .. } => {
-                    refusals.push(refuse(format!(
-                        "is not tracked and differs from what {} installed{track_first}",
-                        origin.package.as_deref().unwrap_or("its package")
-                    )));
+                    refusals.push(refuse(match origin.package.as_deref() {
+                        Some(package) => tr!(
+                            "is not tracked and differs from what {package} installed; track it first (`jitsi-custom track {path}`) and record what it holds",
+                            package,
+                            path
+                        ),
+                        None => tr!(
+                            "is not tracked and differs from what its package installed; track it first (`jitsi-custom track {path}`) and record what it holds",
+                            path
+                        ),
+                    }));
                     continue;
                 }
                 Pristine::NotShipped if live.is_none() => NewFile {
@@ -693,12 +726,17 @@ pub(crate) fn intake_new_files(
                     },
                 },
                 Pristine::NotShipped => {
-                    refusals.push(refuse(format!("exists and is not tracked{track_first}")));
+                    refusals.push(refuse(tr!(
+                        "exists and is not tracked; track it first (`jitsi-custom track {path}`) and record what it holds",
+                        path
+                    )));
                     continue;
                 }
                 Pristine::Unknown { package, .. } => {
-                    refusals.push(refuse(format!(
-                        "is not tracked and no pristine copy of what {package} installed was found{track_first}"
+                    refusals.push(refuse(tr!(
+                        "is not tracked and no pristine copy of what {package} installed was found; track it first (`jitsi-custom track {path}`) and record what it holds",
+                        package,
+                        path
                     )));
                     continue;
                 }
@@ -719,30 +757,32 @@ fn first_to_change(candidates: &[Candidate], path: &InstallPath) -> String {
 }
 
 /// Why a tracked file in this state cannot take an imported change yet, and what to do.
-fn state_problem(state: FileState) -> &'static str {
+fn state_problem(state: FileState) -> String {
     match state {
-        FileState::Unrecorded => "has edits not recorded yet; record them first (`jitsi-custom record -m …`)",
-        FileState::Overwritten => "was overwritten by a package; run `jitsi-custom rebase` first",
-        FileState::UpstreamChanged => {
-            "has new upstream content not taken in; run `jitsi-custom rebase` first"
+        FileState::Unrecorded => {
+            tr!("has edits not recorded yet; record them first (`jitsi-custom record -m …`)")
         }
-        FileState::Conflict => "waits for a decision; run `jitsi-custom resolve` first",
-        FileState::Missing => "is missing; run `jitsi-custom status` to see why",
-        FileState::Clean | FileState::Customised => "is fine",
+        FileState::Overwritten => tr!("was overwritten by a package; run `jitsi-custom rebase` first"),
+        FileState::UpstreamChanged => {
+            tr!("has new upstream content not taken in; run `jitsi-custom rebase` first")
+        }
+        FileState::Conflict => tr!("waits for a decision; run `jitsi-custom resolve` first"),
+        FileState::Missing => tr!("is missing; run `jitsi-custom status` to see why"),
+        FileState::Clean | FileState::Customised => tr!("is fine"),
     }
 }
 
 /// What a git file mode other than a regular file's stands for.
-fn kind_of_mode(mode: u32) -> &'static str {
+fn kind_of_mode(mode: u32) -> String {
     match mode & 0o170000 {
-        0o120000 => "a symbolic link",
-        0o020000 | 0o060000 => "a device",
-        0o160000 => "a submodule",
-        0o040000 => "a directory",
-        0o010000 => "a FIFO",
-        0o140000 => "a socket",
-        0o100000 => "an executable",
-        _ => "a file of an unknown kind",
+        0o120000 => tr!("a symbolic link"),
+        0o020000 | 0o060000 => tr!("a device"),
+        0o160000 => tr!("a submodule"),
+        0o040000 => tr!("a directory"),
+        0o010000 => tr!("a FIFO"),
+        0o140000 => tr!("a socket"),
+        0o100000 => tr!("an executable"),
+        _ => tr!("a file of an unknown kind"),
     }
 }
 

@@ -12,6 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::error::Error;
@@ -259,20 +260,21 @@ pub fn recipes_dir() -> PathBuf {
 pub fn list(dir: &Path) -> Result<Vec<Recipe>> {
     let mut found = Vec::new();
     let sections = std::fs::read_dir(dir).with_context(|| {
-        format!(
-            "cannot read the recipes in {}\nhint: `--recipes-dir DIR` (or {RECIPES_ENV}) names the directory holding them",
-            dir.display()
+        tr!(
+            "cannot read the recipes in {dir}\nhint: `--recipes-dir DIR` (or {variable}) names the directory holding them",
+            dir = dir.display(),
+            variable = RECIPES_ENV
         )
     })?;
     for section in sections {
-        let section = section.with_context(|| format!("cannot read {}", dir.display()))?;
+        let section = section.with_context(|| tr!("cannot read {path}", path = dir.display()))?;
         if !section.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
         for entry in std::fs::read_dir(section.path())
-            .with_context(|| format!("cannot read {}", section.path().display()))?
+            .with_context(|| tr!("cannot read {path}", path = section.path().display()))?
         {
-            let entry = entry.with_context(|| format!("cannot read {}", section.path().display()))?;
+            let entry = entry.with_context(|| tr!("cannot read {path}", path = section.path().display()))?;
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "toml") && entry.file_type().is_ok_and(|t| t.is_file()) {
                 found.push(path);
@@ -309,7 +311,7 @@ pub fn find(spec: &str, dir: &Path) -> Result<Recipe> {
         if path.is_file() {
             return load_file(path, dir);
         }
-        return Err(Error::Usage(format!("recipe file {spec} does not exist")).into());
+        return Err(Error::Usage(tr!("recipe file {spec} does not exist", spec)).into());
     }
     let valid = spec.split('/').count() == 2
         && spec.split('/').all(|part| {
@@ -321,9 +323,10 @@ pub fn find(spec: &str, dir: &Path) -> Result<Recipe> {
         });
     let path = dir.join(format!("{spec}.toml"));
     if !valid || !path.is_file() {
-        return Err(Error::Usage(format!(
-            "no recipe named {spec:?} in {}\nhint: `jitsi-custom apply --list` shows the recipes; a recipe file is given by its path (ending in .toml)",
-            dir.display()
+        return Err(Error::Usage(tr!(
+            "no recipe named {spec} in {dir}\nhint: `jitsi-custom apply --list` shows the recipes; a recipe file is given by its path (ending in .toml)",
+            spec = format!("{spec:?}"),
+            dir = dir.display()
         ))
         .into());
     }
@@ -335,28 +338,35 @@ pub fn find(spec: &str, dir: &Path) -> Result<Recipe> {
 pub fn load_file(path: &Path, dir: &Path) -> Result<Recipe> {
     let bad =
         |reason: String| -> anyhow::Error { Error::Usage(format!("{}: {reason}", path.display())).into() };
-    let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| bad(tr!("cannot read: {error}", error = e)))?;
     if meta.len() > MAX_RECIPE_SIZE {
-        return Err(bad(format!("larger than {MAX_RECIPE_SIZE} bytes; not a recipe")));
+        return Err(bad(tr!(
+            "larger than {size} bytes; not a recipe",
+            size = MAX_RECIPE_SIZE
+        )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| bad(tr!("cannot read: {error}", error = e)))?;
     let file: RecipeFile = toml::from_str(&text).map_err(|e| {
-        bad(format!(
-            "is not a valid recipe: {}",
-            e.to_string().lines().collect::<Vec<_>>().join(" ")
+        bad(tr!(
+            "is not a valid recipe: {error}",
+            error = e.to_string().lines().collect::<Vec<_>>().join(" ")
         ))
     })?;
     let name = recipe_name(path, dir);
     if file.description.trim().is_empty() || file.description.contains('\n') {
-        return Err(bad("the description must be one line".into()));
+        return Err(bad(tr!("the description must be one line")));
     }
     if file.ops.is_empty() || file.ops.len() > MAX_OPS {
-        return Err(bad(format!("a recipe holds 1 to {MAX_OPS} operations ([[op]])")));
+        return Err(bad(tr!(
+            "a recipe holds 1 to {max} operations ([[op]])",
+            max = MAX_OPS
+        )));
     }
     for placeholder in file.placeholders.keys() {
         if !is_placeholder_name(placeholder) || placeholder == "domain" {
-            return Err(bad(format!(
-                "placeholder {placeholder:?}: names are lowercase letters, digits and _ (and `domain` is built in)"
+            return Err(bad(tr!(
+                "placeholder {placeholder}: names are lowercase letters, digits and _ (and `domain` is built in)",
+                placeholder = format!("{placeholder:?}")
             )));
         }
     }
@@ -373,8 +383,9 @@ pub fn load_file(path: &Path, dir: &Path) -> Result<Recipe> {
         for text in op.texts() {
             for name in references(&text) {
                 if name != "domain" && !recipe.placeholders.contains_key(&name) {
-                    return Err(bad(format!(
-                        "uses the placeholder {{{name}}} without declaring it"
+                    return Err(bad(tr!(
+                        "uses the placeholder {{{name}}} without declaring it",
+                        name
                     )));
                 }
             }
@@ -382,9 +393,9 @@ pub fn load_file(path: &Path, dir: &Path) -> Result<Recipe> {
         if let OpSpec::JsSet { value, raw, .. } | OpSpec::Setting { value, raw, .. } = op
             && value.is_some() == raw.is_some()
         {
-            return Err(bad(format!(
-                "an operation on {} needs `value` or `raw`",
-                op.file()
+            return Err(bad(tr!(
+                "an operation on {file} needs `value` or `raw`",
+                file = op.file()
             )));
         }
     }
@@ -518,13 +529,16 @@ fn fill(text: &str, values: &Values, how: Fill) -> Result<String, String> {
             Some(name) => {
                 let value = values
                     .get(name)
-                    .ok_or_else(|| format!("the placeholder {{{name}}} has no value"))?;
+                    .ok_or_else(|| tr!("the placeholder {{{name}}} has no value", name))?;
                 match how {
                     Fill::Quoted => out.push_str(value),
                     Fill::Raw => {
                         if let Some(bad) = value.chars().find(|c| "\"'`\\;{}<>".contains(*c)) {
-                            return Err(format!(
-                                "the value of {{{name}}} may not hold {bad:?} here ({value:?})"
+                            return Err(tr!(
+                                "the value of {{{name}}} may not hold {character} here ({value})",
+                                name,
+                                character = format!("{bad:?}"),
+                                value = format!("{value:?}")
                             ));
                         }
                         out.push_str(value);
@@ -554,14 +568,17 @@ fn escape_markup(value: &str) -> String {
 
 fn check_value(name: &str, value: &str) -> Result<()> {
     if value.len() > MAX_VALUE_LEN {
-        return Err(Error::Usage(format!(
-            "the value of {name} is longer than {MAX_VALUE_LEN} bytes"
+        return Err(Error::Usage(tr!(
+            "the value of {name} is longer than {max} bytes",
+            name,
+            max = MAX_VALUE_LEN
         ))
         .into());
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::Usage(format!(
-            "the value of {name} holds a control character (a line break?); give one line"
+        return Err(Error::Usage(tr!(
+            "the value of {name} holds a control character (a line break?); give one line",
+            name
         ))
         .into());
     }
@@ -573,7 +590,9 @@ fn check_value(name: &str, value: &str) -> Result<()> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         if !valid {
-            return Err(Error::Usage(format!("{value:?} is not a domain name")).into());
+            return Err(
+                Error::Usage(tr!("{value} is not a domain name", value = format!("{value:?}"))).into(),
+            );
         }
     }
     Ok(())
@@ -594,9 +613,10 @@ pub fn resolve_values(
             let known: Vec<String> = std::iter::once("domain".to_string())
                 .chain(declared.iter().map(|s| s.to_string()))
                 .collect();
-            return Err(Error::Usage(format!(
-                "--set {name}: no recipe here asks for {name}\nhint: these take: {}",
-                known.join(", ")
+            return Err(Error::Usage(tr!(
+                "--set {name}: no recipe here asks for {name}\nhint: these take: {names}",
+                name,
+                names = known.join(", ")
             ))
             .into());
         }
@@ -609,9 +629,9 @@ pub fn resolve_values(
         check_value("domain", domain)?;
         values.0.insert("domain".into(), domain.to_string());
     } else if recipes.iter().any(Recipe::needs_domain) {
-        return Err(Error::Usage(
-            "the Jitsi domain is not known (no /etc/jitsi/meet/<domain>-config.js)\nhint: name it with --set domain=meet.example.org".into(),
-        )
+        return Err(Error::Usage(tr!(
+            "the Jitsi domain is not known (no /etc/jitsi/meet/<domain>-config.js)\nhint: name it with --set domain=meet.example.org"
+        ))
         .into());
     }
     for recipe in recipes {
@@ -633,9 +653,11 @@ pub fn resolve_values(
                     answer
                 }
                 None => default.ok_or_else(|| {
-                    Error::Usage(format!(
-                        "{} needs a value for {name} ({})\nhint: give it with --set {name}=VALUE",
-                        recipe.name, spec.prompt
+                    Error::Usage(tr!(
+                        "{recipe} needs a value for {name} ({question})\nhint: give it with --set {name}=VALUE",
+                        recipe = recipe.name,
+                        name,
+                        question = spec.prompt
                     ))
                 })?,
             };
@@ -724,20 +746,45 @@ pub fn apply(recipe: &Recipe, values: &Values, files: &mut Files<'_>) -> Result<
 }
 
 fn recipe_error(recipe: &Recipe, file: &str, why: &str) -> anyhow::Error {
-    Error::Usage(format!("{}: {file}: {why}; nothing was changed", recipe.name)).into()
-}
-
-fn missing_error(recipe: &Recipe, path: &InstallPath, what: &str) -> anyhow::Error {
-    let hint = recipe
-        .hint
-        .as_deref()
-        .map(|h| format!("\nhint: {h}"))
-        .unwrap_or_default();
-    Error::Usage(format!(
-        "{} cannot apply to this version: {path}: {what} is missing; nothing was changed{hint}",
-        recipe.name
+    Error::Usage(tr!(
+        "{recipe}: {file}: {why}; nothing was changed",
+        recipe = recipe.name,
+        file,
+        why
     ))
     .into()
+}
+
+/// The place a recipe needs is missing: `what` names it, `None` for the whole file.
+fn missing_error(recipe: &Recipe, path: &InstallPath, what: Option<&str>) -> anyhow::Error {
+    let name = &recipe.name;
+    let message = match (what, recipe.hint.as_deref()) {
+        (Some(what), Some(hint)) => tr!(
+            "{name} cannot apply to this version: {path}: {what} is missing; nothing was changed\nhint: {hint}",
+            name,
+            path,
+            what,
+            hint
+        ),
+        (Some(what), None) => tr!(
+            "{name} cannot apply to this version: {path}: {what} is missing; nothing was changed",
+            name,
+            path,
+            what
+        ),
+        (None, Some(hint)) => tr!(
+            "{name} cannot apply to this version: {path}: the file is missing; nothing was changed\nhint: {hint}",
+            name,
+            path,
+            hint
+        ),
+        (None, None) => tr!(
+            "{name} cannot apply to this version: {path}: the file is missing; nothing was changed",
+            name,
+            path
+        ),
+    };
+    Error::Usage(message).into()
 }
 
 fn apply_op(
@@ -749,7 +796,7 @@ fn apply_op(
 ) -> Result<Vec<u8>> {
     let fail = |why: String| recipe_error(recipe, &path.to_string(), &why);
     let edit_error = |e: EditError| match e {
-        EditError::Missing(what) => missing_error(recipe, path, &what),
+        EditError::Missing(what) => missing_error(recipe, path, Some(&what)),
         EditError::Invalid(why) => fail(why),
     };
     let fill_quoted = |text: &str| fill(text, values, Fill::Quoted).map_err(&fail);
@@ -768,7 +815,7 @@ fn apply_op(
         });
     }
     let Some(content) = current else {
-        return Err(missing_error(recipe, path, "the file"));
+        return Err(missing_error(recipe, path, None));
     };
     match op {
         OpSpec::JsSet {
@@ -781,7 +828,7 @@ fn apply_op(
             let source = match (value, raw) {
                 (Some(value), _) => js_source(&fill_value(value, values).map_err(&fail)?).map_err(&fail)?,
                 (None, Some(raw)) => fill_raw(raw)?,
-                (None, None) => return Err(fail("needs `value` or `raw`".into())),
+                (None, None) => return Err(fail(tr!("needs `value` or `raw`"))),
             };
             edit::set_js_property(content, &fill_raw(property)?, &source, *create).map_err(edit_error)
         }
@@ -808,7 +855,9 @@ fn apply_op(
             ..
         } => {
             let format = settings_format(path).ok_or_else(|| {
-                fail("is not a Lua, nginx, properties or HOCON file; `setting` does not apply".into())
+                fail(tr!(
+                    "is not a Lua, nginx, properties or HOCON file; `setting` does not apply"
+                ))
             })?;
             let source = match (value, raw) {
                 (Some(value), _) => {
@@ -816,7 +865,7 @@ fn apply_op(
                     setting_source(format, &value).map_err(&fail)?
                 }
                 (None, Some(raw)) => fill_raw(raw)?,
-                (None, None) => return Err(fail("needs `value` or `raw`".into())),
+                (None, None) => return Err(fail(tr!("needs `value` or `raw`"))),
             };
             let place = SettingPlace {
                 block: block.iter().map(|b| fill_raw(b)).collect::<Result<_>>()?,
@@ -829,7 +878,7 @@ fn apply_op(
             header, after, body, ..
         } => {
             if settings_format(path) != Some(SettingsFormat::Lua) {
-                return Err(fail("is not a Prosody Lua file; `section` does not apply".into()));
+                return Err(fail(tr!("is not a Prosody Lua file; `section` does not apply")));
             }
             edit::add_lua_section(
                 content,
@@ -880,23 +929,37 @@ fn place(
 ) -> Result<Vec<u8>> {
     let relative = Path::new(source);
     if source.is_empty() || relative.components().any(|c| !matches!(c, Component::Normal(_))) {
-        anyhow::bail!("the source {source:?} must be a file beside the recipe");
+        anyhow::bail!(
+            "{}",
+            tr!(
+                "the source {source} must be a file beside the recipe",
+                source = format!("{source:?}")
+            )
+        );
     }
     let file = recipe.dir().join(relative);
-    let meta = std::fs::symlink_metadata(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let meta =
+        std::fs::symlink_metadata(&file).with_context(|| tr!("cannot read {path}", path = file.display()))?;
     if !meta.is_file() {
-        anyhow::bail!("{} is not a regular file", file.display());
+        anyhow::bail!("{}", tr!("{path} is not a regular file", path = file.display()));
     }
     let limit = crate::system::fs::max_file_size();
     if meta.len() > limit {
-        anyhow::bail!("{} is larger than {limit} bytes", file.display());
+        anyhow::bail!(
+            "{}",
+            tr!(
+                "{path} is larger than {limit} bytes",
+                path = file.display(),
+                limit
+            )
+        );
     }
-    let content = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let content = std::fs::read(&file).with_context(|| tr!("cannot read {path}", path = file.display()))?;
     if !template {
         return Ok(content);
     }
     let text = String::from_utf8(content)
-        .map_err(|_| anyhow::anyhow!("the template {} is not UTF-8", file.display()))?;
+        .map_err(|_| anyhow::anyhow!(tr!("the template {path} is not UTF-8", path = file.display())))?;
     let markup = matches!(
         path.as_rel().rsplit_once('.').map(|(_, e)| e),
         Some("html" | "htm" | "svg" | "xml")
@@ -995,12 +1058,12 @@ fn js_source(value: &toml::Value) -> Result<String, String> {
                 .collect::<Result<Vec<_>, String>>()?;
             format!("{{ {} }}", members.join(", "))
         }
-        _ => return Err("a date is no JavaScript value here".into()),
+        _ => return Err(tr!("a date is no JavaScript value here")),
     })
 }
 
 fn json_value(value: &toml::Value) -> Result<serde_json::Value, String> {
-    serde_json::to_value(value).map_err(|e| format!("no JSON value: {e}"))
+    serde_json::to_value(value).map_err(|e| tr!("no JSON value: {error}", error = e))
 }
 
 /// A setting's value written in the file's format.
@@ -1009,15 +1072,24 @@ fn setting_source(format: SettingsFormat, value: &toml::Value) -> Result<String,
         return Ok(plain);
     }
     let toml::Value::String(s) = value else {
-        return Err("a setting takes a string, number or boolean (use `raw` for anything else)".into());
+        return Err(tr!(
+            "a setting takes a string, number or boolean (use `raw` for anything else)"
+        ));
     };
     match format {
-        SettingsFormat::Lua | SettingsFormat::Hocon => {
-            serde_json::to_string(s).map_err(|e| format!("cannot quote {s:?}: {e}"))
-        }
+        SettingsFormat::Lua | SettingsFormat::Hocon => serde_json::to_string(s).map_err(|e| {
+            tr!(
+                "cannot quote {value}: {error}",
+                value = format!("{s:?}"),
+                error = e
+            )
+        }),
         SettingsFormat::Nginx => {
             if s.chars().any(|c| "\"'\\;{}#".contains(c)) {
-                return Err(format!("{s:?} is not a plain nginx value (use `raw`)"));
+                return Err(tr!(
+                    "{value} is not a plain nginx value (use `raw`)",
+                    value = format!("{s:?}")
+                ));
             }
             Ok(s.clone())
         }

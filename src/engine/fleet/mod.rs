@@ -27,6 +27,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::rebase::{self, Replacement, Resolver, Slot};
@@ -83,9 +84,11 @@ pub fn add_remote(store: &Store, name: &str, url: &str, replace: bool) -> Result
             let _ = existing;
             Ok(RemoteChange::UrlChanged)
         }
-        Some(existing) => Err(Error::Usage(format!(
-            "remote {name} exists with another URL ({})\nhint: `jitsi-custom remote add --replace {name} {url}` points it at the new one",
-            existing.url
+        Some(existing) => Err(Error::Usage(tr!(
+            "remote {name} exists with another URL ({old})\nhint: `jitsi-custom remote add --replace {name} {url}` points it at the new one",
+            name,
+            old = existing.url,
+            url
         ))
         .into()),
         None => {
@@ -103,15 +106,14 @@ pub fn choose_remote(store: &Store, name: Option<&str>) -> Result<RemoteInfo> {
     let remotes = store.remotes()?;
     match remotes.as_slice() {
         [only] => Ok(only.clone()),
-        [] => Err(Error::Usage(
+        [] => Err(Error::Usage(tr!(
             "no remote yet\nhint: `jitsi-custom remote add origin URL` (a git URL: ssh://…, https://…, or a path)"
-                .into(),
-        )
+        ))
         .into()),
         _ => store.remote_info("origin").map_err(|_| {
-            Error::Usage(format!(
-                "several remotes ({}); say which\nhint: `jitsi-custom push NAME`",
-                remotes.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            Error::Usage(tr!(
+                "several remotes ({names}); say which\nhint: `jitsi-custom push NAME`",
+                names = remotes.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
             ))
             .into()
         }),
@@ -132,7 +134,9 @@ struct Outgoing {
 fn outgoing(store: &Store, values: &HostValues, with_local: bool) -> Result<Outgoing> {
     let patches = store.patches()?;
     let exported = store.export_patches()?;
-    let upstream = store.upstream_tip()?.context("the store has no upstream yet")?;
+    let upstream = store
+        .upstream_tip()?
+        .with_context(|| tr!("the store has no upstream yet"))?;
     let mut out = Outgoing {
         stack: SharedStack::default(),
         problems: Vec::new(),
@@ -154,8 +158,9 @@ fn outgoing(store: &Store, values: &HostValues, with_local: bool) -> Result<Outg
                 out.problems.push(Problem {
                     customisation: Some(patch.name.clone()),
                     place: Some(format!("/{path}")),
-                    reason: format!(
-                        "changes the file after the local customisation {local:?}, so it cannot be sent without it; take {local:?} off the `local` list in host-values.toml, or record it after this one"
+                    reason: tr!(
+                        "changes the file after the local customisation {local}, so it cannot be sent without it; take {local} off the `local` list in host-values.toml, or record it after this one",
+                        local = format!("{local:?}")
                     ),
                 });
             }
@@ -165,7 +170,10 @@ fn outgoing(store: &Store, values: &HostValues, with_local: bool) -> Result<Outg
             out.problems.push(Problem {
                 customisation: Some(patch.name.clone()),
                 place: None,
-                reason: format!("holds {{{name}}} literally, which pull would take for this host's {name}"),
+                reason: tr!(
+                    "holds {{{name}}} literally, which pull would take for this host's {name}",
+                    name
+                ),
             });
         }
         let (text, names) = values.patch_to_placeholders(&text);
@@ -199,8 +207,9 @@ fn outgoing(store: &Store, values: &HostValues, with_local: bool) -> Result<Outg
                 out.problems.push(Problem {
                     customisation: None,
                     place: Some(format!("/{rel}")),
-                    reason: format!(
-                        "upstream's file holds {{{name}}} literally, which pull would take for this host's {name}"
+                    reason: tr!(
+                        "upstream's file holds {{{name}}} literally, which pull would take for this host's {name}",
+                        name
                     ),
                 });
             }
@@ -211,9 +220,9 @@ fn outgoing(store: &Store, values: &HostValues, with_local: bool) -> Result<Outg
                     out.problems.push(Problem {
                         customisation: None,
                         place: Some(format!("/{rel}:{}", n + 1)),
-                        reason: format!(
-                            "{} (in the upstream content the series applies to)",
-                            secret_reason(&what)
+                        reason: tr!(
+                            "holds {what}, which would leave this host; make it a host value (`jitsi-custom host-value set NAME VALUE`, then it travels as {{NAME}}) or keep the customisation local (in the upstream content the series applies to)",
+                            what
                         ),
                     });
                 }
@@ -239,8 +248,9 @@ fn secret_in(install_path: &str, line: &str) -> Option<String> {
 }
 
 fn secret_reason(what: &str) -> String {
-    format!(
-        "holds {what}, which would leave this host; make it a host value (`jitsi-custom host-value set NAME VALUE`, then it travels as {{NAME}}) or keep the customisation local"
+    tr!(
+        "holds {what}, which would leave this host; make it a host value (`jitsi-custom host-value set NAME VALUE`, then it travels as {{NAME}}) or keep the customisation local",
+        what
     )
 }
 
@@ -264,7 +274,42 @@ pub struct CustomisationChange {
     pub name: String,
     pub change: Change,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Note>,
+}
+
+/// A note on what happened to a customisation: English in `--json`, in the reader's language
+/// where it is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    english: String,
+    shown: String,
+}
+
+impl Note {
+    /// The same note in English and as shown (`tr!` of the same message).
+    fn new(english: String, shown: String) -> Note {
+        Note { english, shown }
+    }
+
+    /// Two notes as one, `earlier; later`.
+    fn then(self, later: Note) -> Note {
+        Note {
+            english: format!("{}; {}", self.english, later.english),
+            shown: format!("{}; {}", self.shown, later.shown),
+        }
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.english)
+    }
 }
 
 /// What `push` did (or would do).
@@ -316,9 +361,9 @@ pub fn push(
     let review = store.review()?;
     if !review.parked.is_empty() {
         let names: BTreeSet<&str> = review.parked.iter().map(|p| p.patch.as_str()).collect();
-        return Err(Error::Usage(format!(
-            "{} waits for a decision: the stack holds a fallback for it, not what you meant\nhint: `jitsi-custom resolve` first, then push",
-            names.into_iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+        return Err(Error::Usage(tr!(
+            "{names} waits for a decision: the stack holds a fallback for it, not what you meant\nhint: `jitsi-custom resolve` first, then push",
+            names = names.into_iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
         ))
         .into());
     }
@@ -332,9 +377,9 @@ pub fn push(
     let synced = store.synced_tip(&remote.name)?;
     let remote_tip = fetched.as_ref().and_then(|f| f.commit);
     if remote_tip.is_some() && remote_tip != synced {
-        return Err(Error::Usage(format!(
-            "the shared customisations on {} changed since this host last pulled them\nhint: `jitsi-custom pull {}` first, then push",
-            remote.name, remote.name
+        return Err(Error::Usage(tr!(
+            "the shared customisations on {remote} changed since this host last pulled them\nhint: `jitsi-custom pull {remote}` first, then push",
+            remote = remote.name
         ))
         .into());
     }
@@ -369,7 +414,10 @@ pub fn push(
         customisations.push(CustomisationChange {
             name: name.clone(),
             change: Change::KeptLocal,
-            note: Some("on the `local` list of host-values.toml: not sent".into()),
+            note: Some(Note::new(
+                "on the `local` list of host-values.toml: not sent".into(),
+                tr!("on the `local` list of host-values.toml: not sent"),
+            )),
         });
     }
     let tree = store.shared_tree_of(&out.stack.to_files())?;
@@ -479,8 +527,9 @@ fn incoming(stack: &SharedStack, values: &HostValues, manifest: &Manifest) -> Re
             .map(|name| Problem {
                 customisation: None,
                 place: None,
-                reason: format!(
-                    "the shared customisations name {{{name}}}, which this host has no value for; set it with `jitsi-custom host-value set {name} VALUE`"
+                reason: tr!(
+                    "the shared customisations name {{{name}}}, which this host has no value for; set it with `jitsi-custom host-value set {name} VALUE`",
+                    name
                 ),
             })
             .collect());
@@ -538,7 +587,7 @@ fn incoming(stack: &SharedStack, values: &HostValues, manifest: &Manifest) -> Re
             problems.push(Problem {
                 customisation: None,
                 place: Some(format!("{}{rel}", shared::BASE_DIR)),
-                reason: "is not a path below the root".into(),
+                reason: tr!("is not a path below the root"),
             });
             continue;
         };
@@ -628,7 +677,9 @@ pub fn pull(
 
     // The remote's stack as commits on its own base: this host's upstream with the remote's
     // upstream content of the files the series changes.
-    let upstream = store.upstream_tip()?.context("the store has no upstream yet")?;
+    let upstream = store
+        .upstream_tip()?
+        .with_context(|| tr!("the store has no upstream yet"))?;
     let touched: BTreeSet<&InstallPath> = incoming.patches.iter().flat_map(|(_, _, p)| p).collect();
     let base_changes: Vec<(&str, Option<&[u8]>)> = touched
         .iter()
@@ -651,14 +702,15 @@ pub fn pull(
             Applied::DoesNotApply(why) => problems.push(Problem {
                 customisation: Some(patch.name.clone()),
                 place: Some(patch.file.clone()),
-                reason: format!(
-                    "does not apply to the shared stack's own base ({why}); the remote's series is damaged"
+                reason: tr!(
+                    "does not apply to the shared stack's own base ({why}); the remote's series is damaged",
+                    why
                 ),
             }),
             Applied::NotARegularFile { path, .. } => problems.push(Problem {
                 customisation: Some(patch.name.clone()),
                 place: Some(format!("/{path}")),
-                reason: "would not be a regular file; only regular files are kept".into(),
+                reason: tr!("would not be a regular file; only regular files are kept"),
             }),
         }
     }
@@ -704,7 +756,10 @@ pub fn pull(
                 slots.push(Slot::Kept(name.to_string()));
                 (
                     Change::KeptLocal,
-                    Some("changed here since the last pull; `push` shares it".to_string()),
+                    Some(Note::new(
+                        "changed here since the last pull; `push` shares it".into(),
+                        tr!("changed here since the last pull; `push` shares it"),
+                    )),
                 )
             }
             (Some(_), _) => {
@@ -712,7 +767,10 @@ pub fn pull(
                 slots.push(Slot::Kept(name.to_string()));
                 (
                     Change::Updated,
-                    Some("this host's own changes to it are replayed on top".to_string()),
+                    Some(Note::new(
+                        "this host's own changes to it are replayed on top".into(),
+                        tr!("this host's own changes to it are replayed on top"),
+                    )),
                 )
             }
         };
@@ -731,12 +789,18 @@ pub fn pull(
                 dropped.push(patch.name.clone());
                 (
                     Change::Removed,
-                    Some("left the shared customisations".to_string()),
+                    Some(Note::new(
+                        "left the shared customisations".into(),
+                        tr!("left the shared customisations"),
+                    )),
                 )
             }
             (_, Some(_)) => (
                 Change::KeptLocal,
-                Some("left the shared customisations; kept here with this host's changes".to_string()),
+                Some(Note::new(
+                    "left the shared customisations; kept here with this host's changes".into(),
+                    tr!("left the shared customisations; kept here with this host's changes"),
+                )),
             ),
             _ => (Change::KeptLocal, None),
         };
@@ -782,7 +846,10 @@ pub fn pull(
         }
         if outcome.emptied.contains(&change.name) {
             change.change = Change::Removed;
-            change.note = Some("nothing left to change here; dropped from the stack".into());
+            change.note = Some(Note::new(
+                "nothing left to change here; dropped from the stack".into(),
+                tr!("nothing left to change here; dropped from the stack"),
+            ));
             continue;
         }
         // Decided without a person (the customisation's side kept), listed for review.
@@ -793,12 +860,16 @@ pub fn pull(
             .map(|n| format!("{}: {}", n.path, n.message))
             .collect();
         if !decided.is_empty() {
-            let note = format!(
-                "decided for you, to review with `jitsi-custom resolve`: {}",
-                decided.join("; ")
+            let decided = decided.join("; ");
+            let note = Note::new(
+                format!("decided for you, to review with `jitsi-custom resolve`: {decided}"),
+                tr!(
+                    "decided for you, to review with `jitsi-custom resolve`: {decided}",
+                    decided
+                ),
             );
             change.note = Some(match change.note.take() {
-                Some(earlier) => format!("{earlier}; {note}"),
+                Some(earlier) => earlier.then(note),
                 None => note,
             });
         }
@@ -807,7 +878,10 @@ pub fn pull(
         report.customisations.push(CustomisationChange {
             name: rebase::EDITS_FOUND_FIRST.to_string(),
             change: Change::KeptLocal,
-            note: Some(format!("unrecorded edits of {path}, recorded before the pull")),
+            note: Some(Note::new(
+                format!("unrecorded edits of {path}, recorded before the pull"),
+                tr!("unrecorded edits of {path}, recorded before the pull", path),
+            )),
         });
     }
     report.changed = outcome.stack_tip != old_tip || !outcome.written.is_empty();

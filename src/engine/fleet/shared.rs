@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use tr::tr;
 
 /// The shared stack's own description.
 pub const META: &str = "jitsi-custom-shared.toml";
@@ -94,15 +95,20 @@ impl SharedStack {
 
     /// Reads a shared stack from a tree's files; the error says what is wrong, in one line.
     pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<SharedStack, String> {
-        let meta = files
-            .get(META)
-            .ok_or_else(|| format!("holds no {META}; it was not written by `jitsi-custom push`"))?;
+        let meta = files.get(META).ok_or_else(|| {
+            tr!(
+                "holds no {file}; it was not written by `jitsi-custom push`",
+                file = META
+            )
+        })?;
         let meta: Meta = toml::from_str(&String::from_utf8_lossy(meta))
-            .map_err(|e| format!("{META} does not parse: {}", e.message()))?;
+            .map_err(|e| tr!("{file} does not parse: {error}", file = META, error = e.message()))?;
         if meta.format != FORMAT {
-            return Err(format!(
-                "{META} has format {}, this jitsi-custom reads format {FORMAT}; upgrade jitsi-custom",
-                meta.format
+            return Err(tr!(
+                "{file} has format {format}, this jitsi-custom reads format {known}; upgrade jitsi-custom",
+                file = META,
+                format = meta.format,
+                known = FORMAT
             ));
         }
         for name in &meta.placeholders {
@@ -115,15 +121,29 @@ impl SharedStack {
         };
         for entry in meta.customisations {
             if entry.name.trim().is_empty() || entry.name.contains('\n') {
-                return Err(format!("{META} names a customisation {:?}", entry.name));
+                return Err(tr!(
+                    "{file} names a customisation {name}",
+                    file = META,
+                    name = format!("{:?}", entry.name)
+                ));
             }
             if stack.patch(&entry.name).is_some() {
-                return Err(format!("{META} names the customisation {:?} twice", entry.name));
+                return Err(tr!(
+                    "{file} names the customisation {name} twice",
+                    file = META,
+                    name = format!("{:?}", entry.name)
+                ));
             }
             let text = files
                 .get(&entry.file)
                 .filter(|_| !entry.file.contains('/'))
-                .ok_or_else(|| format!("{META} names {}, which it does not hold", entry.file))?;
+                .ok_or_else(|| {
+                    tr!(
+                        "{file} names {patch}, which it does not hold",
+                        file = META,
+                        patch = entry.file
+                    )
+                })?;
             stack.patches.push(SharedPatch {
                 name: entry.name,
                 file: entry.file,

@@ -20,6 +20,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::live;
@@ -222,18 +223,21 @@ fn read_file(store: &Store) -> Result<(Stored, Option<toml_edit::DocumentMut>)> 
     let path = store.dir().join(FILE_NAME);
     let Some(bytes) = store
         .read_state_file(FILE_NAME)
-        .with_context(|| format!("cannot read {}", path.display()))?
+        .with_context(|| tr!("cannot read {path}", path = path.display()))?
     else {
         return Ok((Stored::default(), None));
     };
     let bad = |reason: String| -> anyhow::Error {
         Error::BadInput(
             path.display().to_string(),
-            format!("{reason}\nhint: fix the file by hand, or set values with `jitsi-custom host-value set NAME VALUE`"),
+            tr!(
+                "{reason}\nhint: fix the file by hand, or set values with `jitsi-custom host-value set NAME VALUE`",
+                reason
+            ),
         )
         .into()
     };
-    let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8".into()))?;
+    let text = String::from_utf8(bytes).map_err(|_| bad(tr!("is not UTF-8")))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
         .map_err(|e: toml_edit::TomlError| bad(e.message().to_string()))?;
@@ -241,11 +245,11 @@ fn read_file(store: &Store) -> Result<(Stored, Option<toml_edit::DocumentMut>)> 
     if let Some(values) = doc.get("values") {
         let table = values
             .as_table_like()
-            .ok_or_else(|| bad("`values` is not a table".into()))?;
+            .ok_or_else(|| bad(tr!("`values` is not a table")))?;
         for (name, item) in table.iter() {
             let value = item
                 .as_str()
-                .ok_or_else(|| bad(format!("values.{name} is not a string")))?;
+                .ok_or_else(|| bad(tr!("values.{name} is not a string", name)))?;
             check_name(name).map_err(|e| bad(e.to_string()))?;
             stored.values.insert(name.to_string(), value.to_string());
         }
@@ -253,11 +257,11 @@ fn read_file(store: &Store) -> Result<(Stored, Option<toml_edit::DocumentMut>)> 
     if let Some(local) = doc.get("local") {
         let array = local
             .as_array()
-            .ok_or_else(|| bad("`local` is not a list of names".into()))?;
+            .ok_or_else(|| bad(tr!("`local` is not a list of names")))?;
         for item in array.iter() {
             let name = item
                 .as_str()
-                .ok_or_else(|| bad("`local` holds something other than names".into()))?;
+                .ok_or_else(|| bad(tr!("`local` holds something other than names")))?;
             stored.local.push(name.to_string());
         }
     }
@@ -277,8 +281,9 @@ pub fn check_name(name: &str) -> Result<()> {
     if fine {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
-            "{name:?} is not a usable host value name\nhint: use lowercase letters, digits and `_`, starting with a letter (e.g. imprint_url)"
+        Err(Error::Usage(tr!(
+            "{name} is not a usable host value name\nhint: use lowercase letters, digits and `_`, starting with a letter (e.g. imprint_url)",
+            name = format!("{name:?}")
         ))
         .into())
     }
@@ -286,8 +291,10 @@ pub fn check_name(name: &str) -> Result<()> {
 
 fn check_value(name: &str, value: &str) -> Result<()> {
     if value.chars().count() < MIN_LEN || value.contains(['\n', '\r', '{', '}']) {
-        return Err(Error::Usage(format!(
-            "the value for {name} must be one line of at least {MIN_LEN} characters, without braces\nhint: a shorter value would be replaced wherever it occurs"
+        return Err(Error::Usage(tr!(
+            "the value for {name} must be one line of at least {min} characters, without braces\nhint: a shorter value would be replaced wherever it occurs",
+            name,
+            min = MIN_LEN
         ))
         .into());
     }
