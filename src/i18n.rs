@@ -85,9 +85,50 @@ macro_rules! english {
     };
 }
 
+/// Text for a person that is data too: English where programs read it (`--json`, the state
+/// directory), in the reader's language where it is shown (`Display`, through [`shown`]). Made from
+/// `english!` messages; several join as `first; second`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Message {
+    parts: Vec<String>,
+}
+
+impl Message {
+    pub fn new(english: String) -> Message {
+        Message { parts: vec![english] }
+    }
+
+    /// This message followed by `later`.
+    pub fn then(mut self, later: Message) -> Message {
+        self.parts.extend(later.parts);
+        self
+    }
+
+    /// The message as written, whatever the reader's language.
+    pub fn english(&self) -> String {
+        self.parts.join("; ")
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<String> = self.parts.iter().map(|part| shown(part)).collect();
+        f.write_str(&shown.join("; "))
+    }
+}
+
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.english())
+    }
+}
+
 /// An error with its causes as `{err:#}` prints them, each cause through [`shown`].
 pub fn shown_chain(err: &anyhow::Error) -> String {
-    err.chain().map(|cause| shown(&cause.to_string())).collect::<Vec<_>>().join(": ")
+    err.chain()
+        .map(|cause| shown(&cause.to_string()))
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 static TEMPLATES: OnceLock<Templates> = OnceLock::new();

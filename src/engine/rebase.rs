@@ -18,6 +18,8 @@ use crate::InstallPath;
 use crate::engine::live;
 use crate::engine::record;
 use crate::engine::status;
+use crate::english;
+use crate::i18n::Message;
 use crate::merge::{self, Labels, Merged, Strategy};
 use crate::store::Oid;
 use crate::store::parked::{Fallback, Notice, NoticeKind, Parked, Review, conflict_key};
@@ -176,54 +178,6 @@ pub struct PatchFate {
     pub notes: Vec<String>,
 }
 
-/// A note for the person: English where it is data (`--json`), in the reader's language where it
-/// is shown (`Display`). Made with [`note!`] from one `tr!` call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Note {
-    english: String,
-    shown: String,
-}
-
-impl Note {
-    /// The same message formatted twice: as written and as translated.
-    fn new(english: String, shown: String) -> Note {
-        debug_assert!(
-            crate::i18n::is_german() || english == shown,
-            "{english:?} is not {shown:?}"
-        );
-        Note { english, shown }
-    }
-
-    /// The note as written, whatever the reader's language.
-    pub fn english(&self) -> &str {
-        &self.english
-    }
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.shown)
-    }
-}
-
-impl Serialize for Note {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.english)
-    }
-}
-
-/// `note!(tr!("{path}: …", path = p))`: a [`Note`], English and translated, from one message
-/// (named arguments only, evaluated twice). The message stays a `tr!` call where it is written,
-/// where the catalogue's extraction finds it.
-macro_rules! note {
-    ($translate:ident!($msgid:literal $(, $name:ident = $value:expr)* $(,)?)) => {
-        Note::new(
-            format!($msgid $(, $name = $value)*),
-            $translate!($msgid $(, $name = $value)*),
-        )
-    };
-}
-
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
     /// Edits found live and recorded before anything was touched.
@@ -240,7 +194,7 @@ pub struct Report {
     /// Services whose files changed.
     pub services: Vec<String>,
     /// For the person (English in `--json`).
-    pub notes: Vec<Note>,
+    pub notes: Vec<Message>,
     /// The review list after this run: what was decided without a person.
     pub notices: Vec<Notice>,
     /// The stack's new tip (in a dry run: as it would be).
@@ -416,14 +370,14 @@ fn take_in_upstream(
             match separate_script_edits(root, store, file, custom_tip, base_upstream.as_deref())? {
                 ScriptEdits::None => {}
                 ScriptEdits::IntoUpstream(content) => {
-                    report.notes.push(note!(tr!(
+                    report.notes.push(Message::new(english!(
                         "{path}: changes made by package scripts taken in as upstream",
                         path = file.path
                     )));
                     candidate = Some(Some(content));
                 }
                 ScriptEdits::AsCustomisation(content) => {
-                    report.notes.push(note!(tr!(
+                    report.notes.push(Message::new(english!(
                         "{path}: changes made by package scripts could not be separated from the customisations; kept as the customisation \"changes by package scripts\"",
                         path = file.path
                     )));
@@ -726,7 +680,7 @@ fn replay_stack(
                 None => "another customisation of this file waits for a decision".into(),
             };
             if let Some(problem) = &invalid {
-                report.notes.push(note!(tr!(
+                report.notes.push(Message::new(english!(
                     "{path}: the merged file does not validate ({problem}); {fallback}",
                     path = file.path,
                     problem = problem,
@@ -844,7 +798,7 @@ fn carry_moved_settings(root: &Path, manifest: &Manifest, replayed: &mut Replaye
         }));
     for (to_file, to_path, value, moved_from) in targets {
         let Some(target) = config_target(manifest, &to_file) else {
-            report.notes.push(note!(tr!(
+            report.notes.push(Message::new(english!(
                 "no tracked {to_file} to carry {to_path} into",
                 to_file = to_file,
                 to_path = to_path
@@ -861,7 +815,7 @@ fn carry_moved_settings(root: &Path, manifest: &Manifest, replayed: &mut Replaye
             Ok(Some(updated)) => updated,
             Ok(None) => continue,
             Err(e) => {
-                report.notes.push(note!(tr!(
+                report.notes.push(Message::new(english!(
                     "{path}: cannot set {to_path}: {error}",
                     path = target.path,
                     to_path = to_path,
@@ -871,7 +825,7 @@ fn carry_moved_settings(root: &Path, manifest: &Manifest, replayed: &mut Replaye
             }
         };
         if let Err(problem) = crate::validate::validate_file(root, &target.path, &updated) {
-            report.notes.push(note!(tr!(
+            report.notes.push(Message::new(english!(
                 "{path}: setting {to_path} would not validate ({problem}); left as it is",
                 path = target.path,
                 to_path = to_path,
@@ -879,7 +833,7 @@ fn carry_moved_settings(root: &Path, manifest: &Manifest, replayed: &mut Replaye
             )));
             continue;
         }
-        report.notes.push(note!(tr!(
+        report.notes.push(Message::new(english!(
             "{path}: set {to_path} = {value}",
             path = target.path,
             to_path = to_path,

@@ -32,7 +32,9 @@ use tr::tr;
 use crate::InstallPath;
 use crate::engine::rebase::{self, Replacement, Resolver, Slot};
 use crate::engine::{exchange, live};
+use crate::english;
 use crate::error::Error;
+use crate::i18n::Message;
 use crate::profile::hostvalues as known;
 use crate::store::exchange::{Applied, PatchFile};
 use crate::store::remote::{RemoteInfo, synced_ref};
@@ -274,42 +276,7 @@ pub struct CustomisationChange {
     pub name: String,
     pub change: Change,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<Note>,
-}
-
-/// A note on what happened to a customisation: English in `--json`, in the reader's language
-/// where it is shown.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Note {
-    english: String,
-    shown: String,
-}
-
-impl Note {
-    /// The same note in English and as shown (`tr!` of the same message).
-    fn new(english: String, shown: String) -> Note {
-        Note { english, shown }
-    }
-
-    /// Two notes as one, `earlier; later`.
-    fn then(self, later: Note) -> Note {
-        Note {
-            english: format!("{}; {}", self.english, later.english),
-            shown: format!("{}; {}", self.shown, later.shown),
-        }
-    }
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.shown)
-    }
-}
-
-impl Serialize for Note {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.english)
-    }
+    pub note: Option<Message>,
 }
 
 /// What `push` did (or would do).
@@ -414,10 +381,9 @@ pub fn push(
         customisations.push(CustomisationChange {
             name: name.clone(),
             change: Change::KeptLocal,
-            note: Some(Note::new(
-                "on the `local` list of host-values.toml: not sent".into(),
-                tr!("on the `local` list of host-values.toml: not sent"),
-            )),
+            note: Some(Message::new(english!(
+                "on the `local` list of host-values.toml: not sent"
+            ))),
         });
     }
     let tree = store.shared_tree_of(&out.stack.to_files())?;
@@ -756,10 +722,9 @@ pub fn pull(
                 slots.push(Slot::Kept(name.to_string()));
                 (
                     Change::KeptLocal,
-                    Some(Note::new(
-                        "changed here since the last pull; `push` shares it".into(),
-                        tr!("changed here since the last pull; `push` shares it"),
-                    )),
+                    Some(Message::new(english!(
+                        "changed here since the last pull; `push` shares it"
+                    ))),
                 )
             }
             (Some(_), _) => {
@@ -767,10 +732,9 @@ pub fn pull(
                 slots.push(Slot::Kept(name.to_string()));
                 (
                     Change::Updated,
-                    Some(Note::new(
-                        "this host's own changes to it are replayed on top".into(),
-                        tr!("this host's own changes to it are replayed on top"),
-                    )),
+                    Some(Message::new(english!(
+                        "this host's own changes to it are replayed on top"
+                    ))),
                 )
             }
         };
@@ -789,18 +753,14 @@ pub fn pull(
                 dropped.push(patch.name.clone());
                 (
                     Change::Removed,
-                    Some(Note::new(
-                        "left the shared customisations".into(),
-                        tr!("left the shared customisations"),
-                    )),
+                    Some(Message::new(english!("left the shared customisations"))),
                 )
             }
             (_, Some(_)) => (
                 Change::KeptLocal,
-                Some(Note::new(
-                    "left the shared customisations; kept here with this host's changes".into(),
-                    tr!("left the shared customisations; kept here with this host's changes"),
-                )),
+                Some(Message::new(english!(
+                    "left the shared customisations; kept here with this host's changes"
+                ))),
             ),
             _ => (Change::KeptLocal, None),
         };
@@ -846,10 +806,9 @@ pub fn pull(
         }
         if outcome.emptied.contains(&change.name) {
             change.change = Change::Removed;
-            change.note = Some(Note::new(
-                "nothing left to change here; dropped from the stack".into(),
-                tr!("nothing left to change here; dropped from the stack"),
-            ));
+            change.note = Some(Message::new(english!(
+                "nothing left to change here; dropped from the stack"
+            )));
             continue;
         }
         // Decided without a person (the customisation's side kept), listed for review.
@@ -861,13 +820,10 @@ pub fn pull(
             .collect();
         if !decided.is_empty() {
             let decided = decided.join("; ");
-            let note = Note::new(
-                format!("decided for you, to review with `jitsi-custom resolve`: {decided}"),
-                tr!(
-                    "decided for you, to review with `jitsi-custom resolve`: {decided}",
-                    decided
-                ),
-            );
+            let note = Message::new(english!(
+                "decided for you, to review with `jitsi-custom resolve`: {decided}",
+                decided
+            ));
             change.note = Some(match change.note.take() {
                 Some(earlier) => earlier.then(note),
                 None => note,
@@ -878,10 +834,10 @@ pub fn pull(
         report.customisations.push(CustomisationChange {
             name: rebase::EDITS_FOUND_FIRST.to_string(),
             change: Change::KeptLocal,
-            note: Some(Note::new(
-                format!("unrecorded edits of {path}, recorded before the pull"),
-                tr!("unrecorded edits of {path}, recorded before the pull", path),
-            )),
+            note: Some(Message::new(english!(
+                "unrecorded edits of {path}, recorded before the pull",
+                path
+            ))),
         });
     }
     report.changed = outcome.stack_tip != old_tip || !outcome.written.is_empty();
