@@ -10,6 +10,8 @@
 //! ([`run_within_stack`]). The merges' own parsers (JSON spans, CSS rules, HOCON, line settings)
 //! keep explicit stacks and need no guard.
 
+use tr::tr;
+
 /// The deepest nesting (brackets, operator chains) any parser here is handed. Real Jitsi, Prosody
 /// and nginx files stay below 20.
 pub const MAX_NESTING: usize = 1000;
@@ -138,10 +140,10 @@ where
             .name(what.to_string())
             .stack_size(LARGE_STACK_BYTES)
             .spawn_scoped(scope, work)
-            .map_err(|e| format!("could not start the {what}: {e}"))?;
+            .map_err(|e| tr!("could not start the {what}: {error}", what, error = e))?;
         worker
             .join()
-            .map_err(|_| format!("the {what} failed on this input"))
+            .map_err(|_| tr!("the {what} failed on this input", what))
     })
 }
 

@@ -8,8 +8,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tr::Translator;
 use tr::MoTranslator;
+use tr::Translator;
 
 /// The catalogue compiled from `po/de.po` by build.rs.
 pub const BUILT_IN_CATALOGUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/de.mo"));
@@ -19,12 +19,12 @@ static GERMAN: OnceLock<Arc<MoTranslator>> = OnceLock::new();
 /// Chooses the language once, at start-up, from `LANGUAGE`, `LC_ALL`, `LC_MESSAGES` and `LANG`.
 pub fn init_from_env() {
     let var = |name: &str| std::env::var(name).ok();
-    if wants_german(var) {
-        if let Ok(catalogue) = MoTranslator::from_vec_u8(BUILT_IN_CATALOGUE.to_vec()) {
-            let catalogue = Arc::new(catalogue);
-            tr::set_translator!(catalogue.clone());
-            let _ = GERMAN.set(catalogue);
-        }
+    if wants_german(var)
+        && let Ok(catalogue) = MoTranslator::from_vec_u8(BUILT_IN_CATALOGUE.to_vec())
+    {
+        let catalogue = Arc::new(catalogue);
+        tr::set_translator!(catalogue.clone());
+        let _ = GERMAN.set(catalogue);
     }
 }
 
@@ -47,7 +47,10 @@ pub fn translate(english: &str) -> String {
 /// colon-separated list of preferences, comes first, then the locale's own language.
 fn wants_german(var: impl Fn(&str) -> Option<String>) -> bool {
     let set = |name: &str| var(name).filter(|value| !value.is_empty());
-    let Some(locale) = set("LC_ALL").or_else(|| set("LC_MESSAGES")).or_else(|| set("LANG")) else {
+    let Some(locale) = set("LC_ALL")
+        .or_else(|| set("LC_MESSAGES"))
+        .or_else(|| set("LANG"))
+    else {
         return false;
     };
     if locale == "C" || locale == "POSIX" {
@@ -69,13 +72,219 @@ fn language_of(locale: &str) -> &str {
     locale.split(['_', '.', '@']).next().unwrap_or("")
 }
 
+/// Formats a message in English — it goes into the state directory, `--json` or a notice that
+/// programs read — and marks it for the catalogue, so that [`shown`] can put it in German when a
+/// person reads it. Takes what `tr!` takes (no plurals).
+#[macro_export]
+macro_rules! english {
+    ($msgid:tt) => {
+        ::std::string::String::from($msgid)
+    };
+    ($msgid:tt, $($tail:tt)*) => {
+        ::tr::runtime_format!($msgid, $($tail)*)
+    };
+}
+
+/// An error with its causes as `{err:#}` prints them, each cause through [`shown`].
+pub fn shown_chain(err: &anyhow::Error) -> String {
+    err.chain().map(|cause| shown(&cause.to_string())).collect::<Vec<_>>().join(": ")
+}
+
+static TEMPLATES: OnceLock<Templates> = OnceLock::new();
+
+/// A message made in English by `english!` (or `tr!`, arguments filled in), in German for a
+/// person when the messages are German: the catalogue's message it was made from is found by its
+/// fixed words, and its arguments, messages themselves maybe, are put into the German text. Text
+/// no message matches, such as a parser's own words, stays as it is.
+pub fn shown(text: &str) -> String {
+    if !is_german() {
+        return text.to_owned();
+    }
+    let templates = TEMPLATES.get_or_init(|| {
+        let catalogue = rspolib::mofile(rspolib::FileOptions::from(BUILT_IN_CATALOGUE.to_vec()));
+        let entries = catalogue
+            .map(|catalogue| {
+                catalogue
+                    .entries
+                    .into_iter()
+                    .filter_map(|entry| Some((entry.msgid, entry.msgstr.filter(|s| !s.is_empty())?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Templates::new(entries)
+    });
+    templates.translate(text, 0)
+}
+
+/// The catalogue's messages, for translating text already made in English.
+struct Templates {
+    exact: std::collections::HashMap<String, String>,
+    /// Messages with placeholders, most fixed words first, so the most specific one wins.
+    patterns: Vec<Pattern>,
+    set: regex::RegexSet,
+}
+
+struct Pattern {
+    regex: regex::Regex,
+    /// The placeholders' names in the order they appear in the English (`""` for `{}`).
+    names: Vec<String>,
+    german: String,
+}
+
+/// How deep arguments that are messages themselves are translated.
+const MAX_NESTING: usize = 3;
+
+/// A pattern needs this many letters outside its placeholders, so that one like `{path}: {reason}`
+/// does not match any text with a colon in it.
+const MIN_FIXED_LETTERS: usize = 6;
+
+impl Templates {
+    fn new(entries: Vec<(String, String)>) -> Templates {
+        let mut exact = std::collections::HashMap::new();
+        let mut patterns = Vec::new();
+        for (english, german) in entries {
+            let pieces = pieces(&english);
+            if pieces.iter().all(|piece| matches!(piece, Piece::Text(_))) {
+                exact.insert(english, german);
+                continue;
+            }
+            let fixed: usize = pieces
+                .iter()
+                .map(|piece| match piece {
+                    Piece::Text(text) => text.chars().filter(|c| c.is_alphabetic()).count(),
+                    Piece::Place(_) => 0,
+                })
+                .sum();
+            if fixed < MIN_FIXED_LETTERS {
+                continue;
+            }
+            let mut source = String::from("(?s)^");
+            let mut names = Vec::new();
+            for piece in &pieces {
+                match piece {
+                    Piece::Text(text) => source.push_str(&regex::escape(text)),
+                    Piece::Place(name) => {
+                        source.push_str("(.*?)");
+                        names.push(name.clone());
+                    }
+                }
+            }
+            source.push('$');
+            if let Ok(regex) = regex::Regex::new(&source) {
+                patterns.push((fixed, Pattern { regex, names, german }));
+            }
+        }
+        patterns.sort_by_key(|(fixed, _)| std::cmp::Reverse(*fixed));
+        let patterns: Vec<Pattern> = patterns.into_iter().map(|(_, pattern)| pattern).collect();
+        let set = regex::RegexSet::new(patterns.iter().map(|pattern| pattern.regex.as_str()))
+            .unwrap_or_else(|_| regex::RegexSet::empty());
+        Templates { exact, patterns, set }
+    }
+
+    fn translate(&self, text: &str, depth: usize) -> String {
+        if let Some(german) = self.exact.get(text) {
+            return german.clone();
+        }
+        if depth < MAX_NESTING
+            && let Some(index) = self.set.matches(text).into_iter().next()
+        {
+            let pattern = &self.patterns[index];
+            if let Some(captures) = pattern.regex.captures(text) {
+                let values: Vec<(String, String)> = pattern
+                    .names
+                    .iter()
+                    .zip(captures.iter().skip(1))
+                    .map(|(name, value)| {
+                        let value = value.map(|value| value.as_str()).unwrap_or_default();
+                        (name.clone(), self.translate(value, depth + 1))
+                    })
+                    .collect();
+                return fill(&pattern.german, &values);
+            }
+        }
+        if text.contains('\n') && depth < MAX_NESTING {
+            return text
+                .split('\n')
+                .map(|line| self.translate(line, depth + 1))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        text.to_owned()
+    }
+}
+
+enum Piece {
+    Text(String),
+    Place(String),
+}
+
+/// `"{path}: not {{tracked}}"` → place `path`, text `": not {tracked}"`, as `tr!` reads it.
+fn pieces(message: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                if !text.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                }
+                pieces.push(Piece::Place(name.trim().to_owned()));
+            }
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text));
+    }
+    pieces
+}
+
+/// The German text with the values put in: named placeholders by name, `{}` in order.
+fn fill(german: &str, values: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut next_positional = values.iter().filter(|(name, _)| name.is_empty());
+    for piece in pieces(german) {
+        match piece {
+            Piece::Text(text) => out.push_str(&text),
+            Piece::Place(name) if name.is_empty() => {
+                out.push_str(
+                    next_positional
+                        .next()
+                        .map(|(_, value)| value.as_str())
+                        .unwrap_or_default(),
+                );
+            }
+            Piece::Place(name) => {
+                let value = match name.parse::<usize>() {
+                    Ok(index) => values.iter().filter(|(name, _)| name.is_empty()).nth(index),
+                    Err(_) => values.iter().find(|(known, _)| *known == name),
+                };
+                out.push_str(value.map(|(_, value)| value.as_str()).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn german_with(vars: &[(&str, &str)]) -> bool {
         wants_german(|name| {
-            vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
         })
     }
 
@@ -83,8 +292,14 @@ mod tests {
     fn the_locale_variables_choose_as_gettext_does() {
         assert!(german_with(&[("LANG", "de_DE.UTF-8")]));
         assert!(german_with(&[("LANG", "de_AT.UTF-8")]));
-        assert!(german_with(&[("LC_MESSAGES", "de_CH.UTF-8"), ("LANG", "en_GB.UTF-8")]));
-        assert!(!german_with(&[("LC_ALL", "en_US.UTF-8"), ("LANG", "de_DE.UTF-8")]));
+        assert!(german_with(&[
+            ("LC_MESSAGES", "de_CH.UTF-8"),
+            ("LANG", "en_GB.UTF-8")
+        ]));
+        assert!(!german_with(&[
+            ("LC_ALL", "en_US.UTF-8"),
+            ("LANG", "de_DE.UTF-8")
+        ]));
         assert!(german_with(&[("LANGUAGE", "fr:de"), ("LANG", "en_GB.UTF-8")]));
         assert!(!german_with(&[("LANGUAGE", "en:de"), ("LANG", "de_DE.UTF-8")]));
         assert!(german_with(&[("LANGUAGE", ""), ("LANG", "de_DE.UTF-8")]));
@@ -93,6 +308,49 @@ mod tests {
         assert!(!german_with(&[("LANGUAGE", "de")]));
         assert!(!german_with(&[]));
         assert!(!german_with(&[("LANG", "fr_FR.UTF-8")]));
+    }
+
+    #[test]
+    fn english_text_made_from_a_message_is_shown_in_german() {
+        let templates = Templates::new(vec![
+            (
+                "the merged file does not validate: {problem}".into(),
+                "die zusammengeführte Datei ist ungültig: {problem}".into(),
+            ),
+            (
+                "line {line}: duplicate key {key}".into(),
+                "Zeile {line}: doppelter Schlüssel {key}".into(),
+            ),
+            ("{path}: {reason}".into(), "{path}: {reason}".into()),
+            ("{} of {} files".into(), "{1} Dateien, davon {0}".into()),
+            ("conflicting changes".into(), "widersprüchliche Änderungen".into()),
+        ]);
+        let english = crate::english!(
+            "the merged file does not validate: {problem}",
+            problem = "line 3: duplicate key \"a\""
+        );
+        assert_eq!(
+            templates.translate(&english, 0),
+            "die zusammengeführte Datei ist ungültig: Zeile 3: doppelter Schlüssel \"a\""
+        );
+        assert_eq!(templates.translate("2 of 5 files", 0), "5 Dateien, davon 2");
+        assert_eq!(
+            templates.translate("conflicting changes", 0),
+            "widersprüchliche Änderungen"
+        );
+        assert_eq!(
+            templates.translate("conflicting changes\nunknown words", 0),
+            "widersprüchliche Änderungen\nunknown words"
+        );
+        // A parser's own words, and a pattern of hardly any fixed words, are left alone.
+        assert_eq!(
+            templates.translate("unexpected token at 3:14", 0),
+            "unexpected token at 3:14"
+        );
+        assert_eq!(
+            templates.translate("/etc/x: conflicting changes", 0),
+            "/etc/x: conflicting changes"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
+use tr::tr;
+
 use crate::error::Error;
 
 /// An absolute path below the root, stored without the leading `/` (`etc/jitsi/meet/x-config.js`),
@@ -17,15 +19,15 @@ impl InstallPath {
     /// Parses an install path such as `/usr/share/jitsi-meet/interface_config.js` or the
     /// root-relative form `usr/share/...`. `..` that would climb above the root is refused.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let bad = |reason: &str| Error::BadPath {
+        let bad = |reason: String| Error::BadPath {
             path: text.to_string(),
-            reason: reason.to_string(),
+            reason,
         };
         if text.is_empty() {
-            return Err(bad("empty path"));
+            return Err(bad(tr!("empty path")));
         }
         if text.contains('\0') {
-            return Err(bad("path contains a NUL byte"));
+            return Err(bad(tr!("path contains a NUL byte")));
         }
         let mut parts: Vec<&str> = Vec::new();
         for part in text.split('/') {
@@ -33,14 +35,14 @@ impl InstallPath {
                 "" | "." => {}
                 ".." => {
                     if parts.pop().is_none() {
-                        return Err(bad("path leaves the root"));
+                        return Err(bad(tr!("path leaves the root")));
                     }
                 }
                 other => parts.push(other),
             }
         }
         if parts.is_empty() {
-            return Err(bad("path names the root itself, not a file"));
+            return Err(bad(tr!("path names the root itself, not a file")));
         }
         Ok(InstallPath(parts.join("/")))
     }
@@ -51,11 +53,11 @@ impl InstallPath {
     pub fn from_user(arg: &Path, root: &Path, cwd: &Path) -> Result<Self, Error> {
         let text = arg.to_str().ok_or_else(|| Error::BadPath {
             path: arg.display().to_string(),
-            reason: "path is not valid UTF-8".to_string(),
+            reason: tr!("path is not valid UTF-8"),
         })?;
         let leaves_root = || Error::BadPath {
             path: text.to_string(),
-            reason: format!("path is outside the root {}", root.display()),
+            reason: tr!("path is outside the root {root}", root = root.display()),
         };
         let is_fs_root = root == Path::new("/");
         let absolute = if arg.is_absolute() {

@@ -16,8 +16,8 @@
 pub mod cli;
 pub mod depth;
 pub mod engine;
-pub mod i18n;
 pub mod error;
+pub mod i18n;
 pub mod install_path;
 pub mod merge;
 pub mod profile;

@@ -4,16 +4,25 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use jitsi_custom::cli::{self, Cli, Outcome};
 
 fn main() -> ExitCode {
     jitsi_custom::system::arm_crash_points();
     jitsi_custom::i18n::init_from_env();
-    let cli = match Cli::try_parse() {
+    let mut command = cli::localize::command();
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|matches| Cli::from_arg_matches(&matches).map_err(|err| err.format(&mut command)));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
-            let _ = err.print();
+            match cli::localize::parse_error(&err) {
+                Some(german) => eprint!("{german}"),
+                None => {
+                    let _ = err.print();
+                }
+            }
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
@@ -24,7 +33,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{}: {err:#}", tr::tr!("error"));
+            eprintln!("{}: {}", tr::tr!("error"), jitsi_custom::i18n::shown_chain(&err));
             ExitCode::from(jitsi_custom::error::exit_code_of(&err) as u8)
         }
     }

@@ -15,6 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use tr::tr;
 
 /// The domain the bundled customisations are written for, and the one the packages' postinst
 /// scripts fall back to when the sandbox names none in `etc/jitsi/meet/domain`.
@@ -43,10 +44,10 @@ impl Sandbox {
     /// `var/lib/dpkg/{status,available}`, `var/lib/dpkg/{info,updates,triggers}/`, `var/log/` and
     /// `var/cache/apt/archives/`. An existing skeleton is kept as it is.
     pub fn create(dir: &Path) -> Result<Sandbox> {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        fs::create_dir_all(dir).with_context(|| tr!("cannot create {path}", path = dir.display()))?;
         let root = dir
             .canonicalize()
-            .with_context(|| format!("cannot resolve {}", dir.display()))?;
+            .with_context(|| tr!("cannot resolve {path}", path = dir.display()))?;
         let sandbox = Sandbox { root };
         let admindir = sandbox.admindir();
         for sub in ["info", "updates", "triggers"] {
@@ -57,7 +58,7 @@ impl Sandbox {
         for file in ["status", "available"] {
             let path = admindir.join(file);
             if !path.exists() {
-                fs::write(&path, "").with_context(|| format!("cannot write {}", path.display()))?;
+                fs::write(&path, "").with_context(|| tr!("cannot write {path}", path = path.display()))?;
             }
         }
         Ok(sandbox)
@@ -89,12 +90,19 @@ impl Sandbox {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         if !valid {
-            bail!("invalid domain {domain:?}\nhint: use letters, digits, dots and dashes only");
+            bail!(
+                "{}",
+                tr!(
+                    "invalid domain {domain}\nhint: use letters, digits, dots and dashes only",
+                    domain = format!("{domain:?}")
+                )
+            );
         }
         let dir = self.path("/etc/jitsi/meet");
         create_dir(&dir)?;
         let path = dir.join("domain");
-        fs::write(&path, format!("{domain}\n")).with_context(|| format!("cannot write {}", path.display()))
+        fs::write(&path, format!("{domain}\n"))
+            .with_context(|| tr!("cannot write {path}", path = path.display()))
     }
 
     /// Installs (or upgrades to) the given packages with the real dpkg, keeping locally changed
@@ -126,10 +134,15 @@ impl Sandbox {
     pub fn cache_deb(&self, deb: &Path) -> Result<PathBuf> {
         let name = deb
             .file_name()
-            .with_context(|| format!("{} names no file", deb.display()))?;
+            .with_context(|| tr!("{path} names no file", path = deb.display()))?;
         let dest = self.root.join("var/cache/apt/archives").join(name);
-        fs::copy(deb, &dest)
-            .with_context(|| format!("cannot copy {} to {}", deb.display(), dest.display()))?;
+        fs::copy(deb, &dest).with_context(|| {
+            tr!(
+                "cannot copy {from} to {to}",
+                from = deb.display(),
+                to = dest.display()
+            )
+        })?;
         Ok(dest)
     }
 
@@ -141,16 +154,22 @@ impl Sandbox {
         let source = examples.join("customisations");
         let mut written = Vec::new();
         for entry in walkdir::WalkDir::new(&source).sort_by_file_name() {
-            let entry = entry.with_context(|| format!("cannot read {}", source.display()))?;
+            let entry = entry.with_context(|| tr!("cannot read {path}", path = source.display()))?;
             if !entry.file_type().is_file() {
                 continue;
             }
             let relative = entry
                 .path()
                 .strip_prefix(&source)
-                .context("walkdir left its root")?;
+                .with_context(|| tr!("walkdir left its root"))?;
             if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
-                bail!("{} leaves the customisation tree", entry.path().display());
+                bail!(
+                    "{}",
+                    tr!(
+                        "{path} leaves the customisation tree",
+                        path = entry.path().display()
+                    )
+                );
             }
             let dest = self.root.join(relative);
             refuse_symlinks_below(&self.root, relative)?;
@@ -159,19 +178,27 @@ impl Sandbox {
             }
             if dest.exists() {
                 let content = fs::read(entry.path())
-                    .with_context(|| format!("cannot read {}", entry.path().display()))?;
-                fs::write(&dest, content).with_context(|| format!("cannot write {}", dest.display()))?;
+                    .with_context(|| tr!("cannot read {path}", path = entry.path().display()))?;
+                fs::write(&dest, content)
+                    .with_context(|| tr!("cannot write {path}", path = dest.display()))?;
             } else {
                 fs::copy(entry.path(), &dest).with_context(|| {
-                    format!("cannot copy {} to {}", entry.path().display(), dest.display())
+                    tr!(
+                        "cannot copy {from} to {to}",
+                        from = entry.path().display(),
+                        to = dest.display()
+                    )
                 })?;
             }
             written.push(format!("/{}", relative.display()));
         }
         if written.is_empty() {
             bail!(
-                "no customisations under {}\nhint: the examples directory is incomplete",
-                source.display()
+                "{}",
+                tr!(
+                    "no customisations under {path}\nhint: the examples directory is incomplete",
+                    path = source.display()
+                )
             );
         }
         Ok(written)
@@ -218,35 +245,54 @@ pub fn bundled_versions(examples: &Path, package: &str) -> Result<Vec<String>> {
 /// normalised (0755 for directories, maintainer scripts and executables, 0644 for the rest);
 /// `SOURCE_DATE_EPOCH` is fixed, so the same tree gives the same bytes.
 pub fn build_deb(examples: &Path, package: &str, version: &str, out_dir: &Path) -> Result<PathBuf> {
-    for (what, value) in [("package", package), ("version", version)] {
-        if value.is_empty() || value.contains('/') || value.starts_with('.') {
-            bail!("invalid {what} name {value:?}");
-        }
+    let invalid = |value: &str| value.is_empty() || value.contains('/') || value.starts_with('.');
+    if invalid(package) {
+        bail!(
+            "{}",
+            tr!("invalid package name {name}", name = format!("{package:?}"))
+        );
+    }
+    if invalid(version) {
+        bail!(
+            "{}",
+            tr!("invalid version name {name}", name = format!("{version:?}"))
+        );
     }
     let tree = examples.join("packages").join(package).join(version);
     let control = fs::read_to_string(tree.join("DEBIAN/control")).with_context(|| {
-        format!(
-            "cannot read {}\nhint: bundled versions of {package}: {}",
-            tree.join("DEBIAN/control").display(),
-            bundled_versions(examples, package).unwrap_or_default().join(", ")
+        tr!(
+            "cannot read {path}\nhint: bundled versions of {package}: {versions}",
+            path = tree.join("DEBIAN/control").display(),
+            package,
+            versions = bundled_versions(examples, package).unwrap_or_default().join(", ")
         )
     })?;
     for (field, expected) in [("Package", package), ("Version", version)] {
         let found = control_field(&control, field);
         if found != Some(expected) {
             bail!(
-                "{}: {field} is {:?}, expected {expected:?}",
-                tree.join("DEBIAN/control").display(),
-                found.unwrap_or("")
+                "{}",
+                tr!(
+                    "{path}: {field} is {found}, expected {expected}",
+                    path = tree.join("DEBIAN/control").display(),
+                    field,
+                    found = format!("{:?}", found.unwrap_or("")),
+                    expected = format!("{expected:?}")
+                )
             );
         }
     }
 
-    fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    fs::create_dir_all(out_dir).with_context(|| tr!("cannot create {path}", path = out_dir.display()))?;
     let staging = tempfile::Builder::new()
         .prefix(".build-")
         .tempdir_in(out_dir)
-        .with_context(|| format!("cannot create a temporary directory in {}", out_dir.display()))?;
+        .with_context(|| {
+            tr!(
+                "cannot create a temporary directory in {path}",
+                path = out_dir.display()
+            )
+        })?;
     let copy = staging.path().join(format!("{package}_{version}"));
     copy_normalised(&tree, &copy)?;
 
@@ -274,8 +320,12 @@ pub fn build_version(examples: &Path, version: &str, out_dir: &Path) -> Result<V
     }
     if debs.is_empty() {
         bail!(
-            "no bundled package has version {version}\nhint: bundled versions: {}",
-            VERSIONS.join(", ")
+            "{}",
+            tr!(
+                "no bundled package has version {version}\nhint: bundled versions: {versions}",
+                version,
+                versions = VERSIONS.join(", ")
+            )
         );
     }
     Ok(debs)
@@ -291,8 +341,11 @@ fn control_field<'a>(control: &'a str, field: &str) -> Option<&'a str> {
 /// Copies a package tree with normalised modes; symlinks are copied as symlinks.
 fn copy_normalised(from: &Path, to: &Path) -> Result<()> {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
-        let relative = entry.path().strip_prefix(from).context("walkdir left its root")?;
+        let entry = entry.with_context(|| tr!("cannot read {path}", path = from.display()))?;
+        let relative = entry
+            .path()
+            .strip_prefix(from)
+            .with_context(|| tr!("walkdir left its root"))?;
         let dest = to.join(relative);
         let kind = entry.file_type();
         if kind.is_dir() {
@@ -300,15 +353,20 @@ fn copy_normalised(from: &Path, to: &Path) -> Result<()> {
             set_mode(&dest, 0o755)?;
         } else if kind.is_symlink() {
             let target = fs::read_link(entry.path())
-                .with_context(|| format!("cannot read link {}", entry.path().display()))?;
+                .with_context(|| tr!("cannot read link {path}", path = entry.path().display()))?;
             std::os::unix::fs::symlink(&target, &dest)
-                .with_context(|| format!("cannot create link {}", dest.display()))?;
+                .with_context(|| tr!("cannot create link {path}", path = dest.display()))?;
         } else {
-            fs::copy(entry.path(), &dest)
-                .with_context(|| format!("cannot copy {} to {}", entry.path().display(), dest.display()))?;
+            fs::copy(entry.path(), &dest).with_context(|| {
+                tr!(
+                    "cannot copy {from} to {to}",
+                    from = entry.path().display(),
+                    to = dest.display()
+                )
+            })?;
             let metadata = entry
                 .metadata()
-                .with_context(|| format!("cannot stat {}", entry.path().display()))?;
+                .with_context(|| tr!("cannot stat {path}", path = entry.path().display()))?;
             let executable = metadata.permissions().mode() & 0o111 != 0 || is_maintainer_script(relative);
             set_mode(&dest, if executable { 0o755 } else { 0o644 })?;
         }
@@ -332,7 +390,13 @@ fn refuse_symlinks_below(root: &Path, relative: &Path) -> Result<()> {
         path.push(part);
         match fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                bail!("{} is a symbolic link; not writing through it", path.display())
+                bail!(
+                    "{}",
+                    tr!(
+                        "{path} is a symbolic link; not writing through it",
+                        path = path.display()
+                    )
+                )
             }
             Ok(_) => {}
             Err(_) => break,
@@ -344,8 +408,8 @@ fn refuse_symlinks_below(root: &Path, relative: &Path) -> Result<()> {
 /// The names of the directories in `dir`, sorted.
 fn list_dirs(dir: &Path) -> Result<Vec<String>> {
     let mut names = Vec::new();
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in fs::read_dir(dir).with_context(|| tr!("cannot read {path}", path = dir.display()))? {
+        let entry = entry.with_context(|| tr!("cannot read {path}", path = dir.display()))?;
         if entry.file_type().is_ok_and(|t| t.is_dir())
             && let Ok(name) = entry.file_name().into_string()
         {
@@ -357,12 +421,12 @@ fn list_dirs(dir: &Path) -> Result<Vec<String>> {
 }
 
 fn create_dir(path: &Path) -> Result<()> {
-    fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))
+    fs::create_dir_all(path).with_context(|| tr!("cannot create {path}", path = path.display()))
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot set the mode of {}", path.display()))
+        .with_context(|| tr!("cannot set the mode of {path}", path = path.display()))
 }
 
 /// Runs a command to completion; a failure names the command line and carries its stderr.
@@ -372,12 +436,16 @@ fn run(cmd: &mut Command) -> Result<()> {
         .map(|a| a.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ");
-    let output = cmd.output().with_context(|| format!("cannot run {line}"))?;
+    let output = cmd.output().with_context(|| tr!("cannot run {line}", line))?;
     if !output.status.success() {
         bail!(
-            "{line} failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim_end()
+            "{}",
+            tr!(
+                "{line} failed ({status}):\n{error}",
+                line,
+                status = output.status,
+                error = String::from_utf8_lossy(&output.stderr).trim_end()
+            )
         );
     }
     Ok(())

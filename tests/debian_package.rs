@@ -248,6 +248,7 @@ fn the_package_puts_every_file_where_debian_looks_for_it() {
         "/usr/share/bash-completion/completions/jitsi-custom",
         "/usr/share/zsh/vendor-completions/_jitsi-custom",
         "/usr/share/fish/vendor_completions.d/jitsi-custom.fish",
+        "/usr/share/locale/de/LC_MESSAGES/jitsi-custom.mo",
         "/usr/share/doc/jitsi-custom/README.md",
         "/usr/share/doc/jitsi-custom/copyright",
         "/usr/share/doc/jitsi-custom/changelog.Debian.gz",
@@ -276,6 +277,23 @@ fn the_package_puts_every_file_where_debian_looks_for_it() {
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("jitsi-custom {}", env!("CARGO_PKG_VERSION"))
     );
+
+    // The installed German catalogue is the one the binary speaks.
+    let catalogue = at("/usr/share/locale/de/LC_MESSAGES/jitsi-custom.mo");
+    let catalogue = rspolib::mofile(catalogue.to_str().unwrap()).expect("the .mo parses");
+    let usage = catalogue
+        .find_by_msgid("Usage:")
+        .expect("the catalogue has the --help headings");
+    assert_eq!(usage.msgstr.as_deref(), Some("Verwendung:"));
+    let out = Command::new(at("/usr/bin/jitsi-custom"))
+        .arg("--help")
+        .env("LANG", "de_DE.UTF-8")
+        .env_remove("LANGUAGE")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verwendung: jitsi-custom"));
 
     let depends = field(&deb, "Depends");
     for dependency in ["libc6", "apt"] {

@@ -88,6 +88,29 @@ fn join(w: &World, remote: &Path) {
         .code(0);
 }
 
+/// A bare remote in a temporary directory, with the template host `a` joined to it.
+struct Fleet {
+    _dir: tempfile::TempDir,
+    remote: PathBuf,
+    a: World,
+}
+
+impl Fleet {
+    fn of(a: World) -> Fleet {
+        let dir = tempfile::tempdir().unwrap();
+        let remote = bare_remote(dir.path());
+        join(&a, &remote);
+        Fleet { _dir: dir, remote, a }
+    }
+
+    /// The template's customisations pushed, and `b` joined to the remote, before it pulls.
+    fn pushed_and_joined_by(&self, b: World) -> World {
+        self.a.cmd(&["push"]).assert().code(0);
+        join(&b, &self.remote);
+        b
+    }
+}
+
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
 }
@@ -108,10 +131,8 @@ fn changes(report: &serde_json::Value) -> Vec<(String, String)> {
 
 #[test]
 fn a_customisation_pushed_from_one_host_is_in_effect_on_the_other_with_its_own_values() {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
-    let a = host_a();
-    join(&a, &remote);
+    let fleet = Fleet::of(host_a());
+    let (remote, a) = (&fleet.remote, &fleet.a);
     let out = a.cmd(&["push", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json(&out);
@@ -123,15 +144,15 @@ fn a_customisation_pushed_from_one_host_is_in_effect_on_the_other_with_its_own_v
 
     // What travelled: the shared branch only, with placeholders; neither host's domain nor
     // secret in any object the remote holds.
-    let refs = stdout(&git(&remote, &["for-each-ref", "--format=%(refname)"]));
+    let refs = stdout(&git(remote, &["for-each-ref", "--format=%(refname)"]));
     assert_eq!(refs.trim(), "refs/heads/jitsi-custom/shared");
-    let files = shared_files(&remote);
+    let files = shared_files(remote);
     assert!(files.contains(&"0001-guide.patch".to_string()), "{files:?}");
     assert!(
         files.contains(&"base/etc/prosody/conf.avail/{domain}.cfg.lua".to_string()),
         "{files:?}"
     );
-    let everything = every_object(&remote);
+    let everything = every_object(remote);
     for secret in [SUED_DOMAIN, SUED_SECRET, NORD_DOMAIN, NORD_SECRET, "praxis.de"] {
         assert!(!everything.contains(secret), "the remote holds {secret}");
     }
@@ -140,7 +161,7 @@ fn a_customisation_pushed_from_one_host_is_in_effect_on_the_other_with_its_own_v
 
     // Host B pulls: the guide is in effect with B's domain, guest domain and TURN secret.
     let b = host_b();
-    join(&b, &remote);
+    join(&b, remote);
     let out = b.cmd(&["pull", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json(&out);
@@ -187,10 +208,8 @@ fn a_customisation_pushed_from_one_host_is_in_effect_on_the_other_with_its_own_v
 
 #[test]
 fn a_pull_that_meets_a_local_customisation_keeps_the_admins_side_live() {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
-    let a = host_a();
-    join(&a, &remote);
+    let fleet = Fleet::of(host_a());
+    let (remote, a) = (&fleet.remote, &fleet.a);
     a.cmd(&["push"]).assert().code(0);
 
     // B's admin had made the card and the title their own before the group's set arrived.
@@ -205,7 +224,7 @@ fn a_pull_that_meets_a_local_customisation_keeps_the_admins_side_live() {
     );
     b.write(MAIN_DE, de);
     b.cmd(&["record", "-m", "Nord"]).assert().code(0);
-    join(&b, &remote);
+    join(&b, remote);
     let out = b.cmd(&["pull", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "parked: attention\n{}", stderr(&out));
     let report = json(&out);
@@ -253,10 +272,8 @@ fn a_pull_that_meets_a_local_customisation_keeps_the_admins_side_live() {
 
 #[test]
 fn push_refuses_a_secret_it_recognises_and_says_where_it_is() {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
-    let a = host_a();
-    join(&a, &remote);
+    let fleet = Fleet::of(host_a());
+    let (remote, a) = (&fleet.remote, &fleet.a);
     let sip = a.read_string(SIP) + "org.jitsi.jicofo.auth.PASSWORD=Focus2Secret9\n";
     a.write(SIP, sip);
     a.cmd(&["record", "-m", "jicofo login"]).assert().code(0);
@@ -268,7 +285,7 @@ fn push_refuses_a_secret_it_recognises_and_says_where_it_is() {
         "{err}"
     );
     assert!(!err.contains("Focus2Secret9"), "the message shows no secret");
-    assert_eq!(stdout(&git(&remote, &["for-each-ref"])), "", "nothing was sent");
+    assert_eq!(stdout(&git(remote, &["for-each-ref"])), "", "nothing was sent");
 
     // Made a host value, it travels as a placeholder; a host without that value cannot pull.
     a.cmd(&["host-value", "set", "jicofo_password", "Focus2Secret9"])
@@ -278,11 +295,11 @@ fn push_refuses_a_secret_it_recognises_and_says_where_it_is() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(values.permissions().mode() & 0o777, 0o600);
     a.cmd(&["push"]).assert().code(0);
-    let everything = every_object(&remote);
+    let everything = every_object(remote);
     assert!(!everything.contains("Focus2Secret9"));
     assert!(everything.contains("PASSWORD={jicofo_password}"));
     let b = host_b();
-    join(&b, &remote);
+    join(&b, remote);
     let out = b.cmd(&["pull"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("{jicofo_password}"), "{}", stderr(&out));
@@ -305,13 +322,9 @@ fn push_refuses_a_secret_it_recognises_and_says_where_it_is() {
 
 #[test]
 fn push_needs_a_pull_first_when_the_remote_moved_and_changes_travel_both_ways() {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
-    let a = host_a();
-    join(&a, &remote);
-    a.cmd(&["push"]).assert().code(0);
-    let b = host_b();
-    join(&b, &remote);
+    let fleet = Fleet::of(host_a());
+    let (remote, a) = (&fleet.remote, &fleet.a);
+    let b = fleet.pushed_and_joined_by(host_b());
     b.cmd(&["pull"]).assert().code(0);
 
     // A changes the card and pushes; B, not having pulled, records and pushes: refused.
@@ -363,19 +376,14 @@ fn push_needs_a_pull_first_when_the_remote_moved_and_changes_travel_both_ways() 
     );
     assert!(a.read_string(common::ALL_CSS).contains("font-size:15pt"));
     assert_eq!(a.read(CARD), b.read(CARD));
-    let everything = every_object(&remote);
+    let everything = every_object(remote);
     assert!(!everything.contains(NORD_DOMAIN) && !everything.contains(NORD_SECRET));
 }
 
 #[test]
 fn a_dry_run_pull_changes_nothing_and_rollback_takes_a_pull_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
-    let a = host_a();
-    join(&a, &remote);
-    a.cmd(&["push"]).assert().code(0);
-    let b = host_b();
-    join(&b, &remote);
+    let fleet = Fleet::of(host_a());
+    let b = fleet.pushed_and_joined_by(host_b());
     let before = (World::snapshot(&b.state), World::snapshot(&b.root));
     let out = b.cmd(&["--dry-run", "pull"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -403,16 +411,12 @@ fn a_new_file_no_package_ships_travels_and_is_tracked_on_the_other_host() {
     const LOGO: &str = "/usr/share/jitsi-meet/images/praxis-logo.png";
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend((0..600u32).map(|i| (i * 7 % 251) as u8));
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
     let a = host_a();
     a.write(LOGO, &png);
     a.cmd(&["track", LOGO]).assert().code(0);
     a.cmd(&["record", "-m", "practice logo"]).assert().code(0);
-    join(&a, &remote);
-    a.cmd(&["push"]).assert().code(0);
-    let b = host_b();
-    join(&b, &remote);
+    let fleet = Fleet::of(a);
+    let b = fleet.pushed_and_joined_by(host_b());
     let out = b.cmd(&["pull"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
@@ -505,10 +509,8 @@ fn a_hostile_shared_branch_is_refused_and_nothing_is_written() {
 
 #[test]
 fn a_pull_onto_a_newer_jitsi_merges_each_setting_onto_this_hosts_upstream() {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
-    let a = host_a();
-    join(&a, &remote);
+    let fleet = Fleet::of(host_a());
+    let (remote, a) = (&fleet.remote, &fleet.a);
     a.cmd(&["push"]).assert().code(0);
     // B runs 1.0.2 already: its upstream differs from the one the guide was made on.
     let b = host_b();
@@ -516,7 +518,7 @@ fn a_pull_onto_a_newer_jitsi_merges_each_setting_onto_this_hosts_upstream() {
     b.cmd(&["--non-interactive", "rebase", "--no-restart"])
         .assert()
         .code(0);
-    join(&b, &remote);
+    join(&b, remote);
     let out = b.cmd(&["pull"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
     let interface = b.read_string(common::INTERFACE);
@@ -541,8 +543,6 @@ fn a_pull_onto_a_newer_jitsi_merges_each_setting_onto_this_hosts_upstream() {
 
 #[test]
 fn customisations_listed_local_stay_on_their_host_and_on_top() {
-    let dir = tempfile::tempdir().unwrap();
-    let remote = bare_remote(dir.path());
     let a = host_a();
     a.write(
         CARD,
@@ -565,7 +565,8 @@ fn customisations_listed_local_stay_on_their_host_and_on_top() {
         values.replace("local = []", "local = [\"Süd parking\"]"),
     )
     .unwrap();
-    join(&a, &remote);
+    let fleet = Fleet::of(a);
+    let (remote, a) = (&fleet.remote, &fleet.a);
     let out = a.cmd(&["push", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -575,9 +576,9 @@ fn customisations_listed_local_stay_on_their_host_and_on_top() {
             ("Süd parking".to_string(), "kept-local".to_string())
         ]
     );
-    assert!(!every_object(&remote).contains("Parkplatz"));
+    assert!(!every_object(remote).contains("Parkplatz"));
     let b = host_b();
-    join(&b, &remote);
+    join(&b, remote);
     b.cmd(&["pull"]).assert().code(0);
     assert!(!b.read_string(CARD).contains("Parkplatz"));
     // A pulls: its local customisation stays, on top.

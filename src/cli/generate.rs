@@ -1,8 +1,9 @@
-//! `jitsi-custom generate man|completions DIR` (hidden): the manual pages and the bash, zsh and
-//! fish completions, generated from the clap definitions of this module, so that every option is
+//! `jitsi-custom generate man|completions|locale DIR` (hidden): the manual pages and the bash, zsh
+//! and fish completions, generated from the clap definitions of this module, so that every option is
 //! documented once, on its field (ripgrep's `--generate`). What clap does not know — exit status,
 //! environment, files and examples for admins — is written here, beside the pages it goes into.
-//! `scripts/build-deb` runs both before packaging.
+//! `locale` writes the German catalogue the binary carries, for /usr/share/locale.
+//! `scripts/build-deb` runs all three before packaging.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,8 @@ use super::{Cli, Ctx, Outcome};
 /// Generate the manual pages or the shell completions (for packaging).
 ///
 /// `man DIR` writes jitsi-custom.1 and jitsi-custom-<verb>.1 for every verb; `completions DIR`
-/// writes jitsi-custom.bash, _jitsi-custom (zsh) and jitsi-custom.fish.
+/// writes jitsi-custom.bash, _jitsi-custom (zsh) and jitsi-custom.fish; `locale DIR` writes
+/// de/LC_MESSAGES/jitsi-custom.mo.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     #[command(subcommand)]
@@ -38,6 +40,11 @@ enum What {
         /// Directory to write them to (created when missing).
         dir: PathBuf,
     },
+    /// The compiled German catalogue (gettext .mo), laid out as under /usr/share/locale.
+    Locale {
+        /// Directory to write it to (created when missing).
+        dir: PathBuf,
+    },
 }
 
 pub fn run(ctx: &Ctx, args: GenerateArgs) -> Result<Outcome> {
@@ -48,6 +55,10 @@ pub fn run(ctx: &Ctx, args: GenerateArgs) -> Result<Outcome> {
         }
         What::Completions { dir } => {
             let written = write_completions(&dir)?;
+            (dir, written)
+        }
+        What::Locale { dir } => {
+            let written = write_catalogue(&dir)?;
             (dir, written)
         }
     };
@@ -690,6 +701,16 @@ fn see_also_section(roff: &mut Roff, page: &clap::Command, verb: Option<&str>) {
         italic("jitsi-custom demo"),
         roman(" shows it."),
     ]);
+}
+
+/// Writes the German catalogue where gettext looks for it: `DIR/de/LC_MESSAGES/jitsi-custom.mo`.
+pub fn write_catalogue(dir: &Path) -> Result<Vec<PathBuf>> {
+    let messages = dir.join("de/LC_MESSAGES");
+    std::fs::create_dir_all(&messages).with_context(|| format!("cannot create {}", messages.display()))?;
+    let path = messages.join(format!("{NAME}.mo"));
+    std::fs::write(&path, crate::i18n::BUILT_IN_CATALOGUE)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(vec![path])
 }
 
 /// Writes the completions under the names Debian's shells look for.

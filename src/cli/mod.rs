@@ -14,6 +14,7 @@ mod hooks;
 mod host_value;
 mod import;
 mod init;
+pub mod localize;
 mod log;
 mod merge_file;
 mod pull;

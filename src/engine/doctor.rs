@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use tr::tr;
 
 use crate::store::Store;
 
@@ -23,13 +24,11 @@ pub fn examine(root: &Path, store: &Store, dry_run: bool) -> Result<Vec<Finding>
     let mut findings = Vec::new();
     findings.push(check_branches(root, store, dry_run)?);
     findings.push(match store.patches() {
-        Ok(patches) => Finding::Sound(format!(
-            "the patch stack: {} customisation(s) on upstream",
-            patches.len()
-        )),
+        Ok(patches) => Finding::Sound(tr!("the patch stack: {n} customisation(s) on upstream"
+            | "the patch stack: {n} customisation(s) on upstream" % patches.len())),
         Err(e) => Finding::Problem(
-            format!("the patch stack: {e:#}"),
-            "`jitsi-custom log`, then `jitsi-custom rollback ID` to the last operation that is fine".into(),
+            tr!("the patch stack: {error}", error = format!("{e:#}")),
+            tr!("`jitsi-custom log`, then `jitsi-custom rollback ID` to the last operation that is fine"),
         ),
     });
     findings.push(
@@ -37,13 +36,18 @@ pub fn examine(root: &Path, store: &Store, dry_run: bool) -> Result<Vec<Finding>
             .load_manifest()
             .and_then(|m| store.check_manifest_covers(&m))
         {
-            Ok(()) => Finding::Sound("the manifest lists every file the store keeps".into()),
+            Ok(()) => Finding::Sound(tr!("the manifest lists every file the store keeps")),
             Err(e) => {
                 let text = format!("{e:#}");
-                let (problem, hint) = text
-                    .split_once("\nhint: ")
-                    .unwrap_or((&text, "restore the manifest"));
-                Finding::Problem(problem.to_string(), hint.to_string())
+                // The error's own hint, in English or in the reader's language.
+                let hint_line = format!("\n{} ", tr!("hint:"));
+                match text
+                    .split_once(hint_line.as_str())
+                    .or_else(|| text.split_once("\nhint: "))
+                {
+                    Some((problem, hint)) => Finding::Problem(problem.to_string(), hint.to_string()),
+                    None => Finding::Problem(text.clone(), tr!("restore the manifest")),
+                }
             }
         },
     );
@@ -53,29 +57,35 @@ pub fn examine(root: &Path, store: &Store, dry_run: bool) -> Result<Vec<Finding>
             .iter()
             .find_map(|p| store.parked_blob(&p.base).and(store.parked_blob(&p.local)).err())
         {
-            None => Finding::Sound(format!(
-                "the review list: {} parked, {} notice(s)",
-                review.parked.len(),
-                review.notices.len()
+            None => Finding::Sound(tr!(
+                "the review list: {parked} parked, {notices} notice(s)",
+                parked = review.parked.len(),
+                notices = review.notices.len()
             )),
             Some(e) => Finding::Problem(
-                format!("the review list names content the store lacks: {e:#}"),
-                "`jitsi-custom rollback ID` to an operation before the parking, then `jitsi-custom rebase`"
-                    .into(),
+                tr!(
+                    "the review list names content the store lacks: {error}",
+                    error = format!("{e:#}")
+                ),
+                tr!("`jitsi-custom rollback ID` to an operation before the parking, then `jitsi-custom rebase`"),
             ),
         },
         Err(e) => Finding::Problem(
-            format!("the review list: {e:#}"),
-            "`jitsi-custom rollback` restores it from the last operation".into(),
+            tr!("the review list: {error}", error = format!("{e:#}")),
+            tr!("`jitsi-custom rollback` restores it from the last operation"),
         ),
     });
     findings.push(match crate::store::integrity::find_damaged_object(&store.dir().join("repo")) {
-        None => Finding::Sound("every stored object reads back whole".into()),
+        None => Finding::Sound(tr!("every stored object reads back whole")),
         Some(damage) => Finding::Problem(
-            format!("damaged object {}: {}", damage.object.display(), damage.reason),
-            format!(
-                "restore {} from a backup, or start a new store from the live files with `jitsi-custom init --force` (the damaged one is kept beside it)",
-                store.dir().display()
+            tr!(
+                "damaged object {object}: {reason}",
+                object = damage.object.display(),
+                reason = damage.reason
+            ),
+            tr!(
+                "restore {state} from a backup, or start a new store from the live files with `jitsi-custom init --force` (the damaged one is kept beside it)",
+                state = store.dir().display()
             ),
         ),
     });
@@ -88,24 +98,24 @@ pub fn examine(root: &Path, store: &Store, dry_run: bool) -> Result<Vec<Finding>
 fn check_branches(root: &Path, store: &Store, dry_run: bool) -> Result<Finding> {
     let Some(last) = store.operations()?.into_iter().next() else {
         return Ok(Finding::Problem(
-            "the operation log is empty".into(),
-            "`jitsi-custom init --force` starts over (the old state is kept as a backup)".into(),
+            tr!("the operation log is empty"),
+            tr!("`jitsi-custom init --force` starts over (the old state is kept as a backup)"),
         ));
     };
     if store.refs_now()? == last.after {
-        return Ok(Finding::Sound(format!(
-            "the branches are where the last operation ({}, {}) left them",
-            last.short_id(),
-            last.kind
+        return Ok(Finding::Sound(tr!(
+            "the branches are where the last operation ({operation}, {kind}) left them",
+            operation = last.short_id(),
+            kind = last.kind
         )));
     }
     if dry_run {
         return Ok(Finding::Problem(
-            format!(
-                "the branches differ from the last operation ({})",
-                last.short_id()
+            tr!(
+                "the branches differ from the last operation ({operation})",
+                operation = last.short_id()
             ),
-            "run `jitsi-custom doctor` without --dry-run to put them back".into(),
+            tr!("run `jitsi-custom doctor` without --dry-run to put them back"),
         ));
     }
     let before = store.refs_now()?;
@@ -118,8 +128,8 @@ fn check_branches(root: &Path, store: &Store, dry_run: bool) -> Result<Finding> 
         before,
         &crate::engine::live::snapshot(root, &manifest)?,
     )?;
-    Ok(Finding::Repaired(format!(
-        "the branches were not where the last operation ({}) left them; put back",
-        last.short_id()
+    Ok(Finding::Repaired(tr!(
+        "the branches were not where the last operation ({operation}) left them; put back",
+        operation = last.short_id()
     )))
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};
@@ -71,7 +72,9 @@ pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> R
         .clone()
         .or_else(|| crate::profile::detect_domain(root));
     if let Some(domain) = &domain {
-        InstallPath::parse(domain).map_err(|_| crate::Error::Usage(format!("invalid domain {domain:?}")))?;
+        InstallPath::parse(domain).map_err(|_| {
+            crate::Error::Usage(tr!("invalid domain {domain}", domain = format!("{domain:?}")))
+        })?;
     }
     let files = known_files(root, dpkg, domain.as_deref())?;
     let tracked: BTreeSet<InstallPath> = files.iter().map(|(f, _)| f.path.clone()).collect();
@@ -206,9 +209,9 @@ fn establish_upstream(
             // A Jitsi file no package owns was made by a package script (or by hand) before
             // init; what is there now is the best upstream there is.
             Pristine::NotShipped => {
-                report.details.push(format!(
-                    "{}: no package owns it; taking the live file as upstream",
-                    file.path
+                report.details.push(tr!(
+                    "{path}: no package owns it; taking the live file as upstream",
+                    path = file.path
                 ));
                 (
                     Some(live.to_vec()),
@@ -226,21 +229,25 @@ fn establish_upstream(
                 archive_problem,
             } => {
                 let why = match archive_problem {
-                    Some(problem) => {
-                        format!("no matching .BKP, and the cached package is unusable: {problem}")
-                    }
-                    None => "no matching .BKP, no cached .deb".to_string(),
+                    Some(problem) => tr!(
+                        "no matching .BKP, and the cached package is unusable: {problem}",
+                        problem
+                    ),
+                    None => tr!("no matching .BKP, no cached .deb"),
                 };
-                let question = format!(
-                    "{} differs from what {package} installed and no pristine copy was found ({why}). Take the live file as upstream?",
-                    file.path
+                let question = tr!(
+                    "{path} differs from what {package} installed and no pristine copy was found ({why}). Take the live file as upstream?",
+                    path = file.path,
+                    package,
+                    why
                 );
                 let take_live = match opts.prompt.confirm(&question, true) {
                     Ok(answer) => answer,
                     Err(_) => {
-                        report.warnings.push(format!(
-                            "{}: no pristine copy found ({why}); taking the live file as upstream, so edits made before init are not a customisation",
-                            file.path
+                        report.warnings.push(tr!(
+                            "{path}: no pristine copy found ({why}); taking the live file as upstream, so edits made before init are not a customisation",
+                            path = file.path,
+                            why
                         ));
                         true
                     }
@@ -281,9 +288,11 @@ fn init_docker(
     };
     let mut report = Initialised::default();
     let image = docker::read_image(&setup, &manifest)?;
-    report
-        .details
-        .push(format!("web image {} ({})", image.reference, image.id));
+    report.details.push(tr!(
+        "web image {image} ({id})",
+        image = image.reference,
+        id = image.id
+    ));
     // What exists, and the overlay files to make from the image.
     let mut files: Vec<(TrackedFile, Vec<u8>)> = Vec::new();
     let mut made: Vec<(InstallPath, Vec<u8>)> = Vec::new();
@@ -295,15 +304,15 @@ fn init_docker(
                     made.push((file.path.clone(), content.clone()));
                     files.push((file, content.clone()));
                 } else {
-                    report.details.push(format!(
-                        "{}: the web image has no such file; not tracked",
-                        file.path
+                    report.details.push(tr!(
+                        "{path}: the web image has no such file; not tracked",
+                        path = file.path
                     ));
                 }
             }
             None => report
                 .details
-                .push(format!("{}: not there (yet); not tracked", file.path)),
+                .push(tr!("{path}: not there (yet); not tracked", path = file.path)),
         }
     }
     if opts.dry_run {

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::live;
@@ -181,13 +182,18 @@ pub fn find_pristine(
             Ok(mut files) => match files.remove(&install_path) {
                 Some(file) if file.md5 == expected => return Ok(found(file.content, Source::DebCache)),
                 Some(_) => {
-                    archive_problem = Some(format!(
-                        "{}: its {install_path} does not match dpkg's md5",
-                        archive.display()
+                    archive_problem = Some(tr!(
+                        "{archive}: its {path} does not match dpkg's md5",
+                        archive = archive.display(),
+                        path = install_path
                     ))
                 }
                 None => {
-                    archive_problem = Some(format!("{}: does not hold {install_path}", archive.display()))
+                    archive_problem = Some(tr!(
+                        "{archive}: does not hold {path}",
+                        archive = archive.display(),
+                        path = install_path
+                    ))
                 }
             },
             Err(e) => archive_problem = Some(format!("{e:#}")),

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::live;
@@ -175,6 +176,54 @@ pub struct PatchFate {
     pub notes: Vec<String>,
 }
 
+/// A note for the person: English where it is data (`--json`), in the reader's language where it
+/// is shown (`Display`). Made with [`note!`] from one `tr!` call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    english: String,
+    shown: String,
+}
+
+impl Note {
+    /// The same message formatted twice: as written and as translated.
+    fn new(english: String, shown: String) -> Note {
+        debug_assert!(
+            crate::i18n::is_german() || english == shown,
+            "{english:?} is not {shown:?}"
+        );
+        Note { english, shown }
+    }
+
+    /// The note as written, whatever the reader's language.
+    pub fn english(&self) -> &str {
+        &self.english
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.english)
+    }
+}
+
+/// `note!(tr!("{path}: …", path = p))`: a [`Note`], English and translated, from one message
+/// (named arguments only, evaluated twice). The message stays a `tr!` call where it is written,
+/// where the catalogue's extraction finds it.
+macro_rules! note {
+    ($translate:ident!($msgid:literal $(, $name:ident = $value:expr)* $(,)?)) => {
+        Note::new(
+            format!($msgid $(, $name = $value)*),
+            $translate!($msgid $(, $name = $value)*),
+        )
+    };
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
     /// Edits found live and recorded before anything was touched.
@@ -190,7 +239,8 @@ pub struct Report {
     pub written: Vec<InstallPath>,
     /// Services whose files changed.
     pub services: Vec<String>,
-    pub notes: Vec<String>,
+    /// For the person (English in `--json`).
+    pub notes: Vec<Note>,
     /// The review list after this run: what was decided without a person.
     pub notices: Vec<Notice>,
     /// The stack's new tip (in a dry run: as it would be).
@@ -319,7 +369,7 @@ fn take_in_upstream(
 ) -> Result<TakenIn> {
     let upstream_tip = store
         .upstream_tip()?
-        .context("the store has no upstream yet; run `jitsi-custom init`")?;
+        .with_context(|| tr!("the store has no upstream yet; run `jitsi-custom init`"))?;
     let custom_tip = store.custom_tip()?.unwrap_or(upstream_tip);
     let meta = store.upstream_meta(Some(upstream_tip))?;
     let patches = store.patches()?;
@@ -366,17 +416,17 @@ fn take_in_upstream(
             match separate_script_edits(root, store, file, custom_tip, base_upstream.as_deref())? {
                 ScriptEdits::None => {}
                 ScriptEdits::IntoUpstream(content) => {
-                    report.notes.push(format!(
-                        "{}: changes made by package scripts taken in as upstream",
-                        file.path
-                    ));
+                    report.notes.push(note!(tr!(
+                        "{path}: changes made by package scripts taken in as upstream",
+                        path = file.path
+                    )));
                     candidate = Some(Some(content));
                 }
                 ScriptEdits::AsCustomisation(content) => {
-                    report.notes.push(format!(
-                        "{}: changes made by package scripts could not be separated from the customisations; kept as the customisation \"changes by package scripts\"",
-                        file.path
-                    ));
+                    report.notes.push(note!(tr!(
+                        "{path}: changes made by package scripts could not be separated from the customisations; kept as the customisation \"changes by package scripts\"",
+                        path = file.path
+                    )));
                     script_edits.push((file.path.clone(), content));
                 }
             }
@@ -676,11 +726,12 @@ fn replay_stack(
                 None => "another customisation of this file waits for a decision".into(),
             };
             if let Some(problem) = &invalid {
-                report.notes.push(format!(
-                    "{}: the merged file does not validate ({problem}); {}",
-                    file.path,
-                    fallback.describe()
-                ));
+                report.notes.push(note!(tr!(
+                    "{path}: the merged file does not validate ({problem}); {fallback}",
+                    path = file.path,
+                    problem = problem,
+                    fallback = fallback.describe()
+                )));
             }
             for &index in &touched {
                 let entry = &stack[index];
@@ -793,9 +844,11 @@ fn carry_moved_settings(root: &Path, manifest: &Manifest, replayed: &mut Replaye
         }));
     for (to_file, to_path, value, moved_from) in targets {
         let Some(target) = config_target(manifest, &to_file) else {
-            report
-                .notes
-                .push(format!("no tracked {to_file} to carry {to_path} into"));
+            report.notes.push(note!(tr!(
+                "no tracked {to_file} to carry {to_path} into",
+                to_file = to_file,
+                to_path = to_path
+            )));
             continue;
         };
         let current = finals.get(&target.path).cloned().flatten().unwrap_or_default();
@@ -808,22 +861,30 @@ fn carry_moved_settings(root: &Path, manifest: &Manifest, replayed: &mut Replaye
             Ok(Some(updated)) => updated,
             Ok(None) => continue,
             Err(e) => {
-                report
-                    .notes
-                    .push(format!("{}: cannot set {to_path}: {e}", target.path));
+                report.notes.push(note!(tr!(
+                    "{path}: cannot set {to_path}: {error}",
+                    path = target.path,
+                    to_path = to_path,
+                    error = e
+                )));
                 continue;
             }
         };
         if let Err(problem) = crate::validate::validate_file(root, &target.path, &updated) {
-            report.notes.push(format!(
-                "{}: setting {to_path} would not validate ({problem}); left as it is",
-                target.path
-            ));
+            report.notes.push(note!(tr!(
+                "{path}: setting {to_path} would not validate ({problem}); left as it is",
+                path = target.path,
+                to_path = to_path,
+                problem = problem
+            )));
             continue;
         }
-        report
-            .notes
-            .push(format!("{}: set {to_path} = {value}", target.path));
+        report.notes.push(note!(tr!(
+            "{path}: set {to_path} = {value}",
+            path = target.path,
+            to_path = to_path,
+            value = value
+        )));
         if let Some((name, from, setting)) = moved_from
             && let Some(notice) = review.notices.iter_mut().find(|n| {
                 n.kind == NoticeKind::Moved
@@ -910,8 +971,11 @@ fn plan_writes(root: &Path, store: &Store, manifest: &Manifest, new_custom: Oid)
         {
             anyhow::ensure!(
                 file.strategy() == Strategy::Binary || !merge::has_conflict_markers(&desired),
-                "{}: refusing to write a file with conflict markers",
-                file.path
+                "{}",
+                tr!(
+                    "{path}: refusing to write a file with conflict markers",
+                    path = file.path
+                )
             );
             writes.push(file.path.clone());
         }

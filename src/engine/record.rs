@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::live;
@@ -34,16 +35,16 @@ pub fn unrecorded_edits(
                 }
             }
             FileState::Overwritten if named => {
-                return Err(Error::Usage(format!(
-                    "{}: a package overwrote this customised file; there is no edit to record\nhint: `jitsi-custom rebase` puts the customisation back",
-                    file.path
+                return Err(Error::Usage(tr!(
+                    "{path}: a package overwrote this customised file; there is no edit to record\nhint: `jitsi-custom rebase` puts the customisation back",
+                    path = file.path
                 ))
                 .into());
             }
             FileState::Missing if named => {
                 return Err(Error::BadPath {
                     path: file.path.to_string(),
-                    reason: "does not exist".into(),
+                    reason: tr!("does not exist"),
                 }
                 .into());
             }
@@ -95,7 +96,7 @@ pub fn record_edits(
 ) -> Result<()> {
     let name = name.trim();
     if name.is_empty() || name.contains('\n') {
-        return Err(Error::Usage("the customisation's name must be one non-empty line".into()).into());
+        return Err(Error::Usage(tr!("the customisation's name must be one non-empty line")).into());
     }
     let before = store.refs_now()?;
     let changes: Vec<(&str, Option<&[u8]>)> = edits

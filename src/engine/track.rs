@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};
@@ -48,7 +49,7 @@ pub fn track(
         let Some(content) = live::read(root, path)? else {
             return Err(Error::BadPath {
                 path: path.to_string(),
-                reason: "does not exist".into(),
+                reason: tr!("does not exist"),
             }
             .into());
         };
@@ -121,13 +122,19 @@ pub fn track_files(
                 dpkg_md5,
                 archive_problem,
             } => {
-                let why = archive_problem
-                    .map(|problem| format!(" (the cached package is unusable: {problem})"))
-                    .unwrap_or_default();
-                taken_as_upstream = Some(format!(
-                    "{}: differs from what {package} installed and no pristine copy was found{why}; taking the live file as upstream",
-                    file.path
-                ));
+                taken_as_upstream = Some(match archive_problem {
+                    Some(problem) => tr!(
+                        "{path}: differs from what {package} installed and no pristine copy was found (the cached package is unusable: {problem}); taking the live file as upstream",
+                        path = file.path,
+                        package,
+                        problem
+                    ),
+                    None => tr!(
+                        "{path}: differs from what {package} installed and no pristine copy was found; taking the live file as upstream",
+                        path = file.path,
+                        package
+                    ),
+                });
                 (
                     content.clone(),
                     Origin {
@@ -200,9 +207,10 @@ pub fn untrack(
             continue;
         }
         if !drop_customisations {
-            return Err(Error::Usage(format!(
-                "{path}: untracking it would drop its customisation(s) {}\nhint: keep it tracked, or drop them with `jitsi-custom untrack --drop-customisation {path}` (the operation log keeps them)",
-                names.join(", ")
+            return Err(Error::Usage(tr!(
+                "{path}: untracking it would drop its customisation(s) {names}\nhint: keep it tracked, or drop them with `jitsi-custom untrack --drop-customisation {path}` (the operation log keeps them)",
+                path,
+                names = names.join(", ")
             ))
             .into());
         }
@@ -290,7 +298,7 @@ pub fn expand_directories(root: &Path, paths: &[InstallPath]) -> Result<Vec<Inst
         if found.is_empty() {
             return Err(Error::BadPath {
                 path: path.to_string(),
-                reason: "is a directory without files".into(),
+                reason: tr!("is a directory without files"),
             }
             .into());
         }

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
+use tr::tr;
 
 use crate::engine::{live, record};
 use crate::error::Error;
@@ -55,7 +56,7 @@ pub fn rollback_target(store: &Store, prefix: Option<&str>) -> Result<Operation>
     }
     match store.operations()?.get(1) {
         Some(op) => Ok(op.clone()),
-        None => bail!(Error::Usage("there is no earlier operation to return to".into())),
+        None => bail!(Error::Usage(tr!("there is no earlier operation to return to"))),
     }
 }
 

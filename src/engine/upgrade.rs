@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::hook::IN_UPGRADE_ENV;
@@ -34,7 +35,7 @@ pub struct WindowOptions<'a> {
     /// Whether a person is there to decide.
     pub interactive: bool,
     pub restart: RestartPolicy,
-    /// Told each step as it starts ("apt-get update").
+    /// Told each step as it starts ("apt-get update"), in the reader's language.
     pub progress: &'a dyn Fn(&str),
 }
 
@@ -45,7 +46,7 @@ pub struct Summary {
     pub upgraded: BTreeMap<String, (String, String)>,
     pub written: Vec<InstallPath>,
     pub restarted: Vec<String>,
-    /// "customisation in path", for each decision left on its fallback.
+    /// "customisation in path", for each decision left on its fallback (English: `--json`).
     pub parked: Vec<String>,
     pub rolled_back: bool,
     /// Rolled back because a decision needs a person.
@@ -57,7 +58,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The new versions, for messages ("jitsi-meet-web 1.0.3-1").
+    /// The new versions, for the review list's messages ("jitsi-meet-web 1.0.3-1"; English: the
+    /// list is kept in the state directory).
     pub fn upgraded_versions(&self) -> String {
         let versions: Vec<String> = self
             .upgraded
@@ -96,7 +98,10 @@ struct Postponed {
 
 impl std::fmt::Display for Postponed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "postponed: {} decision(s) need a person", self.decisions.len())
+        let count = self.decisions.len();
+        f.write_str(&tr!(
+            "postponed: {n} decision(s) need a person" | "postponed: {n} decision(s) need a person" % count
+        ))
     }
 }
 
@@ -106,7 +111,7 @@ impl std::error::Error for Postponed {}
 pub fn run_window(root: &Path, store: &Store, opts: &WindowOptions) -> Result<(Ended, Summary)> {
     let manifest = store.load_manifest()?;
     let progress = opts.progress;
-    progress("recording unrecorded edits");
+    progress(&tr!("recording unrecorded edits"));
     record::protect_edits(
         root,
         store,
@@ -139,7 +144,9 @@ pub fn run_window(root: &Path, store: &Store, opts: &WindowOptions) -> Result<(E
         apt::apt_get(&["update", "-q"], &hooks_off)?;
     }
     if opts.system {
-        progress("upgrading the rest of the system (the Jitsi packages stay held)");
+        progress(&tr!(
+            "upgrading the rest of the system (the Jitsi packages stay held)"
+        ));
         apt::set_selections(root, &set, Selection::Hold)?;
         let mut cmd = vec!["upgrade", "-y", "-q"];
         cmd.extend_from_slice(KEEP_CONFFILES);
@@ -154,7 +161,9 @@ pub fn run_window(root: &Path, store: &Store, opts: &WindowOptions) -> Result<(E
         return Ok((Ended::Upgraded, summary));
     };
     if let Some(postponed) = err.downcast_ref::<Postponed>() {
-        progress("a decision needs a person: putting the previous version back");
+        progress(&tr!(
+            "a decision needs a person: putting the previous version back"
+        ));
         let restore = roll_back(root, store, &start, &found, opts);
         summary.rolled_back = restore.is_ok();
         summary.postponed = true;
@@ -165,7 +174,7 @@ pub fn run_window(root: &Path, store: &Store, opts: &WindowOptions) -> Result<(E
         return Ok((Ended::Postponed { decisions }, summary));
     }
     summary.failure = Some(format!("{err:#}"));
-    progress("something failed: rolling back");
+    progress(&tr!("something failed: rolling back"));
     let restore = roll_back(root, store, &start, &found, opts);
     summary.rolled_back = restore.is_ok();
     hold(root, &set, opts, &mut summary);
@@ -237,7 +246,7 @@ fn state_as_found(root: &Path, store: &Store, manifest: &Manifest) -> Result<Ope
         .operations()?
         .into_iter()
         .next()
-        .context("the operation log is empty")?;
+        .with_context(|| tr!("the operation log is empty"))?;
     let snapshot = store.operation_snapshot(&latest)?;
     let now = |name: &str| std::fs::read(store.dir().join(name)).unwrap_or_default();
     if snapshot.manifest == now(crate::store::manifest::FILE_NAME)
@@ -256,7 +265,7 @@ fn state_as_found(root: &Path, store: &Store, manifest: &Manifest) -> Result<Ope
         .operations()?
         .into_iter()
         .next()
-        .context("the operation log is empty")
+        .with_context(|| tr!("the operation log is empty"))
 }
 
 /// The part of the window that is rolled back when it fails.
@@ -271,7 +280,7 @@ fn window(
     let manifest = store.load_manifest()?;
     let before_files = content_ids(root, &manifest)?;
 
-    (opts.progress)(&format!("upgrading {}", set.join(" ")));
+    (opts.progress)(&tr!("upgrading {packages}", packages = set.join(" ")));
     apt::set_selections(root, set, Selection::Install)?;
     let mut cmd = vec!["install", "-y", "-q", "--only-upgrade"];
     cmd.extend_from_slice(KEEP_CONFFILES);
@@ -295,7 +304,7 @@ fn window(
         .filter(|p| before_files.get(p) != after_files.get(p))
         .collect();
 
-    (opts.progress)("carrying the customisations onto the new files");
+    (opts.progress)(&tr!("carrying the customisations onto the new files"));
     let rebase_opts = Options {
         changed_by_packages: changed,
         pending_upstream: BTreeMap::new(),
@@ -322,13 +331,13 @@ fn window(
         .into());
     }
 
-    (opts.progress)("restarting what changed");
+    (opts.progress)(&tr!("restarting what changed"));
     summary.restarted = services::restart(opts.restart, &report.services)?.done;
 
-    (opts.progress)("checking the services");
+    (opts.progress)(&tr!("checking the services"));
     for service in &summary.restarted {
         if !crate::system::services::is_active(service)? {
-            bail!("{service} is not running after the restart");
+            bail!("{}", tr!("{service} is not running after the restart", service));
         }
     }
     for url in &manifest.health_urls {
@@ -366,7 +375,7 @@ fn roll_back(
         }
     }
     if !wanted.is_empty() {
-        (opts.progress)(&format!("reinstalling {}", wanted.join(" ")));
+        (opts.progress)(&tr!("reinstalling {packages}", packages = wanted.join(" ")));
         let mut cmd = vec![
             "install",
             "-y",
@@ -380,9 +389,9 @@ fn roll_back(
             reinstall_from_cache(root, &dpkg, before).map_err(|e| apt_err.context(format!("{e:#}")))?;
         }
     }
-    (opts.progress)(&format!(
-        "restoring the tracked files as {} left them",
-        start.short_id()
+    (opts.progress)(&tr!(
+        "restoring the tracked files as {operation} left them",
+        operation = start.short_id()
     ));
     crate::engine::undo::return_to(root, store, start)?;
     let manifest = store.load_manifest()?;
@@ -436,7 +445,14 @@ fn reinstall_from_cache(root: &Path, dpkg: &Dpkg, before: &BTreeMap<String, Stri
             .unwrap_or_else(|| "all".into());
         match deb::cached_deb(root, name, version, &arch) {
             Some(path) => debs.push(path),
-            None => bail!("{name} {version} is neither in apt's cache nor installable from the repositories"),
+            None => bail!(
+                "{}",
+                tr!(
+                    "{name} {version} is neither in apt's cache nor installable from the repositories",
+                    name,
+                    version
+                )
+            ),
         }
     }
     dpkg::install_archives(&debs, &[(IN_UPGRADE_ENV, "1")])
@@ -444,10 +460,11 @@ fn reinstall_from_cache(root: &Path, dpkg: &Dpkg, before: &BTreeMap<String, Stri
 
 /// Holds the set again; a failure here is a warning, not a failure: the window's work stands.
 fn hold(root: &Path, set: &[String], opts: &WindowOptions, summary: &mut Summary) {
-    (opts.progress)("holding the Jitsi packages again");
+    (opts.progress)(&tr!("holding the Jitsi packages again"));
     if let Err(e) = apt::set_selections(root, set, Selection::Hold) {
-        summary.warnings.push(format!(
-            "cannot hold the Jitsi packages again: {e:#}\nhint: `jitsi-custom hold`"
+        summary.warnings.push(tr!(
+            "cannot hold the Jitsi packages again: {error}\nhint: `jitsi-custom hold`",
+            error = format!("{e:#}")
         ));
     }
 }

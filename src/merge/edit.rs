@@ -10,21 +10,35 @@
 //! When the place is missing (no such block, object or rule) the edit says exactly what is missing
 //! and changes nothing.
 
+use tr::tr;
+
 use super::SettingsFormat;
 use super::hocon::Hocon;
 use super::keyed::{Dialect, Keyed};
 use super::settings::{Lua, Nginx, Properties};
 
-/// Why an edit could not be made.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why an edit could not be made. The texts are for the person applying a recipe, in their
+/// language: edits run for recipes only, and a recipe that cannot apply changes nothing, so they
+/// are never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EditError {
-    /// The place the edit names does not exist in this content (`the block VirtualHost "x"`).
-    #[error("{0} is missing")]
+    /// The place the edit names does not exist in this content (`the block VirtualHost "x"`): a
+    /// noun phrase, the subject of "… is missing".
     Missing(String),
     /// The content cannot be read as its format, or the edit makes no sense for it.
-    #[error("{0}")]
     Invalid(String),
 }
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EditError::Missing(what) => f.write_str(&tr!("{what} is missing", what)),
+            EditError::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for EditError {}
 
 /// Sets a property of a Jitsi config object (`config.js`, `interface_config.js`) to a JavaScript
 /// value (source text). An active property gets the new value in place; a commented-out option is
@@ -32,15 +46,19 @@ pub enum EditError {
 /// mention is added to its object. The object (`hosts` for `hosts.anonymousdomain`) must exist
 /// unless `create`, which makes missing objects on the way.
 pub fn set_js_property(content: &[u8], path: &str, value: &str, create: bool) -> Result<Vec<u8>, EditError> {
-    let invalid = |e: super::JsConfigError| EditError::Invalid(e.to_string());
+    let invalid = |e: super::JsConfigError| EditError::Invalid(e.shown());
     let parent = path.rsplit_once('.').map_or("", |(parent, _)| parent);
     if !super::jsconfig::has_object(content, "").map_err(invalid)? {
-        return Err(EditError::Missing(
-            "the config object (`var config = {…}`)".into(),
-        ));
+        return Err(EditError::Missing(tr!(
+            "the config object ({example})",
+            example = "`var config = {…}`"
+        )));
     }
     if !create && !super::jsconfig::has_object(content, parent).map_err(invalid)? {
-        return Err(EditError::Missing(format!("the object `{parent}` of the config")));
+        return Err(EditError::Missing(tr!(
+            "the object `{parent}` of the config",
+            parent
+        )));
     }
     if super::active_value(content, path).map_err(invalid)?.as_deref() == Some(value) {
         return Ok(content.to_vec());
@@ -73,12 +91,18 @@ pub fn set_css_declaration(
     property: &str,
     value: &str,
 ) -> Result<Vec<u8>, EditError> {
-    for (what, text) in [("property", property), ("value", value)] {
-        if text.trim().is_empty() || text.contains(['{', '}', ';', '\n', '\r']) {
-            return Err(EditError::Invalid(format!(
-                "the CSS {what} `{text}` must be one declaration part without braces or semicolons"
-            )));
-        }
+    let unfit = |text: &str| text.trim().is_empty() || text.contains(['{', '}', ';', '\n', '\r']);
+    if unfit(property) {
+        return Err(EditError::Invalid(tr!(
+            "the CSS property `{text}` must be one declaration part without braces or semicolons",
+            text = property
+        )));
+    }
+    if unfit(value) {
+        return Err(EditError::Invalid(tr!(
+            "the CSS value `{text}` must be one declaration part without braces or semicolons",
+            text = value
+        )));
     }
     super::minified::set_declaration(content, context, selector, property, value)
 }
@@ -130,8 +154,9 @@ pub fn add_lua_section(
 ) -> Result<Vec<u8>, EditError> {
     let header = squeeze(header);
     if !(header.starts_with("VirtualHost ") || header.starts_with("Component ")) {
-        return Err(EditError::Invalid(format!(
-            "`{header}` is not a Prosody section header (VirtualHost or Component)"
+        return Err(EditError::Invalid(tr!(
+            "`{header}` is not a Prosody section header (VirtualHost or Component)",
+            header
         )));
     }
     let text = text_of(content)?;
@@ -159,7 +184,7 @@ pub fn add_lua_section(
         Some(after) => {
             let after = squeeze(after);
             let Some(start) = lines.iter().position(|l| is_section(l, &after)) else {
-                return Err(EditError::Missing(format!("the section {after}")));
+                return Err(EditError::Missing(tr!("the section {after}", after)));
             };
             match lines.iter().skip(start + 1).position(is_any_section) {
                 Some(offset) => {
@@ -186,8 +211,9 @@ pub fn add_lua_section(
     }
     let added = read_lines(&Lua, &out);
     if !added.iter().any(|l| is_section(l, &header)) {
-        return Err(EditError::Invalid(format!(
-            "the section {header} would not read back"
+        return Err(EditError::Invalid(tr!(
+            "the section {header} would not read back",
+            header
         )));
     }
     Ok(out.into_bytes())
@@ -208,9 +234,9 @@ fn section_settings(header: &str, body: &str) -> Result<Vec<(String, String)>, E
                 out.push((key.to_string(), line[keyed.value].to_string()));
             }
             _ => {
-                return Err(EditError::Invalid(format!(
-                    "the section body may hold only `key = value` lines; `{}` is not one",
-                    line.trim()
+                return Err(EditError::Invalid(tr!(
+                    "the section body may hold only `key = value` lines; `{line}` is not one",
+                    line = line.trim()
                 )));
             }
         }
@@ -228,7 +254,7 @@ struct Line<'t> {
 }
 
 fn text_of(content: &[u8]) -> Result<&str, EditError> {
-    std::str::from_utf8(content).map_err(|_| EditError::Invalid("is not UTF-8 text".into()))
+    std::str::from_utf8(content).map_err(|_| EditError::Invalid(tr!("is not UTF-8 text")))
 }
 
 fn read_lines<'t, D: Dialect>(dialect: &D, text: &'t str) -> Vec<Line<'t>> {
@@ -330,12 +356,12 @@ fn set_in<D: Dialect>(
 ) -> Result<Vec<u8>, EditError> {
     let key = key.trim();
     if key.is_empty() || key.contains(['\n', '\r']) || value.contains(['\n', '\r']) {
-        return Err(EditError::Invalid(
-            "a setting needs a key, and key and value one line each".into(),
-        ));
+        return Err(EditError::Invalid(tr!(
+            "a setting needs a key, and key and value one line each"
+        )));
     }
     if format == SettingsFormat::Properties && !place.block.is_empty() {
-        return Err(EditError::Invalid("a properties file has no blocks".into()));
+        return Err(EditError::Invalid(tr!("a properties file has no blocks")));
     }
     let text = text_of(content)?;
     let sep = separator(format);
@@ -389,20 +415,17 @@ fn set_in<D: Dialect>(
         })
     });
     if !found {
-        return Err(EditError::Invalid(format!(
-            "`{key}` would not read back as a setting of {}",
-            describe_block(&block_path)
-        )));
+        return Err(EditError::Invalid(if block_path.is_empty() {
+            tr!("`{key}` would not read back as a setting of the file", key)
+        } else {
+            tr!(
+                "`{key}` would not read back as a setting of the block {block}",
+                key,
+                block = block_path
+            )
+        }));
     }
     Ok(out.into_bytes())
-}
-
-fn describe_block(block_path: &str) -> String {
-    if block_path.is_empty() {
-        "the file".to_string()
-    } else {
-        format!("the block {block_path}")
-    }
 }
 
 /// The text with a new setting line added to its block (creating HOCON objects when asked).
@@ -433,8 +456,9 @@ fn insert_setting<D: Dialect>(
             return Ok(out);
         }
         if matches!(format, SettingsFormat::Lua | SettingsFormat::Nginx) {
-            return Err(EditError::Invalid(format!(
-                "`{key}` needs the block it belongs in"
+            return Err(EditError::Invalid(tr!(
+                "`{key}` needs the block it belongs in",
+                key
             )));
         }
         if !out.is_empty() && !out.ends_with('\n') {
@@ -455,12 +479,12 @@ fn insert_setting<D: Dialect>(
         });
     }
     let wanted = match &place.block_with {
-        Some(with) => format!(
-            "{} (the one with `{}`)",
-            describe_block(block_path),
-            squeeze(with)
+        Some(with) => tr!(
+            "the block {block} (the one with `{with}`)",
+            block = block_path,
+            with = squeeze(with)
         ),
-        None => describe_block(block_path),
+        None => tr!("the block {block}", block = block_path),
     };
     let block = match blocks.len() {
         1 => blocks.remove(0),
@@ -470,9 +494,10 @@ fn insert_setting<D: Dialect>(
         }
         0 => return Err(EditError::Missing(wanted)),
         n => {
-            return Err(EditError::Invalid(format!(
-                "{n} blocks match {}; the recipe must say which one (`block_with`)",
-                describe_block(block_path)
+            return Err(EditError::Invalid(tr!(
+                "{n} blocks match the block {block}; the recipe must say which one (`block_with`)",
+                n,
+                block = block_path
             )));
         }
     };
@@ -552,7 +577,10 @@ fn create_hocon_object(text: &str, place: &SettingPlace) -> Result<String, EditE
         // The next level down goes inside the object just made.
         return create_hocon_object(&out, place);
     }
-    Err(EditError::Missing(format!("the block {}", segments.join("."))))
+    Err(EditError::Missing(tr!(
+        "the block {block}",
+        block = segments.join(".")
+    )))
 }
 
 fn indent_of(line: &str) -> &str {

@@ -25,6 +25,7 @@ use oxc_ast::{Comment, CommentKind};
 use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType, Span};
 use serde::Serialize;
+use tr::tr;
 
 use super::keyed::show_value;
 use super::text::{Whitespace, merge_text};
@@ -32,16 +33,99 @@ use super::{Conflict, Decision, DecisionKind, Labels, Merged, MovedSetting, Move
 use crate::depth;
 
 /// Why a config file could not be read or edited as settings.
+///
+/// `Display` is English: the text goes into conflicts, notes and the review list, which are kept
+/// in the state directory and shown by `--json`. [`JsConfigError::shown`] is the same text for a
+/// person on the terminal, in their language.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum JsConfigError {
     #[error("does not parse as JavaScript: {0}")]
-    Unparsable(String),
+    Unparsable(Unreadable),
     #[error("has no config object (`var config = {{ ... }};`)")]
     NoConfigObject,
     #[error("cannot set `{path}`: {reason}")]
-    CannotApply { path: String, reason: String },
+    CannotApply { path: String, reason: ApplyProblem },
     #[error("changing `{path}` would leave a file that does not parse: {reason}")]
-    BrokenResult { path: String, reason: String },
+    BrokenResult {
+        path: String,
+        reason: Box<JsConfigError>,
+    },
+}
+
+/// Why a config file could not be read as JavaScript.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    #[error("not UTF-8 ({0})")]
+    NotUtf8(String),
+    #[error("file too large")]
+    TooLarge,
+    #[error("nested more than {0} levels deep")]
+    TooDeep(usize),
+    /// The parser's own message (English, from the parser).
+    #[error("{0}")]
+    Parser(String),
+    #[error("the parser gave up")]
+    ParserGaveUp,
+}
+
+/// Why an operation cannot be applied to a setting.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyProblem {
+    #[error("overlapping edits")]
+    OverlappingEdits,
+    #[error("a path needs a key between every dot")]
+    EmptyKey,
+    #[error("`{0}` is not a JavaScript value")]
+    NotAValue(String),
+    #[error("`{0}` is not an object")]
+    NotAnObject(String),
+}
+
+impl JsConfigError {
+    /// The text for a person on the terminal, in their language (`Display` is the English text
+    /// that is kept).
+    pub fn shown(&self) -> String {
+        match self {
+            JsConfigError::Unparsable(why) => {
+                tr!("does not parse as JavaScript: {why}", why = why.shown())
+            }
+            JsConfigError::NoConfigObject => tr!(
+                "has no config object ({example})",
+                example = "`var config = { ... };`"
+            ),
+            JsConfigError::CannotApply { path, reason } => {
+                tr!("cannot set `{path}`: {reason}", path, reason = reason.shown())
+            }
+            JsConfigError::BrokenResult { path, reason } => tr!(
+                "changing `{path}` would leave a file that does not parse: {reason}",
+                path,
+                reason = reason.shown()
+            ),
+        }
+    }
+}
+
+impl Unreadable {
+    fn shown(&self) -> String {
+        match self {
+            Unreadable::NotUtf8(error) => tr!("not UTF-8 ({error})", error),
+            Unreadable::TooLarge => tr!("file too large"),
+            Unreadable::TooDeep(levels) => tr!("nested more than {levels} levels deep", levels),
+            Unreadable::Parser(message) => message.clone(),
+            Unreadable::ParserGaveUp => tr!("the parser gave up"),
+        }
+    }
+}
+
+impl ApplyProblem {
+    fn shown(&self) -> String {
+        match self {
+            ApplyProblem::OverlappingEdits => tr!("overlapping edits"),
+            ApplyProblem::EmptyKey => tr!("a path needs a key between every dot"),
+            ApplyProblem::NotAValue(value) => tr!("`{value}` is not a JavaScript value", value),
+            ApplyProblem::NotAnObject(parent) => tr!("`{parent}` is not an object", parent),
+        }
+    }
 }
 
 /// One customisation of a config file, as a change to one setting. Values are JavaScript source
@@ -497,26 +581,25 @@ fn slice(text: &str, range: Range<usize>) -> &str {
     text.get(range).unwrap_or("")
 }
 
-fn first_error(diagnostics: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
+fn first_error(diagnostics: impl IntoIterator<Item = impl std::fmt::Display>) -> Unreadable {
     diagnostics
         .into_iter()
         .next()
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "the parser gave up".into())
+        .map_or(Unreadable::ParserGaveUp, |d| Unreadable::Parser(d.to_string()))
 }
 
 fn parse_doc(content: &[u8]) -> Result<Doc, JsConfigError> {
-    let text =
-        std::str::from_utf8(content).map_err(|e| JsConfigError::Unparsable(format!("not UTF-8 ({e})")))?;
+    let text = std::str::from_utf8(content)
+        .map_err(|e| JsConfigError::Unparsable(Unreadable::NotUtf8(e.to_string())))?;
     if text.len() >= u32::MAX as usize {
-        return Err(JsConfigError::Unparsable("file too large".into()));
+        return Err(JsConfigError::Unparsable(Unreadable::TooLarge));
     }
     // oxc and the walks below recurse once per nesting level: deep input would overflow the stack
     // and abort the process.
-    let nesting = depth::javascript_nesting(text).map_err(|_| {
-        JsConfigError::Unparsable(format!("nested more than {} levels deep", depth::MAX_NESTING))
-    })?;
-    depth::run_within_stack(nesting, "config reader", || read_doc(text)).map_err(JsConfigError::Unparsable)?
+    let nesting = depth::javascript_nesting(text)
+        .map_err(|_| JsConfigError::Unparsable(Unreadable::TooDeep(depth::MAX_NESTING)))?;
+    depth::run_within_stack(nesting, "config reader", || read_doc(text))
+        .map_err(|panicked| JsConfigError::Unparsable(Unreadable::Parser(panicked)))?
 }
 
 fn read_doc(text: &str) -> Result<Doc, JsConfigError> {
@@ -1066,13 +1149,13 @@ fn apply_op(text: &str, op: &Op) -> Result<String, JsConfigError> {
     };
     let result = splice(text, edits).ok_or_else(|| JsConfigError::CannotApply {
         path: op.path().to_string(),
-        reason: "overlapping edits".into(),
+        reason: ApplyProblem::OverlappingEdits,
     })?;
     match parse_doc(result.as_bytes()) {
         Ok(_) => Ok(result),
         Err(err) => Err(JsConfigError::BrokenResult {
             path: op.path().to_string(),
-            reason: err.to_string(),
+            reason: Box::new(err),
         }),
     }
 }
@@ -1098,7 +1181,7 @@ fn make_active(doc: &Doc, path: &str, value: &str, after: Option<&str>) -> Resul
     if path.split('.').any(str::is_empty) {
         return Err(JsConfigError::CannotApply {
             path: path.to_string(),
-            reason: "a path needs a key between every dot".into(),
+            reason: ApplyProblem::EmptyKey,
         });
     }
     check_value(path, value)?;
@@ -1116,7 +1199,7 @@ fn make_active(doc: &Doc, path: &str, value: &str, after: Option<&str>) -> Resul
 fn check_value(path: &str, value: &str) -> Result<(), JsConfigError> {
     let not_a_value = || JsConfigError::CannotApply {
         path: path.to_string(),
-        reason: format!("`{value}` is not a JavaScript value"),
+        reason: ApplyProblem::NotAValue(value.to_string()),
     };
     let nesting = depth::javascript_nesting(value).map_err(|_| not_a_value())?;
     depth::run_within_stack(nesting, "value check", || parse_value(value))
@@ -1157,7 +1240,7 @@ fn create(doc: &Doc, path: &str, value: &str, after: Option<&str>) -> Result<Vec
     match doc.entry(parent) {
         Some(e) if e.state == State::Active => Err(JsConfigError::CannotApply {
             path: path.to_string(),
-            reason: format!("`{parent}` is not an object"),
+            reason: ApplyProblem::NotAnObject(parent.to_string()),
         }),
         // Upstream documents the parent as a commented-out block: the new object goes right
         // below it, and the block stays as documentation.
@@ -1715,6 +1798,45 @@ mod tests {
         assert_eq!(
             text(&enabled),
             config.replace("// alwaysVisible: false", "alwaysVisible: true")
+        );
+    }
+
+    #[test]
+    fn the_text_shown_is_the_kept_text_in_english() {
+        let errors = [
+            JsConfigError::Unparsable(Unreadable::NotUtf8("invalid utf-8 sequence".into())),
+            JsConfigError::Unparsable(Unreadable::TooLarge),
+            JsConfigError::Unparsable(Unreadable::TooDeep(depth::MAX_NESTING)),
+            JsConfigError::Unparsable(Unreadable::Parser("Unexpected token".into())),
+            JsConfigError::Unparsable(Unreadable::ParserGaveUp),
+            JsConfigError::NoConfigObject,
+            JsConfigError::CannotApply {
+                path: "a..b".into(),
+                reason: ApplyProblem::EmptyKey,
+            },
+            JsConfigError::CannotApply {
+                path: "p".into(),
+                reason: ApplyProblem::OverlappingEdits,
+            },
+            JsConfigError::CannotApply {
+                path: "p".into(),
+                reason: ApplyProblem::NotAValue("1, b: 2".into()),
+            },
+            JsConfigError::CannotApply {
+                path: "hosts.domain.x".into(),
+                reason: ApplyProblem::NotAnObject("hosts.domain".into()),
+            },
+            JsConfigError::BrokenResult {
+                path: "p".into(),
+                reason: Box::new(JsConfigError::NoConfigObject),
+            },
+        ];
+        for error in errors {
+            assert_eq!(error.shown(), error.to_string());
+        }
+        assert_eq!(
+            JsConfigError::NoConfigObject.to_string(),
+            "has no config object (`var config = { ... };`)"
         );
     }
 

@@ -22,6 +22,7 @@ use std::ops::Range;
 
 use serde::ser::Serialize;
 use serde_json::{Map, Value};
+use tr::tr;
 
 use super::edit::EditError;
 use super::json_keys::read_as_browsers;
@@ -111,46 +112,38 @@ pub(crate) fn set_key(
     create: bool,
 ) -> Result<Vec<u8>, EditError> {
     let Some((last, parents)) = path.split_last() else {
-        return Err(EditError::Invalid(
-            "a JSON key path needs at least one key".into(),
-        ));
+        return Err(EditError::Invalid(tr!("a JSON key path needs at least one key")));
     };
-    let doc =
-        read_as_browsers(text).map_err(|e| EditError::Invalid(format!("does not parse as JSON: {e}")))?;
+    let doc = read_as_browsers(text)
+        .map_err(|e| EditError::Invalid(tr!("does not parse as JSON: {error}", error = e)))?;
     let mut new = doc.clone();
     let mut cursor = &mut new;
     for (i, key) in parents.iter().enumerate() {
         let Value::Object(object) = cursor else {
-            return Err(EditError::Invalid(format!(
-                "{} is not an object",
-                path_name(&path[..i])
-            )));
+            return Err(not_an_object(&path[..i]));
         };
         if !object.contains_key(key) {
             if !create {
-                return Err(EditError::Missing(format!(
-                    "the JSON object {}",
-                    path_name(&path[..=i])
+                return Err(EditError::Missing(tr!(
+                    "the JSON object {path}",
+                    path = path_name(&path[..=i])
                 )));
             }
             object.insert(key.clone(), Value::Object(Map::new()));
         }
         cursor = object
             .get_mut(key)
-            .ok_or_else(|| EditError::Invalid(format!("{} vanished", path_name(&path[..=i]))))?;
+            .ok_or_else(|| EditError::Invalid(tr!("{path} vanished", path = path_name(&path[..=i]))))?;
     }
     let Value::Object(object) = cursor else {
-        return Err(EditError::Invalid(format!(
-            "{} is not an object",
-            path_name(parents)
-        )));
+        return Err(not_an_object(parents));
     };
     object.insert(last.clone(), value);
     if new == doc {
         return Ok(text.to_vec());
     }
     let tree = spans_of(text)
-        .ok_or_else(|| EditError::Invalid("the layout of the JSON could not be followed".into()))?;
+        .ok_or_else(|| EditError::Invalid(tr!("the layout of the JSON could not be followed")))?;
     let style = Style::of(text);
     let mut patch = Patch {
         text,
@@ -172,6 +165,15 @@ pub(super) fn join_path(parent: &str, key: &str) -> String {
         (true, _) | (false, true) => format!("{parent}{key}"),
         (false, false) => format!("{parent}.{key}"),
     }
+}
+
+/// The edit's error for a value on the key path that is not an object.
+fn not_an_object(path: &[String]) -> EditError {
+    EditError::Invalid(if path.is_empty() {
+        tr!("the document is not an object")
+    } else {
+        tr!("{path} is not an object", path = path_name(path))
+    })
 }
 
 fn path_name(path: &[String]) -> String {

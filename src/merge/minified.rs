@@ -13,6 +13,8 @@
 //! A conflicting merge keeps the split form with conflict markers (it is parked, never live) and
 //! names the CSS selectors or the start of the statements involved.
 
+use tr::tr;
+
 use super::edit::EditError;
 use super::keyed::{self, BothChanged, Dialect, Keyed};
 use super::text::{ConflictBlock, Whitespace, conflict_blocks, conflicted, merge_text};
@@ -455,8 +457,8 @@ pub(crate) fn set_declaration(
     value: &str,
 ) -> Result<Vec<u8>, EditError> {
     let split = split_into_lines(MinifiedKind::Css, content)
-        .map_err(|why| EditError::Invalid(format!("cannot be read as CSS rules: {why}")))?;
-    let text = String::from_utf8(split).map_err(|_| EditError::Invalid("is not UTF-8".into()))?;
+        .map_err(|why| EditError::Invalid(tr!("cannot be read as CSS rules: {why}", why)))?;
+    let text = String::from_utf8(split).map_err(|_| EditError::Invalid(tr!("is not UTF-8")))?;
     let mut target: Vec<String> = context.iter().map(|c| squeeze(c)).collect();
     target.push(squeeze(selector));
     let target = target.join(" > ");
@@ -474,14 +476,14 @@ pub(crate) fn set_declaration(
         }
     }
     let Some(last_rule) = rules.last().cloned() else {
-        return Err(EditError::Missing(format!("the CSS rule `{target}`")));
+        return Err(EditError::Missing(tr!("the CSS rule `{target}`", target)));
     };
     let mut declared = false;
     for (i, range) in &rules {
         let line = &lines[*i];
         let body = &line[range.clone()];
         let decls = declarations(body)
-            .ok_or_else(|| EditError::Invalid(format!("the rule `{target}` cannot be read")))?;
+            .ok_or_else(|| EditError::Invalid(tr!("the rule `{target}` cannot be read", target)))?;
         let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         for (name, decl) in decls {
             if name != property {

@@ -22,8 +22,8 @@ pub use binary::merge_binary;
 pub use dotenv::merge_dotenv;
 pub use hocon::check_hocon;
 pub use jsconfig::{
-    JsConfigError, LeftBehind, Op, active_value, apply_ops, carry_moved, carry_setting, customisation_ops,
-    left_behind, merge_js_config,
+    ApplyProblem, JsConfigError, LeftBehind, Op, Unreadable, active_value, apply_ops, carry_moved,
+    carry_setting, customisation_ops, left_behind, merge_js_config,
 };
 pub use json::merge_json;
 pub use json_keys::{check_unique_keys, read_as_browsers, repeated_keys, without_bom};

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use git2::{ApplyOptions, Diff, DiffOptions, Email, EmailCreateOptions, Oid, Repository};
+use tr::tr;
 
 use super::Store;
 use super::stack::Patch;
@@ -49,9 +50,12 @@ impl Store {
 
     fn export_patch(&self, patch: &Patch, number: usize, count: usize) -> Result<ExportedPatch> {
         let commit = self.repo.find_commit(patch.id)?;
-        let parent = commit
-            .parent(0)
-            .with_context(|| format!("customisation {:?} has no parent", patch.name))?;
+        let parent = commit.parent(0).with_context(|| {
+            tr!(
+                "customisation {name} has no parent",
+                name = format!("{:?}", patch.name)
+            )
+        })?;
         let diff = self.repo.diff_tree_to_tree(
             Some(&parent.tree()?),
             Some(&commit.tree()?),
@@ -62,10 +66,10 @@ impl Store {
             .filter_map(|d| d.new_file().path().or_else(|| d.old_file().path()))
             .find(|p| p.starts_with(META_DIR))
         {
-            return Err(crate::error::Error::NeedsRepair(format!(
-                "the customisation {:?} changes the store's own {}",
-                patch.name,
-                meta.display()
+            return Err(crate::error::Error::NeedsRepair(tr!(
+                "the customisation {name} changes the store's own {path}",
+                name = format!("{:?}", patch.name),
+                path = meta.display()
             ))
             .into());
         }
@@ -81,7 +85,12 @@ impl Store {
             &commit.author(),
             &mut opts,
         )
-        .with_context(|| format!("cannot write the customisation {:?} as a patch", patch.name))?;
+        .with_context(|| {
+            tr!(
+                "cannot write the customisation {name} as a patch",
+                name = format!("{:?}", patch.name)
+            )
+        })?;
         Ok(ExportedPatch {
             name: patch.name.clone(),
             paths: patch.paths.clone(),
@@ -93,10 +102,10 @@ impl Store {
     /// keeps the ones it makes in memory.
     pub fn scratch(&self) -> Result<Scratch> {
         let repo = Repository::open_bare(self.repo.path())
-            .with_context(|| format!("cannot open {}", self.repo.path().display()))?;
+            .with_context(|| tr!("cannot open {path}", path = self.repo.path().display()))?;
         repo.odb()
             .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
-            .context("cannot keep trial objects in memory")?;
+            .with_context(|| tr!("cannot keep trial objects in memory"))?;
         Ok(Scratch { repo })
     }
 }
@@ -122,8 +131,8 @@ impl PatchFile {
     /// Parses a patch file (a `git format-patch` mail, or a bare `git diff` with a description
     /// above it); the error says why it is not one.
     pub fn parse(text: &[u8]) -> Result<PatchFile, String> {
-        let diff =
-            Diff::from_buffer(text).map_err(|e| format!("does not parse as a patch: {}", e.message()))?;
+        let diff = Diff::from_buffer(text)
+            .map_err(|e| tr!("does not parse as a patch: {error}", error = e.message()))?;
         // Modes are checked on the applied result ([`Scratch::apply`]): git2 panics when asked
         // for a mode git does not know (a device), which a hostile patch may well name.
         let deltas: Vec<PatchDelta> = diff
@@ -144,7 +153,7 @@ impl PatchFile {
             })
             .collect();
         if deltas.is_empty() {
-            return Err("holds no change".to_string());
+            return Err(tr!("holds no change"));
         }
         Ok(PatchFile {
             diff,

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use git2::{ObjectType, Oid};
+use tr::tr;
 
 /// A damaged object file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,13 +113,13 @@ fn is_hex(name: &str, len: usize) -> bool {
 
 /// Inflates a loose object within the size its header gives and checks it against its name.
 fn check_loose_object(path: &Path, name: &str) -> Result<(), String> {
-    let compressed = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let compressed = std::fs::read(path).map_err(|e| tr!("cannot be read: {error}", error = e))?;
     let mut inflated = flate2::read::ZlibDecoder::new(compressed.as_slice());
     let cut_short = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            "is cut short (its compressed data ends early)".to_string()
+            tr!("is cut short (its compressed data ends early)")
         } else {
-            format!("does not inflate: {e}")
+            tr!("does not inflate: {error}", error = e)
         }
     };
     // The header: `<type> <size>\0`, at most a few dozen bytes.
@@ -135,13 +136,18 @@ fn check_loose_object(path: &Path, name: &str) -> Result<(), String> {
     let (kind, size) = header
         .split_once(' ')
         .and_then(|(kind, size)| Some((kind, size.parse::<u64>().ok()?)))
-        .ok_or_else(|| format!("has no object header ({header:?})"))?;
+        .ok_or_else(|| tr!("has no object header ({header})", header = format!("{header:?}")))?;
     let kind = match kind {
         "blob" => ObjectType::Blob,
         "tree" => ObjectType::Tree,
         "commit" => ObjectType::Commit,
         "tag" => ObjectType::Tag,
-        other => return Err(format!("has an unknown object type {other:?}")),
+        other => {
+            return Err(tr!(
+                "has an unknown object type {kind}",
+                kind = format!("{other:?}")
+            ));
+        }
     };
     let mut body = Vec::new();
     inflated
@@ -149,15 +155,15 @@ fn check_loose_object(path: &Path, name: &str) -> Result<(), String> {
         .read_to_end(&mut body)
         .map_err(cut_short)?;
     if (body.len() as u64) < size {
-        return Err("is cut short (its compressed data ends early)".into());
+        return Err(tr!("is cut short (its compressed data ends early)"));
     }
     if body.len() as u64 > size {
-        return Err("holds more than its header says".into());
+        return Err(tr!("holds more than its header says"));
     }
     match Oid::hash_object(kind, &body) {
         Ok(oid) if oid.to_string() == name => Ok(()),
-        Ok(_) => Err("does not match its name (its content changed)".into()),
-        Err(e) => Err(format!("cannot be hashed: {e}")),
+        Ok(_) => Err(tr!("does not match its name (its content changed)")),
+        Err(e) => Err(tr!("cannot be hashed: {error}", error = e)),
     }
 }
 

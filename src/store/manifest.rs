@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use tr::tr;
 
 use crate::InstallPath;
 use crate::error::Error;
@@ -144,7 +145,10 @@ impl Manifest {
                 return Err(Error::BadManifest {
                     path: path.to_path_buf(),
                     // Escaped: a path may hold a newline, and the reason is one line.
-                    reason: format!("{} is listed twice", file.path.to_string().escape_debug()),
+                    reason: tr!(
+                        "{path} is listed twice",
+                        path = file.path.to_string().escape_debug()
+                    ),
                 });
             }
         }
@@ -163,18 +167,18 @@ impl Manifest {
         let mut file = match std::fs::File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) => return Err(e).with_context(|| tr!("cannot read {path}", path = path.display())),
         };
         let md = file
             .metadata()
-            .with_context(|| format!("cannot read {}", path.display()))?;
+            .with_context(|| tr!("cannot read {path}", path = path.display()))?;
         super::trust::check_manifest(path, &md)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+            .with_context(|| tr!("cannot read {path}", path = path.display()))?;
         let text = String::from_utf8(bytes).map_err(|_| Error::BadManifest {
             path: path.to_path_buf(),
-            reason: "not valid UTF-8".into(),
+            reason: tr!("not valid UTF-8"),
         })?;
         let manifest = Manifest::parse(&text, path)?;
         crate::system::fs::set_max_file_size(manifest.max_file_size());

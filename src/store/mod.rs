@@ -36,6 +36,7 @@ use anyhow::{Context, Result};
 /// sees, as an opaque handle it passes back to the store.
 pub use git2::Oid;
 use git2::{Repository, Signature};
+use tr::tr;
 
 use crate::InstallPath;
 use crate::error::Error;
@@ -81,21 +82,21 @@ impl Store {
             let backup = PathBuf::from(format!("{}.backup-{}", dir.display(), now_secs()));
             drop(lock);
             std::fs::rename(dir, &backup)
-                .with_context(|| format!("cannot move the old state {} aside", dir.display()))?;
+                .with_context(|| tr!("cannot move the old state {dir} aside", dir = dir.display()))?;
         }
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
+            .with_context(|| tr!("cannot create the state directory {dir}", dir = dir.display()))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict {} to mode 0700", dir.display()))?;
+            .with_context(|| tr!("cannot restrict {dir} to mode 0700", dir = dir.display()))?;
         // A directory somebody else made beforehand stays theirs whatever its mode.
         trust::check_state_dir(dir)?;
         let lock = lock_state_dir(dir)?;
         skip_rehashing_on_read();
         let repo = Repository::init_bare(dir.join("repo"))
-            .with_context(|| format!("cannot create the repository in {}", dir.display()))?;
+            .with_context(|| tr!("cannot create the repository in {dir}", dir = dir.display()))?;
         Ok(Store {
             dir: dir.to_path_buf(),
             repo,
@@ -116,7 +117,7 @@ impl Store {
             return Err(Error::NotInitialised(dir.to_path_buf()).into());
         }
         let repo = Repository::open_bare(&repo_dir)
-            .with_context(|| format!("cannot open the repository {}", repo_dir.display()))?;
+            .with_context(|| tr!("cannot open the repository {dir}", dir = repo_dir.display()))?;
         let store = Store {
             dir: dir.to_path_buf(),
             repo,
@@ -139,7 +140,7 @@ impl Store {
             .repo
             .odb()
             .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
-            .context("cannot keep a dry run's objects in memory")?;
+            .with_context(|| tr!("cannot keep a dry run's objects in memory"))?;
         store.access = Access::DryRun;
         Ok(store)
     }
@@ -253,7 +254,7 @@ impl Store {
         match self.repo.refname_to_id(name) {
             Ok(oid) => Ok(Some(oid)),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {name}")),
+            Err(e) => Err(e).with_context(|| tr!("cannot read {name}", name)),
         }
     }
 
@@ -278,11 +279,11 @@ impl Store {
             Some(oid) => {
                 self.repo
                     .reference(name, oid, true, why)
-                    .with_context(|| format!("cannot update {name}"))?;
+                    .with_context(|| tr!("cannot update {name}", name))?;
             }
             None => {
                 if let Ok(mut r) = self.repo.find_reference(name) {
-                    r.delete().with_context(|| format!("cannot delete {name}"))?;
+                    r.delete().with_context(|| tr!("cannot delete {name}", name))?;
                 }
             }
         }
@@ -437,7 +438,7 @@ pub fn lock_state_dir(dir: &Path) -> Result<File> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .with_context(|| format!("cannot open the lock {}", path.display()))?;
+        .with_context(|| tr!("cannot open the lock {path}", path = path.display()))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -452,7 +453,7 @@ pub fn lock_state_dir(dir: &Path) -> Result<File> {
             .into());
         }
         Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            return Err(e).with_context(|| tr!("cannot lock {path}", path = path.display()));
         }
     }
     file.set_len(0)?;
@@ -473,10 +474,15 @@ fn clear_stale_git_locks(repo: &Path) -> Result<Vec<PathBuf>> {
         .into_iter()
         .filter_entry(|e| e.depth() != 1 || e.file_name() != "objects");
     for entry in walk {
-        let entry = entry.with_context(|| format!("cannot look for stale locks in {}", repo.display()))?;
+        let entry =
+            entry.with_context(|| tr!("cannot look for stale locks in {dir}", dir = repo.display()))?;
         if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".lock") {
-            std::fs::remove_file(entry.path())
-                .with_context(|| format!("cannot remove the stale lock {}", entry.path().display()))?;
+            std::fs::remove_file(entry.path()).with_context(|| {
+                tr!(
+                    "cannot remove the stale lock {path}",
+                    path = entry.path().display()
+                )
+            })?;
             cleared.push(entry.path().to_path_buf());
         }
     }
@@ -509,14 +515,14 @@ pub fn replace_state_file(
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut temp = temp_file_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+        .with_context(|| tr!("cannot create {dir}", dir = dir.display()))?;
+    let mut temp = temp_file_in(dir).with_context(|| tr!("cannot write in {dir}", dir = dir.display()))?;
     temp.write_all(content)?;
     if durability == Durability::Synced {
         temp.as_file().sync_all()?;
     }
     temp.persist(&path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+        .with_context(|| tr!("cannot replace {path}", path = path.display()))?;
     Ok(())
 }
 

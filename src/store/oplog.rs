@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
+use tr::tr;
 
 use super::{CUSTOM_REF, OPLOG_REF, Store, UPSTREAM_REF};
 use crate::InstallPath;
@@ -215,9 +216,9 @@ impl Store {
     fn operation(&self, id: Oid) -> Result<Operation> {
         let text = self
             .content_at(id, "op.toml")?
-            .context("operation without op.toml")?;
-        let mut op: Operation =
-            toml::from_str(&String::from_utf8_lossy(&text)).context("operation does not parse")?;
+            .with_context(|| tr!("operation without op.toml"))?;
+        let mut op: Operation = toml::from_str(&String::from_utf8_lossy(&text))
+            .with_context(|| tr!("operation does not parse"))?;
         op.id = Some(id);
         Ok(op)
     }
@@ -234,18 +235,20 @@ impl Store {
             .collect();
         match matches.len() {
             1 => Ok(matches.into_iter().next().expect("one match")),
-            0 => bail!(crate::error::Error::Usage(format!(
-                "no operation {prefix}\nhint: `jitsi-custom log` lists the operations"
+            0 => bail!(crate::error::Error::Usage(tr!(
+                "no operation {prefix}\nhint: `jitsi-custom log` lists the operations",
+                prefix
             ))),
-            _ => bail!(crate::error::Error::Usage(format!(
-                "operation id {prefix} is ambiguous; give more digits"
+            _ => bail!(crate::error::Error::Usage(tr!(
+                "operation id {prefix} is ambiguous; give more digits",
+                prefix
             ))),
         }
     }
 
     /// The live files, the manifest and the parked list as they were after an operation.
     pub fn operation_snapshot(&self, op: &Operation) -> Result<Snapshot> {
-        let id = op.id.context("operation without id")?;
+        let id = op.id.with_context(|| tr!("operation without id"))?;
         let meta_text = self.content_at(id, "live.toml")?.unwrap_or_default();
         let meta: BTreeMap<String, LiveMeta> = toml::from_str(&String::from_utf8_lossy(&meta_text))?;
         let mut files = Vec::new();

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
+use tr::tr;
 
 use super::Store;
 use crate::InstallPath;
@@ -61,11 +62,21 @@ pub enum Fallback {
 }
 
 impl Fallback {
+    /// What is live, in English: the form that goes into the review list (state) and `--json`.
     pub fn describe(self) -> &'static str {
         match self {
             Fallback::Yours => "live: your side of each conflict, upstream's other changes",
             Fallback::Previous => "live: the file as customised before (upstream's new changes wait)",
             Fallback::Upstream => "live: upstream's file (the customisation is NOT in effect)",
+        }
+    }
+
+    /// [`Fallback::describe`] in the language of the messages, for the terminal.
+    pub fn describe_localised(self) -> String {
+        match self {
+            Fallback::Yours => tr!("live: your side of each conflict, upstream's other changes"),
+            Fallback::Previous => tr!("live: the file as customised before (upstream's new changes wait)"),
+            Fallback::Upstream => tr!("live: upstream's file (the customisation is NOT in effect)"),
         }
     }
 }
@@ -161,9 +172,9 @@ impl Store {
         let path = self.dir().join(PARKED_FILE);
         match self.read_state_file(PARKED_FILE) {
             Ok(Some(text)) => toml::from_str::<Review>(&String::from_utf8_lossy(&text))
-                .with_context(|| format!("{}: does not parse", path.display())),
+                .with_context(|| tr!("{path}: does not parse", path = path.display())),
             Ok(None) => Ok(Review::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) => Err(e).with_context(|| tr!("cannot read {path}", path = path.display())),
         }
     }
 
@@ -181,8 +192,8 @@ impl Store {
     pub fn parked_blob(&self, id: &Option<String>) -> Result<Option<Vec<u8>>> {
         id.as_deref()
             .map(|id| -> Result<Vec<u8>> {
-                let oid =
-                    Oid::from_str(id).with_context(|| format!("parked.toml: {id:?} is not an object id"))?;
+                let oid = Oid::from_str(id)
+                    .with_context(|| tr!("parked.toml: {id} is not an object id", id = format!("{id:?}")))?;
                 self.read_blob(oid)
             })
             .transpose()
@@ -207,9 +218,11 @@ impl Store {
     fn load_resolutions(&self) -> Result<Resolutions> {
         let path = self.dir().join(RESOLUTIONS_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).with_context(|| format!("{}: does not parse", path.display())),
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| tr!("{path}: does not parse", path = path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Resolutions::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) => Err(e).with_context(|| tr!("cannot read {path}", path = path.display())),
         }
     }
 }

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use git2::{Cred, CredentialType, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
+use tr::tr;
 
 use super::{SYNCED_PREFIX, Store};
 use crate::error::Error;
@@ -64,9 +65,9 @@ fn callbacks<'a>(config: Option<git2::Config>) -> RemoteCallbacks<'a> {
     callbacks.credentials(move |url, username, allowed| {
         tries += 1;
         if tries > 3 {
-            return Err(git2::Error::from_str(
-                "authentication failed (tried the ssh agent and git's credential helpers)",
-            ));
+            return Err(git2::Error::from_str(&tr!(
+                "authentication failed (tried the ssh agent and git's credential helpers)"
+            )));
         }
         if allowed.contains(CredentialType::SSH_KEY) {
             return Cred::ssh_key_from_agent(username.unwrap_or("git"));
@@ -95,8 +96,9 @@ fn check_transport(url: &str) -> Result<()> {
         .any(|scheme| url.starts_with(scheme))
         || (url.contains(':') && !url.starts_with('/') && !url.starts_with("file://") && url.contains('@'));
     if network && !cfg!(feature = "network-remotes") {
-        return Err(Error::Usage(format!(
-            "{url}: this build of jitsi-custom talks to file remotes only\nhint: the Debian package has ssh and https; from source, build with `--features network-remotes` (needs pkg-config and libssl-dev)"
+        return Err(Error::Usage(tr!(
+            "{url}: this build of jitsi-custom talks to file remotes only\nhint: the Debian package has ssh and https; from source, build with `--features network-remotes` (needs pkg-config and libssl-dev)",
+            url
         ))
         .into());
     }
@@ -105,9 +107,11 @@ fn check_transport(url: &str) -> Result<()> {
 
 /// One line for a transport's error, naming the remote.
 fn transport_error(remote: &str, url: &str, e: git2::Error) -> anyhow::Error {
-    Error::Usage(format!(
-        "remote {remote} ({url}): {}\nhint: check the URL (`jitsi-custom remote list`), the network and the credentials (ssh agent, git credential helper)",
-        e.message()
+    Error::Usage(tr!(
+        "remote {remote} ({url}): {error}\nhint: check the URL (`jitsi-custom remote list`), the network and the credentials (ssh agent, git credential helper)",
+        remote,
+        url,
+        error = e.message()
     ))
     .into()
 }
@@ -115,7 +119,10 @@ fn transport_error(remote: &str, url: &str, e: git2::Error) -> anyhow::Error {
 impl Store {
     /// The remotes of the store's config, by name.
     pub fn remotes(&self) -> Result<Vec<RemoteInfo>> {
-        let names = self.repo.remotes().context("cannot read the remotes")?;
+        let names = self
+            .repo
+            .remotes()
+            .with_context(|| tr!("cannot read the remotes"))?;
         let mut remotes = Vec::new();
         for name in names.iter().flatten().flatten() {
             let remote = self.repo.find_remote(name)?;
@@ -133,8 +140,10 @@ impl Store {
             .into_iter()
             .find(|r| r.name == name)
             .ok_or_else(|| {
-                Error::Usage(format!(
-                    "no remote named {name:?}\nhint: add it with `jitsi-custom remote add {name} URL`"
+                Error::Usage(tr!(
+                    "no remote named {quoted_name}\nhint: add it with `jitsi-custom remote add {name} URL`",
+                    quoted_name = format!("{name:?}"),
+                    name
                 ))
                 .into()
             })
@@ -144,8 +153,9 @@ impl Store {
     /// run.
     pub fn add_remote(&self, name: &str, url: &str) -> Result<()> {
         if !git2::Remote::is_valid_name(name) || name.contains('/') {
-            return Err(Error::Usage(format!(
-                "{name:?} is not a usable remote name\nhint: use letters, digits, `-` and `_`, e.g. `origin`"
+            return Err(Error::Usage(tr!(
+                "{name} is not a usable remote name\nhint: use letters, digits, `-` and `_`, e.g. `origin`",
+                name = format!("{name:?}")
             ))
             .into());
         }
@@ -156,7 +166,7 @@ impl Store {
         let fetch = format!("+{SHARED_BRANCH}:{}", tracking_ref(name));
         self.repo
             .remote_with_fetch(name, url, &fetch)
-            .with_context(|| format!("cannot add the remote {name} ({url})"))?;
+            .with_context(|| tr!("cannot add the remote {name} ({url})", name, url))?;
         Ok(())
     }
 
@@ -167,7 +177,7 @@ impl Store {
         }
         self.repo
             .remote_set_url(name, url)
-            .with_context(|| format!("cannot set the URL of the remote {name}"))
+            .with_context(|| tr!("cannot set the URL of the remote {name}", name))
     }
 
     /// The remotes that have a synced marker, staged or committed.
@@ -210,7 +220,7 @@ impl Store {
         let fetch_into = |repo: &Repository, target_ref: &str| -> Result<Option<Oid>> {
             let mut handle = repo
                 .remote_anonymous(&info.url)
-                .with_context(|| format!("cannot use the remote {remote} ({})", info.url))?;
+                .with_context(|| tr!("cannot use the remote {remote} ({url})", remote, url = info.url))?;
             let mut opts = FetchOptions::new();
             opts.remote_callbacks(callbacks(self.repo.config().ok()))
                 .download_tags(git2::AutotagOption::None)
@@ -228,7 +238,7 @@ impl Store {
             Ok(tip)
         };
         if self.access() == super::Access::DryRun {
-            let scratch = tempfile::tempdir().context("cannot make a temporary repository")?;
+            let scratch = tempfile::tempdir().with_context(|| tr!("cannot make a temporary repository"))?;
             let repo = Repository::init_bare(scratch.path())?;
             let Some(tip) = fetch_into(&repo, "refs/heads/shared")? else {
                 return Ok(None);
@@ -283,7 +293,7 @@ impl Store {
             let mut handle = self
                 .repo
                 .remote_anonymous(&info.url)
-                .with_context(|| format!("cannot use the remote {remote} ({})", info.url))?;
+                .with_context(|| tr!("cannot use the remote {remote} ({url})", remote, url = info.url))?;
             let rejected = std::cell::RefCell::new(None::<String>);
             let mut cbs = callbacks(self.repo.config().ok());
             cbs.push_update_reference(|_, status| {
@@ -300,8 +310,10 @@ impl Store {
                 .map_err(|e| transport_error(remote, &info.url, e))?;
             drop(opts);
             if let Some(why) = rejected.into_inner() {
-                return Err(Error::Usage(format!(
-                    "remote {remote} refused the shared customisations: {why}\nhint: someone pushed meanwhile: `jitsi-custom pull {remote}`, then push again"
+                return Err(Error::Usage(tr!(
+                    "remote {remote} refused the shared customisations: {why}\nhint: someone pushed meanwhile: `jitsi-custom pull {remote}`, then push again",
+                    remote,
+                    why
                 ))
                 .into());
             }
@@ -319,7 +331,7 @@ fn read_shared_tree(repo: &Repository, commit: Oid, limit: u64) -> Result<Shared
     let tree = repo
         .find_commit(commit)
         .and_then(|c| c.tree())
-        .with_context(|| format!("the shared commit {commit} cannot be read"))?;
+        .with_context(|| tr!("the shared commit {commit} cannot be read", commit))?;
     let mut files = BTreeMap::new();
     let mut problem: Option<String> = None;
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
@@ -329,14 +341,15 @@ fn read_shared_tree(repo: &Repository, commit: Oid, limit: u64) -> Result<Shared
             Some(git2::ObjectType::Tree) => git2::TreeWalkResult::Ok,
             Some(git2::ObjectType::Blob) if entry.filemode() == i32::from(git2::FileMode::Blob) => {
                 if files.len() >= MAX_SHARED_FILES {
-                    problem = Some(format!("holds more than {MAX_SHARED_FILES} files"));
+                    problem = Some(tr!("holds more than {max} files", max = MAX_SHARED_FILES));
                     return git2::TreeWalkResult::Abort;
                 }
                 match repo.find_blob(entry.id()) {
                     Ok(blob) if blob.size() as u64 > limit => {
-                        problem = Some(format!(
-                            "{path} is larger than max_file_size ({})",
-                            crate::system::human_size(limit)
+                        problem = Some(tr!(
+                            "{path} is larger than max_file_size ({limit})",
+                            path,
+                            limit = crate::system::human_size(limit)
                         ));
                         git2::TreeWalkResult::Abort
                     }
@@ -345,20 +358,20 @@ fn read_shared_tree(repo: &Repository, commit: Oid, limit: u64) -> Result<Shared
                         git2::TreeWalkResult::Ok
                     }
                     Err(e) => {
-                        problem = Some(format!("{path} cannot be read: {}", e.message()));
+                        problem = Some(tr!("{path} cannot be read: {error}", path, error = e.message()));
                         git2::TreeWalkResult::Abort
                     }
                 }
             }
             _ => {
-                problem = Some(format!("{path} is not a regular file"));
+                problem = Some(tr!("{path} is not a regular file", path));
                 git2::TreeWalkResult::Abort
             }
         }
     })
     .ok();
     if let Some(problem) = problem {
-        return Err(Error::BadInput(format!("the shared commit {commit}"), problem).into());
+        return Err(Error::BadInput(tr!("the shared commit {commit}", commit), problem).into());
     }
     Ok(SharedTree {
         commit: Some(commit),

@@ -3,6 +3,7 @@
 
 use anyhow::{Result, bail};
 use git2::Oid;
+use tr::tr;
 
 use super::{CUSTOM_REF, Store};
 use crate::error::Error;
@@ -27,9 +28,9 @@ impl Store {
             let parent = match self.parent_of(cursor)? {
                 Some(p) => p,
                 None => {
-                    return Err(crate::error::Error::NeedsRepair(
-                        "the custom branch does not sit on the upstream branch".into(),
-                    )
+                    return Err(crate::error::Error::NeedsRepair(tr!(
+                        "the custom branch does not sit on the upstream branch"
+                    ))
                     .into());
                 }
             };
@@ -49,7 +50,7 @@ impl Store {
     pub fn record_patch(&self, name: &str, changes: &[(&str, Option<&[u8]>)]) -> Result<Oid> {
         let parent = match self.custom_tip()? {
             Some(c) => c,
-            None => bail!("the store has no upstream yet"),
+            None => bail!("{}", tr!("the store has no upstream yet")),
         };
         let tree = self.tree_with(Some(parent), changes)?;
         let commit = self.commit(tree, &[parent], &format!("{name}\n"))?;
@@ -64,10 +65,11 @@ impl Store {
         let patches = self.patches()?;
         let Some(index) = patches.iter().position(|p| p.name == name) else {
             let known: Vec<&str> = patches.iter().map(|p| p.name.as_str()).collect();
-            return Err(Error::Usage(format!(
-                "no customisation named {name:?}\nhint: the customisations are: {}",
-                if known.is_empty() {
-                    "(none)".to_string()
+            return Err(Error::Usage(tr!(
+                "no customisation named {name}\nhint: the customisations are: {known}",
+                name = format!("{name:?}"),
+                known = if known.is_empty() {
+                    tr!("(none)")
                 } else {
                     known.join(", ")
                 }
@@ -80,9 +82,10 @@ impl Store {
                 .map(|c| c.0)
                 .find(|p| later.paths.iter().any(|lp| lp == p))
             {
-                return Err(Error::Usage(format!(
-                    "/{path} is also changed by the later customisation {:?}\nhint: record into that one, or as a new customisation",
-                    later.name
+                return Err(Error::Usage(tr!(
+                    "/{path} is also changed by the later customisation {name}\nhint: record into that one, or as a new customisation",
+                    path,
+                    name = format!("{:?}", later.name)
                 ))
                 .into());
             }

@@ -31,6 +31,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
+use tr::tr;
 
 use super::{CUSTOM_REF, OPLOG_REF, Store, UPSTREAM_REF, manifest, parked};
 use crate::InstallPath;
@@ -155,7 +156,15 @@ fn hash(content: &[u8]) -> String {
 
 fn oid(text: &Option<String>) -> Result<Option<Oid>> {
     text.as_deref()
-        .map(|t| Oid::from_str(t).with_context(|| format!("{JOURNAL}: {t:?} is not an object id")))
+        .map(|t| {
+            Oid::from_str(t).with_context(|| {
+                tr!(
+                    "{file}: {id} is not an object id",
+                    file = JOURNAL,
+                    id = format!("{t:?}")
+                )
+            })
+        })
         .transpose()
 }
 
@@ -313,7 +322,7 @@ impl Store {
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+            Err(e) => return Err(e).with_context(|| tr!("cannot remove {path}", path = path.display())),
         }
         // The removal must last: a journal that comes back after a power loss would be taken
         // for an operation still to finish (harmless, its files already hold the new content).
@@ -327,15 +336,15 @@ impl Store {
         let path = self.dir().join(JOURNAL);
         match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text).map(Some).map_err(|e| {
-                Error::NeedsRepair(format!(
-                    "{} does not parse: {}",
-                    path.display(),
-                    e.to_string().lines().next().unwrap_or_default()
+                Error::NeedsRepair(tr!(
+                    "{path} does not parse: {error}",
+                    path = path.display(),
+                    error = e.to_string().lines().next().unwrap_or_default()
                 ))
                 .into()
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) => Err(e).with_context(|| tr!("cannot read {path}", path = path.display())),
         }
     }
 
@@ -344,8 +353,12 @@ impl Store {
     pub fn finish_interrupted(&self, root: &Path) -> Result<Finished> {
         let mut finished = Finished::default();
         if self.dir().join(LEGACY_JOURNAL).exists() {
-            std::fs::remove_file(self.dir().join(LEGACY_JOURNAL))
-                .with_context(|| format!("cannot remove {}", self.dir().join(LEGACY_JOURNAL).display()))?;
+            std::fs::remove_file(self.dir().join(LEGACY_JOURNAL)).with_context(|| {
+                tr!(
+                    "cannot remove {path}",
+                    path = self.dir().join(LEGACY_JOURNAL).display()
+                )
+            })?;
             finished.dropped = true;
         }
         let Some(journal) = self.read_journal()? else {
@@ -396,8 +409,12 @@ impl Store {
             return Ok(None);
         }
         let aside = self.dir().join(format!("{JOURNAL}.unreadable"));
-        std::fs::rename(self.dir().join(JOURNAL), &aside)
-            .with_context(|| format!("cannot move {} aside", self.dir().join(JOURNAL).display()))?;
+        std::fs::rename(self.dir().join(JOURNAL), &aside).with_context(|| {
+            tr!(
+                "cannot move {path} aside",
+                path = self.dir().join(JOURNAL).display()
+            )
+        })?;
         Ok(Some(aside))
     }
 

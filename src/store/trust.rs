@@ -7,6 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use tr::tr;
 
 use crate::error::Error;
 
@@ -17,24 +18,36 @@ pub fn check_state_dir(dir: &Path) -> Result<()> {
         // A missing state dir is reported where it matters ("not initialised").
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
-            return Err(e).with_context(|| format!("cannot examine the state directory {}", dir.display()));
+            return Err(e)
+                .with_context(|| tr!("cannot examine the state directory {dir}", dir = dir.display()));
         }
     };
-    check(dir, &md, "state directory")
+    check(dir, &md, Checked::StateDir)
 }
 
 /// Refuses a manifest (given its metadata, from the open file) that is not the running user's
 /// own or that others may write.
 pub fn check_manifest(path: &Path, md: &std::fs::Metadata) -> Result<()> {
-    check(path, md, "manifest")
+    check(path, md, Checked::Manifest)
 }
 
-fn check(path: &Path, md: &std::fs::Metadata, what: &str) -> Result<()> {
+/// What is checked, for the messages.
+#[derive(Clone, Copy)]
+enum Checked {
+    StateDir,
+    Manifest,
+}
+
+fn check(path: &Path, md: &std::fs::Metadata, what: Checked) -> Result<()> {
     let me = rustix::process::geteuid().as_raw();
     if md.uid() != me {
+        let (uid, user) = (md.uid(), user_name(me));
         return Err(Error::Untrusted {
             path: path.to_path_buf(),
-            problem: format!("{what} is owned by uid {}, not by {}", md.uid(), user_name(me)),
+            problem: match what {
+                Checked::StateDir => tr!("state directory is owned by uid {uid}, not by {user}", uid, user),
+                Checked::Manifest => tr!("manifest is owned by uid {uid}, not by {user}", uid, user),
+            },
             hint: format!("chown {} {}", owner_arg(me), path.display()),
         }
         .into());
@@ -43,7 +56,16 @@ fn check(path: &Path, md: &std::fs::Metadata, what: &str) -> Result<()> {
     if mode & 0o022 != 0 {
         return Err(Error::Untrusted {
             path: path.to_path_buf(),
-            problem: format!("{what} is writable by group or others (mode {mode:04o})"),
+            problem: match what {
+                Checked::StateDir => tr!(
+                    "state directory is writable by group or others (mode {mode})",
+                    mode = format!("{mode:04o}")
+                ),
+                Checked::Manifest => tr!(
+                    "manifest is writable by group or others (mode {mode})",
+                    mode = format!("{mode:04o}")
+                ),
+            },
             hint: format!("chmod go-w {}", path.display()),
         }
         .into());

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
+use tr::tr;
 
 use super::{Store, UPSTREAM_REF};
 
@@ -75,8 +76,8 @@ impl Store {
         let Some(bytes) = self.content_at(commit, META_PATH)? else {
             return Ok(UpstreamMeta::default());
         };
-        let text = String::from_utf8(bytes).context("upstream metadata is not UTF-8")?;
-        toml::from_str(&text).context("upstream metadata does not parse")
+        let text = String::from_utf8(bytes).with_context(|| tr!("upstream metadata is not UTF-8"))?;
+        toml::from_str(&text).with_context(|| tr!("upstream metadata does not parse"))
     }
 
     /// Records a new upstream version on top of the current one: `changes` set or remove files,

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use tr::tr;
 
 use crate::system::dpkg::Dpkg;
 use crate::system::process;
@@ -79,8 +80,9 @@ pub fn set_selections(root: &Path, packages: &[String], selection: Selection) ->
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | ':'));
         if !valid {
-            bail!(crate::error::Error::Usage(format!(
-                "invalid package name {name:?} in the package set\nhint: fix `packages` in the manifest"
+            bail!(crate::error::Error::Usage(tr!(
+                "invalid package name {name} in the package set\nhint: fix `packages` in the manifest",
+                name = format!("{name:?}")
             )));
         }
     }
@@ -109,10 +111,13 @@ pub fn set_selections(root: &Path, packages: &[String], selection: Selection) ->
     let output = process::output(&mut cmd, Some(input.as_bytes()), process::limit(SELECTIONS_LIMIT))?;
     if !output.status.success() {
         bail!(
-            "dpkg --root={} --set-selections failed ({}): {}",
-            root.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
+            "{}",
+            tr!(
+                "dpkg --root={root} --set-selections failed ({status}): {error}",
+                root = root.display(),
+                status = output.status,
+                error = String::from_utf8_lossy(&output.stderr).trim()
+            )
         );
     }
     Ok(())
@@ -151,7 +156,15 @@ pub fn apt_get(args: &[&str], extra_env: &[(&str, &str)]) -> Result<()> {
             .into_iter()
             .rev()
             .collect();
-        bail!("`{line}` failed ({}): {}", output.status, tail.join(" | "));
+        bail!(
+            "{}",
+            tr!(
+                "`{line}` failed ({status}): {output}",
+                line,
+                status = output.status,
+                output = tail.join(" | ")
+            )
+        );
     }
     Ok(())
 }
@@ -167,7 +180,10 @@ pub fn candidates(root: &Path, names: &[String]) -> Result<BTreeMap<String, Stri
     cmd.arg("policy").args(names);
     let output = process::output(&mut cmd, None, process::limit(POLICY_LIMIT))?;
     if !output.status.success() {
-        bail!("apt-cache policy failed ({})", output.status);
+        bail!(
+            "{}",
+            tr!("apt-cache policy failed ({status})", status = output.status)
+        );
     }
     Ok(parse_policy(&String::from_utf8_lossy(&output.stdout)))
 }

@@ -12,14 +12,34 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
+use tr::tr;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// The mark on every line the tool adds to the override.
 pub const MARK: &str = "# jitsi-custom";
 
-fn load(text: &str, what: &str) -> Result<Yaml> {
-    let docs =
-        YamlLoader::load_from_str(text).map_err(|e| anyhow::anyhow!("{what} does not parse as YAML: {e}"))?;
+/// Which document [`load`] reads, for its error.
+#[derive(Clone, Copy)]
+enum Doc<'a> {
+    /// A file by its name.
+    File(&'a str),
+    /// One of the compose files of a service.
+    AnyCompose,
+    /// The override as the tool edited it.
+    EditedOverride,
+}
+
+fn load(text: &str, what: Doc) -> Result<Yaml> {
+    let docs = YamlLoader::load_from_str(text).map_err(|e| {
+        anyhow::anyhow!(match what {
+            Doc::File(file) => tr!("{file} does not parse as YAML: {error}", file, error = e),
+            Doc::AnyCompose => tr!("a compose file does not parse as YAML: {error}", error = e),
+            Doc::EditedOverride => tr!(
+                "the edited docker-compose.override.yml does not parse as YAML: {error}",
+                error = e
+            ),
+        })
+    })?;
     Ok(docs.into_iter().next().unwrap_or(Yaml::Null))
 }
 
@@ -92,7 +112,7 @@ pub fn read_env(text: &str) -> BTreeMap<String, String> {
 
 /// The image of a service in a compose file, interpolated.
 pub fn service_image(compose: &str, service: &str, env: &BTreeMap<String, String>) -> Result<Option<String>> {
-    let doc = load(compose, "docker-compose.yml")?;
+    let doc = load(compose, Doc::File("docker-compose.yml"))?;
     Ok(doc["services"][service]["image"]
         .as_str()
         .map(|i| interpolate(i, env)))
@@ -110,7 +130,7 @@ pub struct Mount {
 pub fn service_mounts(files: &[&str], service: &str, env: &BTreeMap<String, String>) -> Result<Vec<Mount>> {
     let mut mounts = Vec::new();
     for text in files {
-        let doc = load(text, "a compose file")?;
+        let doc = load(text, Doc::AnyCompose)?;
         let Some(list) = doc["services"][service]["volumes"].as_vec() else {
             continue;
         };
@@ -199,8 +219,8 @@ pub fn edit_override(
         .filter(|l| !l.trim_end().ends_with(MARK))
         .map(str::to_string)
         .collect();
-    let admins = load(&lines.join("\n"), "docker-compose.override.yml")
-        .context("docker-compose.override.yml: cannot add the overlay mounts")?;
+    let admins = load(&lines.join("\n"), Doc::File("docker-compose.override.yml"))
+        .with_context(|| tr!("docker-compose.override.yml: cannot add the overlay mounts"))?;
     if mounts.is_empty() {
         if existing.is_none()
             || lines.iter().all(|l| !is_content(l))
@@ -303,9 +323,10 @@ fn not_block_style(service: &str, mounts: &[(String, String)]) -> String {
         .iter()
         .map(|(h, t)| format!("      - {}", quoted(&format!("{h}:{t}:ro"))))
         .collect();
-    format!(
-        "docker-compose.override.yml: services.{service}.volumes is not written in block style; it was left as it is\nhint: add these mounts under services.{service}.volumes yourself:\n{}",
-        lines.join("\n")
+    tr!(
+        "docker-compose.override.yml: services.{service}.volumes is not written in block style; it was left as it is\nhint: add these mounts under services.{service}.volumes yourself:\n{mounts}",
+        service,
+        mounts = lines.join("\n")
     )
 }
 
@@ -315,7 +336,7 @@ fn check_override(admins: &Yaml, text: &str, service: &str, mounts: &[(String, S
         .iter()
         .map(|(h, t)| Yaml::String(format!("{h}:{t}:ro")))
         .collect();
-    let mut edited = load(text, "the edited docker-compose.override.yml")?;
+    let mut edited = load(text, Doc::EditedOverride)?;
     let volumes = edited["services"][service]["volumes"]
         .as_vec()
         .cloned()
@@ -416,7 +437,7 @@ services:
         for line in admins.lines() {
             assert!(text.lines().any(|l| l == line), "{line:?} lost:\n{text}");
         }
-        let doc = load(&text, "t").unwrap();
+        let doc = load(&text, Doc::File("t")).unwrap();
         assert_eq!(doc["services"]["web"]["volumes"].as_vec().unwrap().len(), 2);
         assert_eq!(
             doc["services"]["jvb"]["environment"][0].as_str(),
@@ -432,14 +453,14 @@ services:
     fn a_service_without_volumes_gets_them_in_its_indentation() {
         let admins = "services:\n  web:\n    restart: always\n  prosody:\n    restart: always\n";
         let text = edit_override(Some(admins), "web", &mounts()).unwrap().unwrap();
-        let doc = load(&text, "t").unwrap();
+        let doc = load(&text, Doc::File("t")).unwrap();
         assert_eq!(doc["services"]["web"]["restart"].as_str(), Some("always"));
         assert_eq!(doc["services"]["web"]["volumes"].as_vec().unwrap().len(), 1);
         assert_eq!(doc["services"]["prosody"]["restart"].as_str(), Some("always"));
         let admins = "services:\n  prosody:\n    restart: always\n";
         let text = edit_override(Some(admins), "web", &mounts()).unwrap().unwrap();
         assert_eq!(
-            load(&text, "t").unwrap()["services"]["prosody"]["restart"].as_str(),
+            load(&text, Doc::File("t")).unwrap()["services"]["prosody"]["restart"].as_str(),
             Some("always")
         );
     }

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use tr::tr;
 
 /// Where apt caches the archive of a package version under `root`. apt writes an epoch's `:` as
 /// `%3a` in the file name.
@@ -53,15 +54,16 @@ pub struct DebFile {
 /// package does not ship are absent from the result. Every error names the archive and says
 /// why it is unusable.
 pub fn read_files(deb: &Path, wanted: &[&str], limits: Limits) -> Result<BTreeMap<String, DebFile>> {
-    let file = std::fs::File::open(deb).with_context(|| format!("cannot open {}", deb.display()))?;
+    let file = std::fs::File::open(deb).with_context(|| tr!("cannot open {path}", path = deb.display()))?;
     let length = file
         .metadata()
-        .with_context(|| format!("cannot open {}", deb.display()))?
+        .with_context(|| tr!("cannot open {path}", path = deb.display()))?
         .len();
-    check_members(&file, length).with_context(|| format!("{}: not a Debian package", deb.display()))?;
+    check_members(&file, length)
+        .with_context(|| tr!("{path}: not a Debian package", path = deb.display()))?;
     let mut archive = ar::Archive::new(file);
     while let Some(entry) = archive.next_entry() {
-        let entry = entry.with_context(|| format!("{}: not a Debian package", deb.display()))?;
+        let entry = entry.with_context(|| tr!("{path}: not a Debian package", path = deb.display()))?;
         let name = String::from_utf8_lossy(entry.header().identifier()).into_owned();
         let decoder: Box<dyn Read> = match name.as_str() {
             "data.tar" => Box::new(entry),
@@ -73,17 +75,27 @@ pub fn read_files(deb: &Path, wanted: &[&str], limits: Limits) -> Result<BTreeMa
         // One byte past the bound tells a member that reaches it from one that exceeds it.
         let mut unpacked = decoder.take(limits.unpacked.saturating_add(1));
         let found = read_tar(&mut unpacked, wanted, limits)
-            .with_context(|| format!("{}: cannot read {name}", deb.display()));
+            .with_context(|| tr!("{path}: cannot read {name}", path = deb.display(), name));
         if unpacked.limit() == 0 {
             bail!(
-                "{}: {name} unpacks to more than {}; not read further",
-                deb.display(),
-                super::human_size(limits.unpacked)
+                "{}",
+                tr!(
+                    "{path}: {name} unpacks to more than {limit}; not read further",
+                    path = deb.display(),
+                    name,
+                    limit = super::human_size(limits.unpacked)
+                )
             );
         }
         return found;
     }
-    bail!("{}: no data.tar member; not a Debian package", deb.display())
+    bail!(
+        "{}",
+        tr!(
+            "{path}: no data.tar member; not a Debian package",
+            path = deb.display()
+        )
+    )
 }
 
 /// Checks the `ar` member headers before the `ar` crate reads them: it allocates whatever a GNU
@@ -92,29 +104,45 @@ pub fn read_files(deb: &Path, wanted: &[&str], limits: Limits) -> Result<BTreeMa
 fn check_members(mut file: &std::fs::File, length: u64) -> Result<()> {
     use std::io::{Seek, SeekFrom};
     let mut magic = [0u8; 8];
-    file.read_exact(&mut magic).context("too short")?;
+    file.read_exact(&mut magic).with_context(|| tr!("too short"))?;
     if &magic != b"!<arch>\n" {
-        bail!("no ar archive signature");
+        bail!("{}", tr!("no ar archive signature"));
     }
     let mut at = 8u64;
     while at < length {
         let mut header = [0u8; 60];
         file.read_exact(&mut header)
-            .context("an archive member header is cut short")?;
+            .with_context(|| tr!("an archive member header is cut short"))?;
         let name = String::from_utf8_lossy(&header[..16]).trim_end().to_string();
         if name.starts_with('/') || name.starts_with("#1/") {
-            bail!("archive member name {name:?} is not one dpkg writes");
+            bail!(
+                "{}",
+                tr!(
+                    "archive member name {name} is not one dpkg writes",
+                    name = format!("{name:?}")
+                )
+            );
         }
         let size: u64 = std::str::from_utf8(&header[48..58])
             .ok()
             .map(str::trim)
             .and_then(|s| s.parse().ok())
-            .with_context(|| format!("archive member {name:?} has no readable size"))?;
+            .with_context(|| {
+                tr!(
+                    "archive member {name} has no readable size",
+                    name = format!("{name:?}")
+                )
+            })?;
         let end = at + 60 + size + (size & 1);
         if at + 60 + size > length {
             bail!(
-                "archive member {name:?} claims {size} bytes, the file holds only {}",
-                length - at - 60
+                "{}",
+                tr!(
+                    "archive member {name} claims {size} bytes, the file holds only {left}",
+                    name = format!("{name:?}"),
+                    size,
+                    left = length - at - 60
+                )
             );
         }
         at = file.seek(SeekFrom::Start(end.min(length)))?;
@@ -140,8 +168,13 @@ fn read_tar(reader: impl Read, wanted: &[&str], limits: Limits) -> Result<BTreeM
         let claimed = entry.size();
         if claimed > limits.file {
             bail!(
-                "{install_path} is {claimed} bytes by its header, larger than the limit of {} (`max_file_size` in the manifest)",
-                super::human_size(limits.file)
+                "{}",
+                tr!(
+                    "{install_path} is {claimed} bytes by its header, larger than the limit of {limit} (`max_file_size` in the manifest)",
+                    install_path,
+                    claimed,
+                    limit = super::human_size(limits.file)
+                )
             );
         }
         // The header's size bounds the entry's reader; read and hash in one pass.

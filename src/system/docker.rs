@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use tr::tr;
 
 use super::process;
 
@@ -55,9 +56,12 @@ pub fn save_image(reference: &str, dest: &Path) -> Result<()> {
     let output = process::output(&mut cmd, None, process::limit(Duration::from_secs(600)))?;
     if !output.status.success() {
         bail!(
-            "`{}` failed: {}",
-            process::command_line(&cmd),
-            String::from_utf8_lossy(&output.stderr).trim()
+            "{}",
+            tr!(
+                "`{line}` failed: {error}",
+                line = process::command_line(&cmd),
+                error = String::from_utf8_lossy(&output.stderr).trim()
+            )
         );
     }
     Ok(())
@@ -95,7 +99,14 @@ pub fn compose(checkout: &Path, args: &[&str]) -> Result<()> {
     cmd.args(args).current_dir(checkout);
     let status = process::status(&mut cmd, process::limit(Duration::from_secs(1800)))?;
     if !status.success() {
-        bail!("`{}` failed ({status})", process::command_line(&cmd));
+        bail!(
+            "{}",
+            tr!(
+                "`{line}` failed ({status})",
+                line = process::command_line(&cmd),
+                status
+            )
+        );
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use tr::tr;
 
 /// One installed (or once installed) package as `status` describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,9 +54,10 @@ impl Dpkg {
         let text = match std::fs::read_to_string(&status_path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", status_path.display())),
+            Err(e) => return Err(e).with_context(|| tr!("cannot read {path}", path = status_path.display())),
         };
-        Dpkg::from_status(root, &text).with_context(|| format!("cannot parse {}", status_path.display()))
+        Dpkg::from_status(root, &text)
+            .with_context(|| tr!("cannot parse {path}", path = status_path.display()))
     }
 
     /// The database of `root` with `status` as the text of its `var/lib/dpkg/status`, as if read
@@ -149,7 +151,7 @@ impl Dpkg {
             match std::fs::read_to_string(&path) {
                 Ok(text) => return Ok(Some(text)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+                Err(e) => return Err(e).with_context(|| tr!("cannot read {path}", path = path.display())),
             }
         }
         Ok(None)
@@ -234,7 +236,13 @@ pub fn install_archives(debs: &[PathBuf], extra_env: &[(&str, &str)]) -> Result<
         crate::system::process::limit(std::time::Duration::from_secs(1800)),
     )?;
     if !status.success() {
-        anyhow::bail!("dpkg -i of {} failed ({status})", debs.len());
+        anyhow::bail!(
+            "{}",
+            tr!(
+                "dpkg -i of {n} failed ({status})" | "dpkg -i of {n} failed ({status})" % debs.len(),
+                status
+            )
+        );
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use rustix::fs::{AtFlags, Mode, OFlags};
+use tr::tr;
 
 use crate::InstallPath;
 
@@ -77,18 +78,35 @@ impl Stamp {
 /// Why a live path cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PathProblem {
-    #[error("is a symbolic link (or lies below one); jitsi-custom never follows links under the root")]
     Symlink,
-    #[error("is not a regular file")]
     NotAFile,
-    #[error("is {}, larger than the limit of {}", crate::system::human_size(*.size), crate::system::human_size(*.limit))]
-    TooLarge { size: u64, limit: u64 },
-    #[error("{0}")]
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     Io(#[from] io::Error),
     /// Writing failed (a full disk, a read-only file system): the machine's problem, not the
     /// input's.
-    #[error("cannot write: {0}")]
     Write(io::Error),
+}
+
+impl std::fmt::Display for PathProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            PathProblem::Symlink => {
+                tr!("is a symbolic link (or lies below one); jitsi-custom never follows links under the root")
+            }
+            PathProblem::NotAFile => tr!("is not a regular file"),
+            PathProblem::TooLarge { size, limit } => tr!(
+                "is {size}, larger than the limit of {limit}",
+                size = crate::system::human_size(*size),
+                limit = crate::system::human_size(*limit)
+            ),
+            PathProblem::Io(e) => return write!(f, "{e}"),
+            PathProblem::Write(e) => tr!("cannot write: {error}", error = e),
+        };
+        f.write_str(&text)
+    }
 }
 
 impl PathProblem {
@@ -455,12 +473,16 @@ pub fn remove(root: &Path, path: &InstallPath) -> Result<(), PathProblem> {
 /// are input errors, a failed write (a full disk) is a runtime failure.
 pub fn path_error(path: &InstallPath, problem: PathProblem) -> anyhow::Error {
     let reason = match problem {
-        PathProblem::Symlink => "is a symbolic link; jitsi-custom never follows links under the root\nhint: track the file the link points to".to_string(),
-        PathProblem::NotAFile => "is not a regular file".to_string(),
-        too_large @ PathProblem::TooLarge { .. } => format!(
-            "{too_large}\nhint: if it is meant to be this large, raise `max_file_size` (in bytes) in the manifest"
+        PathProblem::Symlink => tr!(
+            "is a symbolic link; jitsi-custom never follows links under the root\nhint: track the file the link points to"
         ),
-        PathProblem::Io(e) => format!("cannot read: {e}"),
+        PathProblem::NotAFile => tr!("is not a regular file"),
+        PathProblem::TooLarge { size, limit } => tr!(
+            "is {size}, larger than the limit of {limit}\nhint: if it is meant to be this large, raise `max_file_size` (in bytes) in the manifest",
+            size = crate::system::human_size(size),
+            limit = crate::system::human_size(limit)
+        ),
+        PathProblem::Io(e) => tr!("cannot read: {error}", error = e),
         PathProblem::Write(e) => {
             return crate::error::Error::CannotWrite {
                 path: path.to_string(),
@@ -480,12 +502,12 @@ pub fn path_error(path: &InstallPath, problem: PathProblem) -> anyhow::Error {
 fn write_failure(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::StorageFull => {
-            "no space left on its file system\nhint: free some space and run the command again".into()
+            tr!("no space left on its file system\nhint: free some space and run the command again")
         }
         std::io::ErrorKind::QuotaExceeded => {
-            "the disk quota is used up\nhint: free some space and run the command again".into()
+            tr!("the disk quota is used up\nhint: free some space and run the command again")
         }
-        std::io::ErrorKind::ReadOnlyFilesystem => "its file system is mounted read-only".into(),
+        std::io::ErrorKind::ReadOnlyFilesystem => tr!("its file system is mounted read-only"),
         _ => e.to_string(),
     }
 }

@@ -13,6 +13,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use tr::tr;
 
 use super::deb::Limits;
 
@@ -36,14 +37,15 @@ pub fn read_files(archive: &Path, wanted: &[String], limits: Limits) -> Result<B
         .collect();
     let layers = layer_order(archive)?;
     let mut changes: BTreeMap<String, LayerChanges> = BTreeMap::new();
-    let file = std::fs::File::open(archive).with_context(|| format!("cannot read {}", archive.display()))?;
+    let file =
+        std::fs::File::open(archive).with_context(|| tr!("cannot read {path}", path = archive.display()))?;
     let mut outer = tar::Archive::new(file);
     let mut unpacked = 0u64;
     for entry in outer
         .entries()
-        .with_context(|| format!("{}: not an image archive", archive.display()))?
+        .with_context(|| tr!("{path}: not an image archive", path = archive.display()))?
     {
-        let entry = entry.with_context(|| format!("{}: not an image archive", archive.display()))?;
+        let entry = entry.with_context(|| tr!("{path}: not an image archive", path = archive.display()))?;
         let name = entry
             .path()?
             .to_string_lossy()
@@ -53,15 +55,19 @@ pub fn read_files(archive: &Path, wanted: &[String], limits: Limits) -> Result<B
             continue;
         }
         let layer = read_layer(entry, &wanted, limits, &mut unpacked)
-            .with_context(|| format!("{}: layer {name}", archive.display()))?;
+            .with_context(|| tr!("{path}: layer {name}", path = archive.display(), name))?;
         changes.insert(name, layer);
     }
     let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for name in &layers {
         let Some(layer) = changes.remove(name) else {
             bail!(
-                "{}: layer {name} named in manifest.json is missing",
-                archive.display()
+                "{}",
+                tr!(
+                    "{path}: layer {name} named in manifest.json is missing",
+                    path = archive.display(),
+                    name
+                )
             );
         };
         let under =
@@ -84,13 +90,15 @@ fn layer_order(archive: &Path) -> Result<Vec<String>> {
         #[serde(rename = "Layers")]
         layers: Vec<String>,
     }
-    let file = std::fs::File::open(archive).with_context(|| format!("cannot read {}", archive.display()))?;
+    let file =
+        std::fs::File::open(archive).with_context(|| tr!("cannot read {path}", path = archive.display()))?;
     let mut outer = tar::Archive::new(file);
     for entry in outer
         .entries()
-        .with_context(|| format!("{}: not an image archive", archive.display()))?
+        .with_context(|| tr!("{path}: not an image archive", path = archive.display()))?
     {
-        let mut entry = entry.with_context(|| format!("{}: not an image archive", archive.display()))?;
+        let mut entry =
+            entry.with_context(|| tr!("{path}: not an image archive", path = archive.display()))?;
         if entry.path()?.to_string_lossy().trim_start_matches("./") != "manifest.json" {
             continue;
         }
@@ -98,13 +106,13 @@ fn layer_order(archive: &Path) -> Result<Vec<String>> {
         (&mut entry)
             .take(1 << 20)
             .read_to_string(&mut text)
-            .with_context(|| format!("{}: manifest.json is not text", archive.display()))?;
+            .with_context(|| tr!("{path}: manifest.json is not text", path = archive.display()))?;
         let entries: Vec<Entry> = serde_json::from_str(&text)
-            .with_context(|| format!("{}: manifest.json does not parse", archive.display()))?;
+            .with_context(|| tr!("{path}: manifest.json does not parse", path = archive.display()))?;
         let first = entries
             .into_iter()
             .next()
-            .with_context(|| format!("{}: manifest.json names no image", archive.display()))?;
+            .with_context(|| tr!("{path}: manifest.json names no image", path = archive.display()))?;
         return Ok(first
             .layers
             .into_iter()
@@ -112,8 +120,11 @@ fn layer_order(archive: &Path) -> Result<Vec<String>> {
             .collect());
     }
     bail!(
-        "{}: no manifest.json (is it the output of `docker image save`?)",
-        archive.display()
+        "{}",
+        tr!(
+            "{path}: no manifest.json (is it the output of `docker image save`?)",
+            path = archive.display()
+        )
     )
 }
 
@@ -187,16 +198,23 @@ fn read_layer(
         let size = entry.header().size()?;
         if size > limits.file {
             bail!(
-                "{path} is {}, more than the largest file allowed ({})",
-                super::human_size(size),
-                super::human_size(limits.file)
+                "{}",
+                tr!(
+                    "{path} is {size}, more than the largest file allowed ({limit})",
+                    path,
+                    size = super::human_size(size),
+                    limit = super::human_size(limits.file)
+                )
             );
         }
         *unpacked += size;
         if *unpacked > limits.unpacked {
             bail!(
-                "the wanted files unpack to more than {}",
-                super::human_size(limits.unpacked)
+                "{}",
+                tr!(
+                    "the wanted files unpack to more than {limit}",
+                    limit = super::human_size(limits.unpacked)
+                )
             );
         }
         let mut content = Vec::with_capacity(size as usize);

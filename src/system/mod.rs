@@ -71,7 +71,7 @@ pub fn md5_hex(content: &[u8]) -> String {
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
-        return format!("{bytes} bytes");
+        return tr::tr!("{bytes} bytes", bytes);
     }
     let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use tr::tr;
 
 /// Debian's path of the MTA's sendmail, whichever MTA is installed.
 pub const SENDMAIL: &str = "/usr/sbin/sendmail";
@@ -18,13 +19,17 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Sends a plain-text mail to `to` with `sendmail -t` (recipients from the headers).
 pub fn send_mail(sendmail: &Path, to: &str, subject: &str, body: &str) -> Result<()> {
     if to.contains(['\n', '\r']) || subject.contains(['\n', '\r']) {
-        bail!("mail_to and the subject must be one line");
+        bail!("{}", tr!("mail_to and the subject must be one line"));
     }
     let program = sendmail;
     if !program.exists() {
         bail!(
-            "{} is not installed; cannot mail the report to {to}\nhint: install an MTA (e.g. `apt install dma`) or unset mail_to",
-            program.display()
+            "{}",
+            tr!(
+                "{program} is not installed; cannot mail the report to {to}\nhint: install an MTA (e.g. `apt install dma`) or unset mail_to",
+                program = program.display(),
+                to
+            )
         );
     }
     let message = format!(
@@ -36,15 +41,15 @@ pub fn send_mail(sendmail: &Path, to: &str, subject: &str, body: &str) -> Result
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot run {}", program.display()))?;
+        .with_context(|| tr!("cannot run {program}", program = program.display()))?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(message.as_bytes())
-            .context("cannot hand the mail to sendmail")?;
+            .with_context(|| tr!("cannot hand the mail to sendmail"))?;
     }
     let status = wait_at_most(&mut child, SEND_TIMEOUT)?;
     if !status.success() {
-        bail!("sendmail exited with {status}");
+        bail!("{}", tr!("sendmail exited with {status}", status));
     }
     Ok(())
 }
@@ -80,7 +85,7 @@ fn wait_at_most(child: &mut std::process::Child, limit: Duration) -> Result<std:
         if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("gave up after {} s", limit.as_secs());
+            bail!("{}", tr!("gave up after {seconds} s", seconds = limit.as_secs()));
         }
         std::thread::sleep(Duration::from_millis(20));
     }

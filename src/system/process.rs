@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use tr::tr;
 use wait_timeout::ChildExt;
 
 /// How long a program may run: `default`, unless `--program-timeout` said otherwise
@@ -35,7 +36,7 @@ pub fn output(cmd: &mut Command, input: Option<&[u8]>, limit: Duration) -> Resul
     if input.is_some() {
         cmd.stdin(Stdio::piped());
     }
-    let mut child = cmd.spawn().with_context(|| format!("cannot run {line}"))?;
+    let mut child = cmd.spawn().with_context(|| tr!("cannot run {line}", line))?;
     if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
         let input = input.to_vec();
         // A program that stops reading fails on its own; its status tells.
@@ -57,22 +58,26 @@ pub fn output(cmd: &mut Command, input: Option<&[u8]>, limit: Duration) -> Resul
 /// it is killed and this is an error.
 pub fn status(cmd: &mut Command, limit: Duration) -> Result<ExitStatus> {
     let line = command_line(cmd);
-    let mut child = cmd.spawn().with_context(|| format!("cannot run {line}"))?;
+    let mut child = cmd.spawn().with_context(|| tr!("cannot run {line}", line))?;
     wait(&mut child, &line, limit)
 }
 
 fn wait(child: &mut Child, line: &str, limit: Duration) -> Result<ExitStatus> {
     match child
         .wait_timeout(limit)
-        .with_context(|| format!("cannot wait for {line}"))?
+        .with_context(|| tr!("cannot wait for {line}", line))?
     {
         Some(status) => Ok(status),
         None => {
             let _ = child.kill();
             let _ = child.wait();
             anyhow::bail!(
-                "`{line}` did not finish within {} s and was stopped",
-                limit.as_secs()
+                "{}",
+                tr!(
+                    "`{line}` did not finish within {seconds} s and was stopped",
+                    line,
+                    seconds = limit.as_secs()
+                )
             )
         }
     }

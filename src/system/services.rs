@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use tr::tr;
 
 use super::process;
 
@@ -95,8 +96,9 @@ fn check_name(unit: &str) -> Result<()> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | ':' | '\\'));
     if !valid {
-        bail!(crate::error::Error::Usage(format!(
-            "invalid service name {unit:?}"
+        bail!(crate::error::Error::Usage(tr!(
+            "invalid service name {unit}",
+            unit = format!("{unit:?}")
         )));
     }
     Ok(())
@@ -120,9 +122,13 @@ fn systemctl(args: &[&str]) -> Result<()> {
     )?;
     if !output.status.success() {
         bail!(
-            "{line} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
+            "{}",
+            tr!(
+                "{line} failed ({status}): {error}",
+                line,
+                status = output.status,
+                error = String::from_utf8_lossy(&output.stderr).trim()
+            )
         );
     }
     Ok(())
@@ -131,8 +137,9 @@ fn systemctl(args: &[&str]) -> Result<()> {
 /// An HTTP(S) health check through curl: a non-2xx answer, or none within 15 s, is an error.
 pub fn check_url(url: &str) -> Result<()> {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        bail!(crate::error::Error::Usage(format!(
-            "health check {url:?} is not an http(s) URL"
+        bail!(crate::error::Error::Usage(tr!(
+            "health check {url} is not an http(s) URL",
+            url = format!("{url:?}")
         )));
     }
     let output = process::output(
@@ -154,8 +161,12 @@ pub fn check_url(url: &str) -> Result<()> {
     )?;
     if !output.status.success() {
         bail!(
-            "the health check {url} failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
+            "{}",
+            tr!(
+                "the health check {url} failed: {error}",
+                url,
+                error = String::from_utf8_lossy(&output.stderr).trim()
+            )
         );
     }
     Ok(())

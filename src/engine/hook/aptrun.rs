@@ -45,6 +45,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::hook::protocol::{PkgsInfo, Step};
@@ -477,7 +478,7 @@ pub fn pending_upstream(state_dir: &Path, path: &InstallPath) -> Result<Option<V
     match std::fs::read(&file) {
         Ok(content) => Ok(Some(content)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
+        Err(e) => Err(e).with_context(|| tr!("cannot read {path}", path = file.display())),
     }
 }
 
@@ -487,7 +488,7 @@ pub fn clear_pending_upstream(state_dir: &Path) -> Result<()> {
     match std::fs::remove_dir_all(&dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot remove {}", dir.display())),
+        Err(e) => return Err(e).with_context(|| tr!("cannot remove {path}", path = dir.display())),
     }
     if let Some(mut run) = AptRun::load(state_dir)
         && !run.upstream.is_empty()

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
+use tr::tr;
 
 use crate::InstallPath;
 use crate::system::fs::path_error;
@@ -204,7 +205,9 @@ fn refused(path: &InstallPath, problem: PathProblem) -> anyhow::Error {
     match problem {
         PathProblem::Symlink => crate::Error::BadPath {
             path: path.to_string(),
-            reason: "is a symbolic link or lies below one; refusing to write through it\nhint: replace the link with a real directory or file".into(),
+            reason: tr!(
+                "is a symbolic link or lies below one; refusing to write through it\nhint: replace the link with a real directory or file"
+            ),
         }
         .into(),
         other => path_error(path, other),

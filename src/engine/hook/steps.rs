@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
+use tr::tr;
 
 use super::aptrun::{self, AptRun};
 use super::protocol;
@@ -138,7 +139,14 @@ pub fn pre_install_pkgs(
     let problems = aptrun::keep_upstream_from_debs(root, state_dir, &manifest, &info, &mut run)?;
     run.save(state_dir)?;
     if let Some(first) = problems.first() {
-        anyhow::bail!("cannot read {} package archive(s): {first}", problems.len());
+        anyhow::bail!(
+            "{}",
+            tr!(
+                "cannot read {n} package archive(s): {first}"
+                    | "cannot read {n} package archive(s): {first}" % problems.len(),
+                first
+            )
+        );
     }
     Ok(())
 }
@@ -238,7 +246,13 @@ fn hold_again(root: &Path, run: &AptRun, report: &mut PostInvoke) {
     }
     match crate::system::apt::set_selections(root, &released, crate::system::apt::Selection::Hold) {
         Ok(()) => report.held_again = released,
-        Err(e) => report.hold_failed = Some(format!("cannot hold {} again: {e:#}", released.join(" "))),
+        Err(e) => {
+            report.hold_failed = Some(tr!(
+                "cannot hold {packages} again: {error}",
+                packages = released.join(" "),
+                error = format!("{e:#}")
+            ))
+        }
     }
 }
 
