@@ -83,9 +83,13 @@ impl Resolver for TerminalResolver<'_> {
             )
         )?;
         for conflict in &case.merged.conflicts {
-            writeln!(err, "  - {}", conflict.what)?;
+            writeln!(err, "  - {}", crate::i18n::shown(&conflict.what))?;
             if let Some(hint) = &conflict.hint {
-                writeln!(err, "    {}", tr!("hint: {hint}", hint))?;
+                writeln!(
+                    err,
+                    "    {}",
+                    tr!("hint: {hint}", hint = crate::i18n::shown(hint))
+                )?;
             }
         }
         drop(err);
@@ -168,7 +172,7 @@ impl TerminalResolver<'_> {
                         "conflict {number}/{count}: {what}",
                         number = i + 1,
                         count,
-                        what = choice.what
+                        what = crate::i18n::shown(&choice.what)
                     )
                 )?;
                 for (label, side) in [
@@ -390,7 +394,7 @@ impl TerminalResolver<'_> {
                     Ok(updated) => content = updated,
                     Err(e) => {
                         self.ctx
-                            .say(tr!("cannot keep `{path}`: {error}", path, error = e));
+                            .say(tr!("cannot keep `{path}`: {error}", path, error = e.shown()));
                         return Ok(None);
                     }
                 }

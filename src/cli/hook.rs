@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
 /// The one line a failed step leaves on stderr (also used when the command line itself could
 /// not be resolved).
 pub fn report_failure(step: HookStep, err: &anyhow::Error) {
-    let message = format!("{err:#}").replace('\n', "; ");
+    let message = crate::i18n::shown_chain(err).replace('\n', "; ");
     eprintln!("jitsi-custom: {}: {message}; {}", step.name(), step.consequence());
 }
 

@@ -55,7 +55,7 @@ pub fn run_install(ctx: &Ctx, args: InstallHooksArgs) -> Result<Outcome> {
                 if let Err(e) = enabled {
                     warnings.push(tr!(
                         "cannot enable the timer: {error}\nhint: run `systemctl enable --now {unit}` once systemd runs",
-                        error = format!("{e:#}"),
+                        error = crate::i18n::shown_chain(&e),
                         unit = files::TIMER_UNIT
                     ));
                     outcome = Outcome::Attention;
@@ -92,7 +92,10 @@ pub fn run_uninstall(ctx: &Ctx, _args: UninstallHooksArgs) -> Result<Outcome> {
     if on_live_system(ctx) && timer_was_enabled && !ctx.dry_run {
         // Stops a running timer; the link goes with the files below either way.
         if let Err(e) = services::disable_now(files::TIMER_UNIT) {
-            ctx.warn(tr!("cannot disable the timer: {error}", error = format!("{e:#}")));
+            ctx.warn(tr!(
+                "cannot disable the timer: {error}",
+                error = crate::i18n::shown_chain(&e)
+            ));
         }
     }
     let changes = files::uninstall(&ctx.root, ctx.dry_run)?;
@@ -101,7 +104,7 @@ pub fn run_uninstall(ctx: &Ctx, _args: UninstallHooksArgs) -> Result<Outcome> {
         && changes.iter().any(FileChange::changes_something)
         && let Err(e) = services::daemon_reload()
     {
-        ctx.warn(format_args!("{e:#}"));
+        ctx.warn(crate::i18n::shown_chain(&e));
     }
     report(ctx, &changes)?;
     Ok(Outcome::Ok)

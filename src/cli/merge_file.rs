@@ -64,16 +64,16 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
     };
     let merged = merge::merge(strategy, &base, &local, &upstream, &labels);
     for note in &merged.notes {
-        ctx.say(tr!("note: {note}", note));
+        ctx.say(tr!("note: {note}", note = crate::i18n::shown(note)));
     }
     // What was settled without a person: the admin's side is in effect, the note says so.
     for decision in &merged.decisions {
-        ctx.say(tr!("note: {note}", note = decision.message));
+        ctx.say(tr!("note: {note}", note = crate::i18n::shown(&decision.message)));
     }
     for conflict in &merged.conflicts {
-        ctx.say(tr!("conflict: {what}", what = conflict.what));
+        ctx.say(tr!("conflict: {what}", what = crate::i18n::shown(&conflict.what)));
         if let Some(hint) = &conflict.hint {
-            ctx.say(tr!("hint: {hint}", hint));
+            ctx.say(tr!("hint: {hint}", hint = crate::i18n::shown(hint)));
         }
     }
     match &args.output {

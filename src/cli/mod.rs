@@ -302,7 +302,7 @@ impl Ctx {
                     std::process::exit(0);
                 }
                 None => {
-                    eprintln!("{}: {err:#}", tr!("error"));
+                    eprintln!("{}: {}", tr!("error"), crate::i18n::shown_chain(&err));
                     std::process::exit(crate::error::exit_code_of(&err));
                 }
             }
@@ -460,6 +460,16 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Hook(args) => hook::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
     }
+}
+
+/// Texts kept in English as data (the review list's reasons, a merge's conflicts), each for a person
+/// ([`crate::i18n::shown`]), joined with "; ".
+pub(crate) fn shown_joined(texts: &[String]) -> String {
+    texts
+        .iter()
+        .map(|text| crate::i18n::shown(text))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// How long a hook step may take, in seconds, when nobody is asked anything; one that asks a

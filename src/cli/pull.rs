@@ -111,7 +111,7 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
         let what = label(c.change);
         write!(out, "{what:<width$} {:?}", c.name)?;
         match &c.note {
-            Some(note) => writeln!(out, "  ({note})")?,
+            Some(note) => writeln!(out, "  ({})", crate::i18n::shown(note))?,
             None => writeln!(out)?,
         }
     }
@@ -130,8 +130,8 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
                 "    {}  {:?}: {} ({})",
                 fate.path,
                 fate.customisation,
-                reasons.join("; "),
-                fallback.describe()
+                super::shown_joined(reasons),
+                fallback.describe_localised()
             )?;
         }
     }

@@ -126,13 +126,17 @@ pub fn print_report(ctx: &Ctx, out: &mut dyn Write, report: &Report, restarted: 
             Fate::Resolved => tr!("resolved"),
             Fate::Parked { reasons, fallback } => tr!(
                 "PARKED: {reasons} ({fallback})",
-                reasons = reasons.join("; "),
-                fallback = fallback.describe()
+                reasons = super::shown_joined(reasons),
+                fallback = fallback.describe_localised()
             ),
         };
         writeln!(out, "{}  {:?}: {what}", fate.path, fate.customisation)?;
         for note in &fate.notes {
-            writeln!(out, "    {}", tr!("note: {note}", note))?;
+            writeln!(
+                out,
+                "    {}",
+                tr!("note: {note}", note = crate::i18n::shown(note))
+            )?;
         }
     }
     for name in &report.emptied {

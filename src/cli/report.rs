@@ -39,8 +39,8 @@ pub fn deliver(ctx: &Ctx, store: &Store, occasion: Occasion, body: &str) {
                 "  {}  ({:?}): {}; {}\n",
                 parked.path,
                 parked.patch,
-                parked.reasons.join("; "),
-                parked.fallback.describe()
+                super::shown_joined(&parked.reasons),
+                parked.fallback.describe_localised()
             ));
         }
         for notice in review
@@ -50,7 +50,9 @@ pub fn deliver(ctx: &Ctx, store: &Store, occasion: Occasion, body: &str) {
         {
             text.push_str(&format!(
                 "  {}  ({:?}): {}\n",
-                notice.path, notice.customisation, notice.message
+                notice.path,
+                notice.customisation,
+                crate::i18n::shown(&notice.message)
             ));
         }
     }
@@ -64,7 +66,10 @@ pub fn deliver(ctx: &Ctx, store: &Store, occasion: Occasion, body: &str) {
         let host = hostname();
         let subject = occasion.subject(&host);
         if let Err(e) = notify::send_mail(&ctx.sendmail, &to, &subject, &text) {
-            ctx.warn(tr!("cannot mail the report: {error}", error = format!("{e:#}")));
+            ctx.warn(tr!(
+                "cannot mail the report: {error}",
+                error = crate::i18n::shown_chain(&e)
+            ));
         }
     }
 }

@@ -82,7 +82,9 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
 fn acknowledged(ctx: &Ctx, notice: &crate::store::parked::Notice) -> Result<bool> {
     ctx.say(format_args!(
         "\n{}  ({:?}): {}",
-        notice.path, notice.customisation, notice.message
+        notice.path,
+        notice.customisation,
+        crate::i18n::shown(&notice.message)
     ));
     let (take_off, keep) = (tr!("yes, take it off the list"), tr!("keep it on the list"));
     let choice = ctx

@@ -64,8 +64,8 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
                     tr!(
                         "parked {name}: {reasons}; {fallback}",
                         name = format!("{:?}", parked.customisation),
-                        reasons = parked.reasons.join("; "),
-                        fallback = parked.fallback.describe()
+                        reasons = super::shown_joined(&parked.reasons),
+                        fallback = parked.fallback.describe_localised()
                     )
                 )?;
             }
@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
                     tr!(
                         "review {name}: {message}",
                         name = format!("{:?}", notice.customisation),
-                        message = notice.message
+                        message = crate::i18n::shown(&notice.message)
                     )
                 )?;
             }

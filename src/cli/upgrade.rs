@@ -109,14 +109,17 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
             report_to_person(
                 ctx,
                 &store,
-                &tr!("upgrade failed: {error}", error = format!("{error:#}")),
+                &tr!(
+                    "upgrade failed: {error}",
+                    error = crate::i18n::shown_chain(&error)
+                ),
                 &summary,
             );
             match restore {
                 Ok(()) => Err(error.context(tr!("upgrade failed; rolled back to {start}", start))),
                 Err(restore_err) => Err(error.context(tr!(
                     "upgrade failed, and rolling back failed too: {error}\nhint: `jitsi-custom log` and `jitsi-custom rollback {start}`",
-                    error = format!("{restore_err:#}"),
+                    error = crate::i18n::shown_chain(&restore_err),
                     start
                 ))),
             }
