@@ -471,7 +471,8 @@ impl TerminalResolver<'_> {
     fn run_merge_tool(&self, case: &ConflictCase) -> Result<Option<Vec<u8>>> {
         let Some(tool) = &self.merge_tool else {
             self.ctx.say(tr!(
-                "no merge tool configured\nhint: set merge_tool in jitsi-custom.toml, or give --merge-tool (JITSI_CUSTOM_MERGETOOL), e.g. \"meld {local} {base} {upstream} -o {output}\""
+                "no merge tool configured\nhint: set merge_tool in jitsi-custom.toml, or give --merge-tool (JITSI_CUSTOM_MERGETOOL), e.g. \"{example}\"",
+                example = "meld {local} {base} {upstream} -o {output}"
             ));
             return Ok(None);
         };
