@@ -2,33 +2,36 @@
 //! contract: 2 for usage or input errors, 3 for runtime failures. (Exit 1, "attention needed", is
 //! not an error: commands report it as their outcome.)
 
+use std::fmt;
 use std::path::PathBuf;
+
+use tr::tr;
 
 /// Errors with a meaning of their own. Glue code wraps them in `anyhow` with context; `main` finds
 /// them again in the chain to pick the exit code.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
-    #[error("{0}")]
     Usage(String),
-    #[error("{path}: {reason}")]
-    BadPath { path: String, reason: String },
-    #[error("{}: not tracked\nhint: start tracking it with `jitsi-custom track {}`", .0, .0)]
+    BadPath {
+        path: String,
+        reason: String,
+    },
     NotTracked(String),
-    #[error("state directory {} is not initialised\nhint: run `jitsi-custom init` first", .0.display())]
     NotInitialised(PathBuf),
-    #[error("state directory {} is already initialised\nhint: pass --force to start over (the old state is kept as a backup)", .0.display())]
     AlreadyInitialised(PathBuf),
-    #[error("state directory {} is locked by another jitsi-custom run{}\nhint: wait for it to finish; a lock left by a killed run is released automatically", .path.display(), .holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
-    Locked { path: PathBuf, holder: Option<String> },
-    #[error("{}: {reason}\nhint: fix the file by hand or restore it with `jitsi-custom rollback`", .path.display())]
-    BadManifest { path: PathBuf, reason: String },
-    #[error("{}: {problem}; others could steer what jitsi-custom reads and copies\nhint: {hint}", .path.display())]
+    Locked {
+        path: PathBuf,
+        holder: Option<String>,
+    },
+    BadManifest {
+        path: PathBuf,
+        reason: String,
+    },
     Untrusted {
         path: PathBuf,
         problem: String,
         hint: String,
     },
-    #[error("{}", lost_files_message(.path, .lost, .last_operation.as_deref()))]
     ManifestLostFiles {
         path: PathBuf,
         /// Install paths the store holds that the manifest no longer lists.
@@ -36,41 +39,118 @@ pub enum Error {
         /// The short id of the last operation, whose snapshot holds the full manifest.
         last_operation: Option<String>,
     },
-    #[error("the store in {} is damaged: {} {reason}\nhint: restore {} from a backup, or start a new store from the live files with `jitsi-custom init --force` (the damaged one is kept beside it)", .state.display(), .object.display(), .state.display())]
     DamagedStore {
         state: PathBuf,
         object: PathBuf,
         reason: String,
     },
-    #[error("{path}: cannot write: {reason}")]
-    CannotWrite { path: String, reason: String },
-    #[error("the state needs repair: {0}\nhint: `jitsi-custom doctor` explains and repairs it")]
+    CannotWrite {
+        path: String,
+        reason: String,
+    },
     NeedsRepair(String),
-    #[error("{0}: input is not usable: {1}")]
     BadInput(String, String),
-    #[error("{0}\nhint: run in a terminal, or answer later with `jitsi-custom resolve`")]
     NotInteractive(String),
-    #[error("aborted; nothing was changed")]
     Aborted,
+}
+
+impl std::error::Error for Error {}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = match self {
+            Error::Usage(message) => message.clone(),
+            Error::BadPath { path, reason } => format!("{path}: {reason}"),
+            Error::NotTracked(path) => tr!(
+                "{path}: not tracked\nhint: start tracking it with `jitsi-custom track {path}`",
+                path
+            ),
+            Error::NotInitialised(dir) => tr!(
+                "state directory {dir} is not initialised\nhint: run `jitsi-custom init` first",
+                dir = dir.display()
+            ),
+            Error::AlreadyInitialised(dir) => tr!(
+                "state directory {dir} is already initialised\nhint: pass --force to start over (the old state is kept as a backup)",
+                dir = dir.display()
+            ),
+            Error::Locked {
+                path,
+                holder: Some(holder),
+            } => tr!(
+                "state directory {dir} is locked by another jitsi-custom run ({holder})\nhint: wait for it to finish; a lock left by a killed run is released automatically",
+                dir = path.display(),
+                holder
+            ),
+            Error::Locked { path, holder: None } => tr!(
+                "state directory {dir} is locked by another jitsi-custom run\nhint: wait for it to finish; a lock left by a killed run is released automatically",
+                dir = path.display()
+            ),
+            Error::BadManifest { path, reason } => tr!(
+                "{path}: {reason}\nhint: fix the file by hand or restore it with `jitsi-custom rollback`",
+                path = path.display(),
+                reason
+            ),
+            Error::Untrusted { path, problem, hint } => tr!(
+                "{path}: {problem}; others could steer what jitsi-custom reads and copies\nhint: {hint}",
+                path = path.display(),
+                problem,
+                hint
+            ),
+            Error::ManifestLostFiles {
+                path,
+                lost,
+                last_operation,
+            } => lost_files_message(path, lost, last_operation.as_deref()),
+            Error::DamagedStore {
+                state,
+                object,
+                reason,
+            } => tr!(
+                "the store in {state} is damaged: {object} {reason}\nhint: restore {state} from a backup, or start a new store from the live files with `jitsi-custom init --force` (the damaged one is kept beside it)",
+                state = state.display(),
+                object = object.display(),
+                reason
+            ),
+            Error::CannotWrite { path, reason } => tr!("{path}: cannot write: {reason}", path, reason),
+            Error::NeedsRepair(what) => tr!(
+                "the state needs repair: {what}\nhint: `jitsi-custom doctor` explains and repairs it",
+                what
+            ),
+            Error::BadInput(input, problem) => tr!("{input}: input is not usable: {problem}", input, problem),
+            Error::NotInteractive(question) => tr!(
+                "{question}\nhint: run in a terminal, or answer later with `jitsi-custom resolve`",
+                question
+            ),
+            Error::Aborted => tr!("aborted; nothing was changed"),
+        };
+        f.write_str(&message)
+    }
 }
 
 fn lost_files_message(path: &std::path::Path, lost: &[String], last_operation: Option<&str>) -> String {
     const SHOWN: usize = 5;
     let mut list = lost.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
     if lost.len() > SHOWN {
-        list.push_str(&format!(" and {} more", lost.len() - SHOWN));
+        list = tr!("{list} and {count} more", list, count = lost.len() - SHOWN);
     }
-    let restore = match last_operation {
-        Some(op) => format!(
-            "restore the manifest with `jitsi-custom rollback {op}` (the last operation, which saved it), or "
+    let path = path.display();
+    match last_operation {
+        Some(op) => tr!(
+            "{path}: does not list {n} file(s) the store keeps: {list}; going on would drop their customisations\nhint: restore the manifest with `jitsi-custom rollback {op}` (the last operation, which saved it), or list them again and stop tracking a file with `jitsi-custom untrack PATH`"
+                | "{path}: does not list {n} file(s) the store keeps: {list}; going on would drop their customisations\nhint: restore the manifest with `jitsi-custom rollback {op}` (the last operation, which saved it), or list them again and stop tracking a file with `jitsi-custom untrack PATH`"
+                    % lost.len(),
+            path,
+            list,
+            op
         ),
-        None => String::new(),
-    };
-    format!(
-        "{}: does not list {} file(s) the store keeps: {list}; going on would drop their customisations\nhint: {restore}list them again and stop tracking a file with `jitsi-custom untrack PATH`",
-        path.display(),
-        lost.len()
-    )
+        None => tr!(
+            "{path}: does not list {n} file(s) the store keeps: {list}; going on would drop their customisations\nhint: list them again and stop tracking a file with `jitsi-custom untrack PATH`"
+                | "{path}: does not list {n} file(s) the store keeps: {list}; going on would drop their customisations\nhint: list them again and stop tracking a file with `jitsi-custom untrack PATH`"
+                    % lost.len(),
+            path,
+            list
+        ),
+    }
 }
 
 impl Error {

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::apply::{self, Report};
@@ -50,7 +51,7 @@ pub struct ApplyArgs {
 fn parse_assignment(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
-        _ => Err(format!("{text:?} is not KEY=VALUE")),
+        _ => Err(tr!("{text} is not KEY=VALUE", text = format!("{text:?}"))),
     }
 }
 
@@ -69,7 +70,7 @@ pub fn run(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
     let mut given = BTreeMap::new();
     for (key, value) in &args.set {
         if given.insert(key.clone(), value.clone()).is_some() {
-            return Err(Error::Usage(format!("--set {key} is given twice")).into());
+            return Err(Error::Usage(tr!("--set {key} is given twice", key)).into());
         }
     }
     let store = ctx.open_store_for_writing()?;
@@ -84,7 +85,7 @@ pub fn run(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
     if !ctx.dry_run && !args.no_restart && !report.written().is_empty() {
         let restarted = ctx.restart_services(&report.services)?;
         if !restarted.is_empty() {
-            ctx.say(format_args!("restarted {}", restarted.join(", ")));
+            ctx.say(tr!("restarted {services}", services = restarted.join(", ")));
         }
     }
     Ok(Outcome::Ok)
@@ -124,8 +125,9 @@ fn render(ctx: &Ctx, report: &Report) -> Result<()> {
         ctx.warn(warning);
     }
     for path in &report.recorded_first {
-        ctx.say(format_args!(
-            "{path}: recorded edits found before applying as \"edits found before apply\""
+        ctx.say(tr!(
+            "{path}: recorded edits found before applying as \"edits found before apply\"",
+            path
         ));
     }
     if ctx.json {
@@ -146,25 +148,39 @@ fn render(ctx: &Ctx, report: &Report) -> Result<()> {
         ctx.print_json(&serde_json::json!({ "recipes": recipes, "tracked": tracked }))?;
         return Ok(());
     }
-    let verb = if ctx.dry_run { "would track" } else { "tracking" };
     for path in &report.tracked {
-        ctx.say(format_args!("{verb} {path}"));
+        ctx.say(if ctx.dry_run {
+            tr!("would track {path}", path)
+        } else {
+            tr!("tracking {path}", path)
+        });
     }
     let mut out = ctx.out();
     for applied in &report.recipes {
         if applied.changes.is_empty() {
-            ctx.say(format_args!("{}: already in effect; nothing to do", applied.name));
+            ctx.say(tr!(
+                "{name}: already in effect; nothing to do",
+                name = applied.name
+            ));
             continue;
         }
         let files: Vec<String> = applied.changes.iter().map(|c| c.path.to_string()).collect();
         if ctx.dry_run {
-            ctx.say(format_args!("would apply {}: {}", applied.name, files.join(", ")));
+            ctx.say(tr!(
+                "would apply {name}: {files}",
+                name = applied.name,
+                files = files.join(", ")
+            ));
             for change in &applied.changes {
                 let before = change.before.as_deref().unwrap_or_default();
                 write_diff(ctx, &mut out, change.path.as_rel(), before, &change.after)?;
             }
         } else {
-            ctx.say(format_args!("applied {}: {}", applied.name, files.join(", ")));
+            ctx.say(tr!(
+                "applied {name}: {files}",
+                name = applied.name,
+                files = files.join(", ")
+            ));
         }
     }
     Ok(())
@@ -176,8 +192,9 @@ fn write_diff(ctx: &Ctx, out: &mut dyn Write, rel: &str, before: &[u8], after: &
     if crate::profile::strategy_for_path(rel) == Strategy::Minified {
         let kind = MinifiedKind::sniff(after);
         if let (Ok(before), Ok(after)) = (split_into_lines(kind, before), split_into_lines(kind, after)) {
-            ctx.say(format_args!(
-                "(/{rel} is minified: shown one rule or statement a line)"
+            ctx.say(tr!(
+                "(/{rel} is minified: shown one rule or statement a line)",
+                rel
             ));
             write_unified(out, rel, &before, &after, ctx.color)?;
             return Ok(());

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use anyhow::Result;
+use tr::tr;
 
 use super::Ctx;
 use crate::engine::rebase::{Carry, ConflictCase, ParkAll, Resolution, Resolver};
@@ -28,23 +29,67 @@ pub struct TerminalResolver<'a> {
 
 /// The whole-file choices. "decide conflict by conflict" leads when the merge laid its conflicts
 /// out region by region; a choice that drops upstream's other changes is never pre-selected.
-const BY_CONFLICT: &str = "decide conflict by conflict (upstream's other changes stay)";
-const KEEP_FILE: &str = "keep the customised file as it was (drops ALL of upstream's changes to it)";
-const TAKE_UPSTREAM: &str = "take upstream's file (drop this customisation here)";
-const EDIT: &str = "edit the merged file";
-const SHOW_DIFF: &str = "show the 3-way diff";
-const MERGE_TOOL: &str = "run a merge tool";
-const PARK: &str = "park it for later (`jitsi-custom resolve`); your side stays live meanwhile";
-const ABORT: &str = "abort (change nothing)";
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WholeFile {
+    ByConflict,
+    KeepFile,
+    TakeUpstream,
+    Edit,
+    ShowDiff,
+    MergeTool,
+    Park,
+    Abort,
+}
+
+impl WholeFile {
+    fn label(self) -> String {
+        match self {
+            WholeFile::ByConflict => tr!("decide conflict by conflict (upstream's other changes stay)"),
+            WholeFile::KeepFile => {
+                tr!("keep the customised file as it was (drops ALL of upstream's changes to it)")
+            }
+            WholeFile::TakeUpstream => tr!("take upstream's file (drop this customisation here)"),
+            WholeFile::Edit => tr!("edit the merged file"),
+            WholeFile::ShowDiff => tr!("show the 3-way diff"),
+            WholeFile::MergeTool => tr!("run a merge tool"),
+            WholeFile::Park => {
+                tr!("park it for later (`jitsi-custom resolve`); your side stays live meanwhile")
+            }
+            WholeFile::Abort => tr!("abort (change nothing)"),
+        }
+    }
+}
+
+/// The answers about one setting upstream moved or removed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SettingAnswer {
+    Carry,
+    Keep,
+    Drop,
+    Park,
+    Abort,
+}
 
 impl Resolver for TerminalResolver<'_> {
     fn resolve(&self, case: &ConflictCase) -> Result<Resolution> {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "\nconflict: customisation {:?} in {}", case.patch, case.path)?;
+        writeln!(
+            err,
+            "\n{}",
+            tr!(
+                "conflict: customisation {name} in {path}",
+                name = format!("{:?}", case.patch),
+                path = case.path
+            )
+        )?;
         for conflict in &case.merged.conflicts {
-            writeln!(err, "  - {}", conflict.what)?;
+            writeln!(err, "  - {}", crate::i18n::shown(&conflict.what))?;
             if let Some(hint) = &conflict.hint {
-                writeln!(err, "    hint: {hint}")?;
+                writeln!(
+                    err,
+                    "    {}",
+                    tr!("hint: {hint}", hint = crate::i18n::shown(hint))
+                )?;
             }
         }
         drop(err);
@@ -59,41 +104,52 @@ impl Resolver for TerminalResolver<'_> {
             return Ok(resolution);
         }
         let regions = case.merged.regions.as_ref();
-        let mut choices: Vec<&str> = Vec::new();
+        let mut choices: Vec<WholeFile> = Vec::new();
         if regions.is_some() {
-            choices.push(BY_CONFLICT);
+            choices.push(WholeFile::ByConflict);
         }
-        choices.extend([KEEP_FILE, TAKE_UPSTREAM, EDIT, SHOW_DIFF, MERGE_TOOL, PARK, ABORT]);
+        choices.extend([
+            WholeFile::KeepFile,
+            WholeFile::TakeUpstream,
+            WholeFile::Edit,
+            WholeFile::ShowDiff,
+            WholeFile::MergeTool,
+            WholeFile::Park,
+            WholeFile::Abort,
+        ]);
         let default = if regions.is_some() {
             0
         } else {
-            choices.iter().position(|c| *c == PARK).unwrap_or(0)
+            choices.iter().position(|c| *c == WholeFile::Park).unwrap_or(0)
         };
+        let labels: Vec<String> = choices.iter().map(|c| c.label()).collect();
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let question = tr!("What should happen?");
         loop {
-            let choice = choices[self.ctx.prompt.select("What should happen?", &choices, default)?];
+            let choice = choices[self.ctx.prompt.select(&question, &labels, default)?];
             match choice {
-                BY_CONFLICT => {
+                WholeFile::ByConflict => {
                     if let Some(regions) = regions
                         && let Some(content) = self.ask_region_by_region(case, regions)?
                     {
                         return Ok(Resolution::Content(content));
                     }
                 }
-                KEEP_FILE => return Ok(Resolution::KeepLocal),
-                TAKE_UPSTREAM => return Ok(Resolution::TakeUpstream),
-                EDIT => {
+                WholeFile::KeepFile => return Ok(Resolution::KeepLocal),
+                WholeFile::TakeUpstream => return Ok(Resolution::TakeUpstream),
+                WholeFile::Edit => {
                     if let Some(content) = self.edit(case)? {
                         return Ok(Resolution::Content(content));
                     }
                 }
-                SHOW_DIFF => self.show_diff(case)?,
-                MERGE_TOOL => {
+                WholeFile::ShowDiff => self.show_diff(case)?,
+                WholeFile::MergeTool => {
                     if let Some(content) = self.run_merge_tool(case)? {
                         return Ok(Resolution::Content(content));
                     }
                 }
-                PARK => return Ok(Resolution::Park),
-                _ => return Err(Error::Aborted.into()),
+                WholeFile::Park => return Ok(Resolution::Park),
+                WholeFile::Abort => return Err(Error::Aborted.into()),
             }
         }
     }
@@ -109,16 +165,25 @@ impl TerminalResolver<'_> {
         for (i, choice) in regions.choices.iter().enumerate() {
             {
                 let mut err = std::io::stderr().lock();
-                writeln!(err, "\nconflict {}/{count}: {}", i + 1, choice.what)?;
+                writeln!(
+                    err,
+                    "\n{}",
+                    tr!(
+                        "conflict {number}/{count}: {what}",
+                        number = i + 1,
+                        count,
+                        what = crate::i18n::shown(&choice.what)
+                    )
+                )?;
                 for (label, side) in [
-                    ("before the customisation", &choice.base),
-                    ("yours", &choice.local),
-                    ("upstream's", &choice.upstream),
+                    (tr!("before the customisation"), &choice.base),
+                    (tr!("yours"), &choice.local),
+                    (tr!("upstream's"), &choice.upstream),
                 ] {
                     writeln!(err, "  --- {label}:")?;
                     let text = String::from_utf8_lossy(side);
                     if text.trim().is_empty() {
-                        writeln!(err, "      (nothing)")?;
+                        writeln!(err, "      {}", tr!("(nothing)"))?;
                     }
                     for line in text.lines() {
                         writeln!(err, "      {line}")?;
@@ -126,16 +191,17 @@ impl TerminalResolver<'_> {
                 }
             }
             let options = [
-                "keep yours here",
-                "take upstream's here",
-                "edit this part",
-                "back to the whole-file choices",
+                tr!("keep yours here"),
+                tr!("take upstream's here"),
+                tr!("edit this part"),
+                tr!("back to the whole-file choices"),
             ];
-            match self
-                .ctx
-                .prompt
-                .select(&format!("conflict {}/{count}", i + 1), &options, 0)?
-            {
+            let options = options.each_ref().map(String::as_str);
+            match self.ctx.prompt.select(
+                &tr!("conflict {number}/{count}", number = i + 1, count),
+                &options,
+                0,
+            )? {
                 0 => picks.push(choice.favour_local()),
                 1 => picks.push(choice.upstream.clone()),
                 2 => match self.edit_text(&choice.favour_local(), extension(case))? {
@@ -230,7 +296,7 @@ impl TerminalResolver<'_> {
         let show = |lines: &[String]| -> String {
             let text: Vec<&str> = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
             if text.is_empty() {
-                "(nothing)".into()
+                tr!("(nothing)")
             } else {
                 text.join(" ⏎ ")
             }
@@ -240,14 +306,15 @@ impl TerminalResolver<'_> {
             .chain(upstream)
             .find_map(|l| merge::setting_name(l))
             .unwrap_or_default();
-        let keep = format!("keep yours: {}", show(local));
-        let take = format!("take upstream's: {}", show(upstream));
-        let options = [keep.as_str(), take.as_str(), "decide on the whole file instead"];
+        let keep = tr!("keep yours: {lines}", lines = show(local));
+        let take = tr!("take upstream's: {lines}", lines = show(upstream));
+        let whole = tr!("decide on the whole file instead");
+        let options = [keep.as_str(), take.as_str(), whole.as_str()];
         Ok(
             match self
                 .ctx
                 .prompt
-                .select(&format!("both changed `{name}`"), &options, 0)?
+                .select(&tr!("both changed `{name}`", name), &options, 0)?
             {
                 0 => Some(true),
                 1 => Some(false),
@@ -270,35 +337,51 @@ impl TerminalResolver<'_> {
         let mut carry = Vec::new();
         for setting in &left {
             let path = setting.op.path().to_string();
-            let (question, choices): (String, Vec<String>) = match setting.moved_to {
+            let (question, mut choices): (String, Vec<(SettingAnswer, String)>) = match setting.moved_to {
                 Some(to) => (
-                    format!("upstream moved `{path}` to `{}` in {}", to.to_path, to.to_file),
+                    tr!(
+                        "upstream moved `{path}` to `{to_path}` in {to_file}",
+                        path,
+                        to_path = to.to_path,
+                        to_file = to.to_file
+                    ),
                     vec![
-                        format!(
-                            "carry the value {} to {} in {}",
-                            setting.value, to.to_path, to.to_file
+                        (
+                            SettingAnswer::Carry,
+                            tr!(
+                                "carry the value {value} to {to_path} in {to_file}",
+                                value = setting.value,
+                                to_path = to.to_path,
+                                to_file = to.to_file
+                            ),
                         ),
-                        format!("keep `{path}` here anyway"),
-                        "drop it".into(),
+                        (SettingAnswer::Keep, tr!("keep `{path}` here anyway", path)),
+                        (SettingAnswer::Drop, tr!("drop it")),
                     ],
                 ),
                 None => (
-                    format!("upstream removed `{path}` (yours: {})", setting.value),
-                    vec![format!("keep `{path}` anyway"), "drop it".into(), String::new()],
+                    tr!(
+                        "upstream removed `{path}` (yours: {value})",
+                        path,
+                        value = setting.value
+                    ),
+                    vec![
+                        (SettingAnswer::Keep, tr!("keep `{path}` anyway", path)),
+                        (SettingAnswer::Drop, tr!("drop it")),
+                    ],
                 ),
             };
-            let mut options: Vec<&str> = choices
-                .iter()
-                .map(String::as_str)
-                .filter(|c| !c.is_empty())
-                .collect();
-            options.extend([
-                "park it for later (`jitsi-custom resolve`)",
-                "abort (change nothing)",
+            choices.extend([
+                (
+                    SettingAnswer::Park,
+                    tr!("park it for later (`jitsi-custom resolve`)"),
+                ),
+                (SettingAnswer::Abort, tr!("abort (change nothing)")),
             ]);
+            let options: Vec<&str> = choices.iter().map(|(_, label)| label.as_str()).collect();
             let picked = self.ctx.prompt.select(&question, &options, 0)?;
-            let picked = options[picked];
-            if picked.starts_with("carry")
+            let picked = choices[picked].0;
+            if picked == SettingAnswer::Carry
                 && let Some(to) = setting.moved_to
             {
                 carry.push(Carry {
@@ -306,17 +389,18 @@ impl TerminalResolver<'_> {
                     to_path: to.to_path.to_string(),
                     value: setting.value.clone(),
                 });
-            } else if picked.starts_with("keep") {
+            } else if picked == SettingAnswer::Keep {
                 match merge::apply_ops(&content, std::slice::from_ref(&setting.op)) {
                     Ok(updated) => content = updated,
                     Err(e) => {
-                        self.ctx.say(format_args!("cannot keep `{path}`: {e}"));
+                        self.ctx
+                            .say(tr!("cannot keep `{path}`: {error}", path, error = e.shown()));
                         return Ok(None);
                     }
                 }
-            } else if picked.starts_with("park") {
+            } else if picked == SettingAnswer::Park {
                 return Ok(Some(Resolution::Park));
-            } else if picked.starts_with("abort") {
+            } else if picked == SettingAnswer::Abort {
                 return Err(Error::Aborted.into());
             }
         }
@@ -334,18 +418,20 @@ impl TerminalResolver<'_> {
     fn edit_text(&self, content: &[u8], extension: &str) -> Result<Option<Vec<u8>>> {
         let Ok(text) = std::str::from_utf8(content) else {
             self.ctx
-                .say("this file is not text; keep one side or use a merge tool");
+                .say(tr!("this file is not text; keep one side or use a merge tool"));
             return Ok(None);
         };
         match self.ctx.prompt.edit(text, extension) {
             Ok(Some(edited)) => Ok(Some(edited.into_bytes())),
             Ok(None) => {
-                self.ctx.say("the editor closed without saving; nothing changed");
+                self.ctx
+                    .say(tr!("the editor closed without saving; nothing changed"));
                 Ok(None)
             }
             Err(e) => {
-                self.ctx.say(format_args!(
-                    "cannot run the editor: {e}\nhint: set VISUAL or EDITOR"
+                self.ctx.say(tr!(
+                    "cannot run the editor: {error}\nhint: set VISUAL or EDITOR",
+                    error = e
                 ));
                 Ok(None)
             }
@@ -355,12 +441,13 @@ impl TerminalResolver<'_> {
     fn accept(&self, case: &ConflictCase, content: Vec<u8>) -> Option<Vec<u8>> {
         if merge::has_conflict_markers(&content) {
             self.ctx
-                .say("conflict markers are still in the file; not accepted");
+                .say(tr!("conflict markers are still in the file; not accepted"));
             return None;
         }
         if let Err(problem) = crate::validate::validate_file(&self.ctx.root, case.path, &content) {
-            self.ctx.say(format_args!(
-                "the result does not validate: {problem}; not accepted"
+            self.ctx.say(tr!(
+                "the result does not validate: {problem}; not accepted",
+                problem
             ));
             return None;
         }
@@ -370,18 +457,23 @@ impl TerminalResolver<'_> {
     fn show_diff(&self, case: &ConflictCase) -> Result<()> {
         let mut err = std::io::stderr().lock();
         let rel = case.path.as_rel();
-        writeln!(err, "\n# the customisation ({}):", case.patch)?;
+        writeln!(
+            err,
+            "\n# {}",
+            tr!("the customisation ({name}):", name = case.patch)
+        )?;
         write_unified(&mut err, rel, case.base, case.local, self.ctx.color)?;
-        writeln!(err, "\n# upstream's change:")?;
+        writeln!(err, "\n# {}", tr!("upstream's change:"))?;
         write_unified(&mut err, rel, case.base, case.upstream, self.ctx.color)?;
         Ok(())
     }
 
     fn run_merge_tool(&self, case: &ConflictCase) -> Result<Option<Vec<u8>>> {
         let Some(tool) = &self.merge_tool else {
-            self.ctx.say(
-                "no merge tool configured\nhint: set merge_tool in jitsi-custom.toml, or give --merge-tool (JITSI_CUSTOM_MERGETOOL), e.g. \"meld {local} {base} {upstream} -o {output}\"",
-            );
+            self.ctx.say(tr!(
+                "no merge tool configured\nhint: set merge_tool in jitsi-custom.toml, or give --merge-tool (JITSI_CUSTOM_MERGETOOL), e.g. \"{example}\"",
+                example = "meld {local} {base} {upstream} -o {output}"
+            ));
             return Ok(None);
         };
         let dir = tempfile::tempdir()?;
@@ -407,8 +499,9 @@ impl TerminalResolver<'_> {
             .arg(&command)
             .status()?;
         if !status.success() {
-            self.ctx.say(format_args!(
-                "the merge tool exited with {status}; nothing changed"
+            self.ctx.say(tr!(
+                "the merge tool exited with {status}; nothing changed",
+                status
             ));
             return Ok(None);
         }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::sandbox::{self, Sandbox};
@@ -61,9 +62,9 @@ const CUSTOMISATIONS: &[(&str, &[&str])] = &[
 pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<Outcome> {
     let examples = args.examples.clone().unwrap_or_else(sandbox::examples_dir);
     if !examples.join("packages").is_dir() {
-        bail!(crate::Error::Usage(format!(
-            "the bundled examples are not at {}\nhint: the Debian package installs them in /usr/share/jitsi-custom/examples; or run `cargo run -- demo` in the source tree, or set JITSI_CUSTOM_EXAMPLES",
-            examples.display()
+        bail!(crate::Error::Usage(tr!(
+            "the bundled examples are not at {dir}\nhint: the Debian package installs them in /usr/share/jitsi-custom/examples; or run `cargo run -- demo` in the source tree, or set JITSI_CUSTOM_EXAMPLES",
+            dir = examples.display()
         )));
     }
     let temp = tempfile::Builder::new().prefix("jitsi-custom-demo.").tempdir()?;
@@ -72,10 +73,11 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<Outcome> {
     if args.keep {
         let kept = temp.keep();
         ctx.say(format_args!(
-            "\nthe sandbox is kept in {}: try `jitsi-custom --root {}/root --state-dir {}/state status`",
-            kept.display(),
-            kept.display(),
-            kept.display()
+            "\n{}",
+            tr!(
+                "the sandbox is kept in {dir}: try `jitsi-custom --root {dir}/root --state-dir {dir}/state status`",
+                dir = kept.display()
+            )
         ));
     }
     Ok(Outcome::Ok)
@@ -101,13 +103,17 @@ impl<'a> Demo<'a> {
     }
 
     fn play(&self) -> Result<()> {
-        self.narrate("A small practice installs Jitsi (Jitsi-like packages 1.0.1-1) with dpkg.")?;
+        self.narrate(&tr!(
+            "A small practice installs Jitsi (Jitsi-like packages 1.0.1-1) with dpkg."
+        ))?;
         self.install("1.0.1-1")?;
-        self.narrate(
-            "Before customising anything, the admin lets jitsi-custom take note of the pristine files.",
-        )?;
+        self.narrate(&tr!(
+            "Before customising anything, the admin lets jitsi-custom take note of the pristine files."
+        ))?;
         self.jitsi(&["init"])?;
-        self.narrate("The admin customises eleven files as the admin guide says, then records them as named customisations.")?;
+        self.narrate(&tr!(
+            "The admin customises eleven files as the admin guide says, then records them as named customisations."
+        ))?;
         self.sandbox.apply_customisations(self.examples)?;
         self.jitsi(&["status"])?;
         for (name, paths) in CUSTOMISATIONS {
@@ -116,10 +122,14 @@ impl<'a> Demo<'a> {
             self.jitsi(&args)?;
         }
         self.jitsi(&["diff", "--stat"])?;
-        self.narrate("Upgrade to 1.0.2-1: dpkg silently overwrites the files under /usr/share/jitsi-meet and keeps a .dpkg-dist beside the changed conffile.")?;
+        self.narrate(&tr!(
+            "Upgrade to 1.0.2-1: dpkg silently overwrites the files under /usr/share/jitsi-meet and keeps a .dpkg-dist beside the changed conffile."
+        ))?;
         self.install("1.0.2-1")?;
         self.jitsi(&["status"])?;
-        self.narrate("jitsi-custom takes in the new upstream files and carries every customisation onto them. Prosody's package script edited its generated file in place during the upgrade; the apt hook would say so, here the flag does.")?;
+        self.narrate(&tr!(
+            "jitsi-custom takes in the new upstream files and carries every customisation onto them. Prosody's package script edited its generated file in place during the upgrade; the apt hook would say so, here the flag does."
+        ))?;
         self.jitsi(&[
             "rebase",
             "--no-restart",
@@ -127,11 +137,15 @@ impl<'a> Demo<'a> {
             "/etc/prosody/conf.avail/tele.praxis.de.cfg.lua",
         ])?;
         self.jitsi(&["status"])?;
-        self.narrate("Upgrade to 1.0.3-1: upstream rewrote the lines of the welcome card the practice customised. Without a person at hand, that decision is parked, but nothing gets weaker: the practice's lines stay live with upstream's other changes around them, and everything else carries.")?;
+        self.narrate(&tr!(
+            "Upgrade to 1.0.3-1: upstream rewrote the lines of the welcome card the practice customised. Without a person at hand, that decision is parked, but nothing gets weaker: the practice's lines stay live with upstream's other changes around them, and everything else carries."
+        ))?;
         self.install("1.0.3-1")?;
         self.jitsi(&["rebase", "--no-restart"])?;
         self.jitsi(&["status"])?;
-        self.narrate("Every step is in the operation log and can be undone with `jitsi-custom rollback`; `jitsi-custom resolve` asks about the parked card on a terminal, conflict by conflict.")?;
+        self.narrate(&tr!(
+            "Every step is in the operation log and can be undone with `jitsi-custom rollback`; `jitsi-custom resolve` asks about the parked card on a terminal, conflict by conflict."
+        ))?;
         self.jitsi(&["log"])?;
         Ok(())
     }
@@ -170,7 +184,7 @@ impl<'a> Demo<'a> {
             })
             .collect();
         writeln!(self.ctx.out(), "$ jitsi-custom {}", shown.join(" "))?;
-        let exe = std::env::current_exe().context("cannot find the jitsi-custom binary")?;
+        let exe = std::env::current_exe().with_context(|| tr!("cannot find the jitsi-custom binary"))?;
         let status = std::process::Command::new(exe)
             .arg("--root")
             .arg(&self.sandbox.root)
@@ -182,10 +196,17 @@ impl<'a> Demo<'a> {
             .args(args)
             .stdin(std::process::Stdio::null())
             .status()
-            .context("cannot run jitsi-custom")?;
+            .with_context(|| tr!("cannot run jitsi-custom"))?;
         match status.code() {
             Some(0 | 1) => Ok(()),
-            _ => bail!("`jitsi-custom {}` failed ({status})", args.join(" ")),
+            _ => bail!(
+                "{}",
+                tr!(
+                    "`jitsi-custom {args}` failed ({status})",
+                    args = args.join(" "),
+                    status
+                )
+            ),
         }
     }
 }

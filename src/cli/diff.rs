@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -76,7 +77,7 @@ pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<Outcome> {
             if !ctx.json {
                 match counts {
                     Some((ins, del)) => writeln!(out, "{}  +{ins} -{del}", file.path)?,
-                    None => writeln!(out, "{}  binary", file.path)?,
+                    None => writeln!(out, "{}", tr!("{path}  binary", path = file.path))?,
                 }
             }
         } else {

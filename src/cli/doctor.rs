@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::doctor::{self, Finding};
@@ -30,9 +31,9 @@ pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<Outcome> {
         let store = Store::open_for_writing(&ctx.state_dir)?;
         ctx.watch_store(&store);
         if let Some(aside) = store.set_aside_unreadable_journal()? {
-            findings.push(Finding::Repaired(format!(
-                "the journal of an interrupted operation was unreadable; moved to {} (the branches are checked against the log below)",
-                aside.display()
+            findings.push(Finding::Repaired(tr!(
+                "the journal of an interrupted operation was unreadable; moved to {path} (the branches are checked against the log below)",
+                path = aside.display()
             )));
         }
         // Finishes an interrupted operation, and says so.
@@ -44,12 +45,12 @@ pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<Outcome> {
     let mut problems = 0;
     for finding in &findings {
         match finding {
-            Finding::Sound(what) => writeln!(out, "ok        {what}")?,
-            Finding::Repaired(what) => writeln!(out, "repaired  {what}")?,
+            Finding::Sound(what) => writeln!(out, "{:<9} {what}", tr!("ok"))?,
+            Finding::Repaired(what) => writeln!(out, "{:<9} {what}", tr!("repaired"))?,
             Finding::Problem(what, hint) => {
                 problems += 1;
-                writeln!(out, "PROBLEM   {what}")?;
-                writeln!(out, "          hint: {hint}")?;
+                writeln!(out, "{:<9} {what}", tr!("PROBLEM"))?;
+                writeln!(out, "          {}", tr!("hint: {hint}", hint))?;
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::exchange;
@@ -34,31 +35,41 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
     if ctx.json {
         ctx.print_json(&report)?;
     } else {
-        let verb = if ctx.dry_run { "would write" } else { "wrote" };
         for patch in &report.patches {
-            let paths: Vec<String> = patch.paths.iter().map(ToString::to_string).collect();
-            ctx.say(format_args!(
-                "{verb} {} ({:?}): {}",
-                patch.file,
-                patch.name,
-                paths.join(", ")
-            ));
+            let paths = patch
+                .paths
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (file, name) = (&patch.file, format!("{:?}", patch.name));
+            ctx.say(if ctx.dry_run {
+                tr!("would write {file} ({name}): {paths}", file, name, paths)
+            } else {
+                tr!("wrote {file} ({name}): {paths}", file, name, paths)
+            });
         }
-        match report.patches.len() {
-            0 => ctx.say(format_args!(
-                "no customisations; {verb} an empty series into {}",
-                dir.display()
-            )),
-            n => ctx.say(format_args!(
-                "{verb} {n} customisation(s) and `series` into {}",
-                dir.display()
-            )),
-        }
+        let dir = dir.display();
+        ctx.say(match (report.patches.len(), ctx.dry_run) {
+            (0, true) => tr!("no customisations; would write an empty series into {dir}", dir),
+            (0, false) => tr!("no customisations; wrote an empty series into {dir}", dir),
+            (n, true) => tr!(
+                "would write {n} customisation(s) and `series` into {dir}"
+                    | "would write {n} customisation(s) and `series` into {dir}" % n,
+                dir
+            ),
+            (n, false) => tr!(
+                "wrote {n} customisation(s) and `series` into {dir}"
+                    | "wrote {n} customisation(s) and `series` into {dir}" % n,
+                dir
+            ),
+        });
     }
     if report.parked > 0 {
-        ctx.warn(format_args!(
-            "{} decision(s) are parked; the series holds those customisations as the stack has them\nhint: `jitsi-custom resolve` first to export what you decide",
-            report.parked
+        ctx.warn(tr!(
+            "{n} decision(s) are parked; the series holds those customisations as the stack has them\nhint: `jitsi-custom resolve` first to export what you decide"
+                | "{n} decision(s) are parked; the series holds those customisations as the stack has them\nhint: `jitsi-custom resolve` first to export what you decide"
+                % report.parked
         ));
     }
     Ok(Outcome::Ok)

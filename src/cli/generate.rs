@@ -13,6 +13,7 @@ use clap::{Args, CommandFactory, Subcommand};
 use clap_complete::Shell;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, italic, roman};
+use tr::tr;
 
 use super::{Cli, Ctx, Outcome};
 
@@ -92,7 +93,7 @@ fn visible_command() -> clap::Command {
 
 /// Writes `jitsi-custom.1` and `jitsi-custom-<verb>.1` for every verb that is not hidden.
 pub fn write_manual_pages(dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| tr!("cannot create {path}", path = dir.display()))?;
     let cmd = command();
     let date = manual_date();
     let mut pages = vec![(cmd.clone(), None)];
@@ -110,7 +111,7 @@ pub fn write_manual_pages(dir: &Path) -> Result<Vec<PathBuf>> {
         let path = dir.join(man.get_filename());
         let mut roff = Vec::new();
         render_page(&man, &page, verb.as_deref(), &mut roff)?;
-        std::fs::write(&path, roff).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, roff).with_context(|| tr!("cannot write {path}", path = path.display()))?;
         written.push(path);
     }
     Ok(written)
@@ -714,7 +715,7 @@ pub fn write_catalogue(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Writes the completions under the names Debian's shells look for.
 pub fn write_completions(dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| tr!("cannot create {path}", path = dir.display()))?;
     let mut written = Vec::new();
     for (shell, file) in [
         (Shell::Bash, format!("{NAME}.bash")),
@@ -728,7 +729,7 @@ pub fn write_completions(dir: &Path) -> Result<Vec<PathBuf>> {
             script = fix_bash_verb_labels(&String::from_utf8_lossy(&script)).into_bytes();
         }
         let path = dir.join(file);
-        std::fs::write(&path, script).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, script).with_context(|| tr!("cannot write {path}", path = path.display()))?;
         written.push(path);
     }
     Ok(written)

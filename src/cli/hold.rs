@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::store::Manifest;
@@ -56,10 +57,6 @@ fn set(ctx: &Ctx, selection: Selection) -> Result<Outcome> {
 }
 
 fn report(ctx: &Ctx, selection: Selection, plan: &SelectionPlan) -> Result<()> {
-    let (done, state) = match selection {
-        Selection::Hold => ("held", "held"),
-        Selection::Install => ("released", "not held"),
-    };
     if ctx.json {
         return ctx.print_json(&serde_json::json!({
             "dry_run": ctx.dry_run,
@@ -69,23 +66,29 @@ fn report(ctx: &Ctx, selection: Selection, plan: &SelectionPlan) -> Result<()> {
             "not_installed": plan.not_installed,
         }));
     }
+    let (done, already) = match (selection, ctx.dry_run) {
+        (Selection::Hold, false) => (tr!("held"), tr!("already held")),
+        (Selection::Hold, true) => (tr!("would be held"), tr!("already held")),
+        (Selection::Install, false) => (tr!("released"), tr!("already not held")),
+        (Selection::Install, true) => (tr!("would be released"), tr!("already not held")),
+    };
     let mut out = ctx.out();
     for name in &plan.changed {
-        let verb = if ctx.dry_run {
-            format!("would be {done}")
-        } else {
-            done.to_string()
-        };
-        writeln!(out, "{name:<24} {verb}")?;
+        writeln!(out, "{name:<24} {done}")?;
     }
     for name in &plan.unchanged {
-        writeln!(out, "{name:<24} already {state}")?;
+        writeln!(out, "{name:<24} {already}")?;
     }
     if plan.changed.is_empty() && plan.unchanged.is_empty() {
-        ctx.say("no package of the Jitsi package set is installed; nothing to do");
+        ctx.say(tr!(
+            "no package of the Jitsi package set is installed; nothing to do"
+        ));
     }
     if !plan.not_installed.is_empty() {
-        ctx.detail(format_args!("not installed: {}", plan.not_installed.join(" ")));
+        ctx.detail(tr!(
+            "not installed: {packages}",
+            packages = plan.not_installed.join(" ")
+        ));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::panic::AssertUnwindSafe;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -66,13 +67,13 @@ impl HookStep {
     }
 
     /// What a failure of the step means for the admin.
-    fn consequence(self) -> &'static str {
+    fn consequence(self) -> String {
         match self {
-            HookStep::PreInvoke => "edits were not recorded before this apt run",
+            HookStep::PreInvoke => tr!("edits were not recorded before this apt run"),
             HookStep::PreInstallPkgs => {
-                "pristine new files were not kept; `jitsi-custom rebase` finds them after the upgrade"
+                tr!("pristine new files were not kept; `jitsi-custom rebase` finds them after the upgrade")
             }
-            HookStep::PostInvoke => "customisations were not carried; run `jitsi-custom rebase`",
+            HookStep::PostInvoke => tr!("customisations were not carried; run `jitsi-custom rebase`"),
         }
     }
 }
@@ -86,9 +87,13 @@ pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
     std::panic::set_hook(Box::new(move |info| {
         let message = info.to_string().replace('\n', " ");
         eprintln!(
-            "jitsi-custom: {}: internal error ({message}); {}",
-            step.name(),
-            step.consequence()
+            "{}",
+            tr!(
+                "jitsi-custom: {step}: internal error ({message}); {consequence}",
+                step = step.name(),
+                message,
+                consequence = step.consequence()
+            )
         );
     }));
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| match step {
@@ -97,7 +102,7 @@ pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
             // Drain apt's pipe first, whatever comes next.
             let mut input = Vec::new();
             let read = std::io::stdin().lock().read_to_end(&mut input);
-            read.context("cannot read the package list from apt")
+            read.with_context(|| tr!("cannot read the package list from apt"))
                 .and_then(|_| pre_install_pkgs(ctx, &String::from_utf8_lossy(&input)))
         }
         HookStep::PostInvoke => post_invoke(ctx),
@@ -111,7 +116,7 @@ pub fn run(ctx: &Ctx, args: HookArgs) -> Result<Outcome> {
 /// The one line a failed step leaves on stderr (also used when the command line itself could
 /// not be resolved).
 pub fn report_failure(step: HookStep, err: &anyhow::Error) {
-    let message = format!("{err:#}").replace('\n', "; ");
+    let message = crate::i18n::shown_chain(err).replace('\n', "; ");
     eprintln!("jitsi-custom: {}: {message}; {}", step.name(), step.consequence());
 }
 
@@ -126,11 +131,12 @@ fn pre_invoke(ctx: &Ctx) -> Result<()> {
     })?;
     if let Some((name, paths)) = report.recorded {
         let paths: Vec<String> = paths.iter().map(ToString::to_string).collect();
-        let verb = if ctx.dry_run { "would record" } else { "recorded" };
-        ctx.say(format_args!(
-            "jitsi-custom: {verb} {name:?}: {}",
-            paths.join(", ")
-        ));
+        let (name, paths) = (format!("{name:?}"), paths.join(", "));
+        ctx.say(if ctx.dry_run {
+            tr!("jitsi-custom: would record {name}: {paths}", name, paths)
+        } else {
+            tr!("jitsi-custom: recorded {name}: {paths}", name, paths)
+        });
     }
     Ok(())
 }
@@ -150,19 +156,18 @@ fn post_invoke(ctx: &Ctx) -> Result<()> {
         &|| ctx.open_store(),
     )?;
     if !report.held_again.is_empty() {
-        ctx.say(format_args!(
-            "jitsi-custom: held {} again (this apt run released them)",
-            report.held_again.join(" ")
+        ctx.say(tr!(
+            "jitsi-custom: held {packages} again (this apt run released them)",
+            packages = report.held_again.join(" ")
         ));
     }
     if let Some(why) = &report.hold_failed {
-        ctx.say(format_args!("jitsi-custom: {why}; run `jitsi-custom hold`"));
+        ctx.say(tr!("jitsi-custom: {why}; run `jitsi-custom hold`", why));
     }
     if ctx.dry_run && !report.changed.is_empty() {
-        ctx.say(format_args!(
-            "jitsi-custom: {} tracked files changed during the apt run",
-            report.changed.len()
-        ));
+        ctx.say(tr!("jitsi-custom: {n} tracked files changed during the apt run"
+            | "jitsi-custom: {n} tracked files changed during the apt run"
+                % report.changed.len()));
         return Ok(());
     }
     if !report.carry {
@@ -194,15 +199,20 @@ pub fn carry_customisations(ctx: &Ctx, upstream_changed_files: Vec<InstallPath>)
         aptrun::clear_pending_upstream(store.dir())?;
     }
     if outcome == Outcome::Attention {
-        ctx.say(
-            "jitsi-custom: decisions wait for you; meanwhile your side of each conflict is live; run `jitsi-custom resolve`",
-        );
+        ctx.say(tr!(
+            "jitsi-custom: decisions wait for you; meanwhile your side of each conflict is live; run `jitsi-custom resolve`"
+        ));
         if !ctx.dry_run {
             super::report::deliver(
                 ctx,
                 &store,
-                "apt run",
-                "an apt run brought new Jitsi files; some customisations need a decision (their fallbacks are live)\n",
+                super::report::Occasion::AptRun,
+                &format!(
+                    "{}\n",
+                    tr!(
+                        "an apt run brought new Jitsi files; some customisations need a decision (their fallbacks are live)"
+                    )
+                ),
             );
         }
     }

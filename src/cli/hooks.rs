@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::hook::files::{self, Action, FileChange};
@@ -52,9 +53,10 @@ pub fn run_install(ctx: &Ctx, args: InstallHooksArgs) -> Result<Outcome> {
                 let enabled =
                     services::daemon_reload().and_then(|()| services::enable_now(files::TIMER_UNIT));
                 if let Err(e) = enabled {
-                    warnings.push(format!(
-                        "cannot enable the timer: {e:#}\nhint: run `systemctl enable --now {}` once systemd runs",
-                        files::TIMER_UNIT
+                    warnings.push(tr!(
+                        "cannot enable the timer: {error}\nhint: run `systemctl enable --now {unit}` once systemd runs",
+                        error = crate::i18n::shown_chain(&e),
+                        unit = files::TIMER_UNIT
                     ));
                     outcome = Outcome::Attention;
                 }
@@ -73,7 +75,9 @@ pub fn run_install(ctx: &Ctx, args: InstallHooksArgs) -> Result<Outcome> {
         }
     }
     if on_live_system(ctx) && !Path::new("/usr/bin/jitsi-custom").exists() {
-        warnings.push("the hooks call /usr/bin/jitsi-custom, which does not exist; they do nothing until it does\nhint: install the Debian package, or link the binary there".into());
+        warnings.push(tr!(
+            "the hooks call /usr/bin/jitsi-custom, which does not exist; they do nothing until it does\nhint: install the Debian package, or link the binary there"
+        ));
         outcome = Outcome::Attention;
     }
     report(ctx, &changes)?;
@@ -88,7 +92,10 @@ pub fn run_uninstall(ctx: &Ctx, _args: UninstallHooksArgs) -> Result<Outcome> {
     if on_live_system(ctx) && timer_was_enabled && !ctx.dry_run {
         // Stops a running timer; the link goes with the files below either way.
         if let Err(e) = services::disable_now(files::TIMER_UNIT) {
-            ctx.warn(format_args!("cannot disable the timer: {e:#}"));
+            ctx.warn(tr!(
+                "cannot disable the timer: {error}",
+                error = crate::i18n::shown_chain(&e)
+            ));
         }
     }
     let changes = files::uninstall(&ctx.root, ctx.dry_run)?;
@@ -97,7 +104,7 @@ pub fn run_uninstall(ctx: &Ctx, _args: UninstallHooksArgs) -> Result<Outcome> {
         && changes.iter().any(FileChange::changes_something)
         && let Err(e) = services::daemon_reload()
     {
-        ctx.warn(format_args!("{e:#}"));
+        ctx.warn(crate::i18n::shown_chain(&e));
     }
     report(ctx, &changes)?;
     Ok(Outcome::Ok)
@@ -107,19 +114,24 @@ fn report(ctx: &Ctx, changes: &[FileChange]) -> Result<()> {
     if ctx.json {
         return ctx.print_json(&serde_json::json!({ "dry_run": ctx.dry_run, "files": changes }));
     }
+    let words: Vec<String> = changes
+        .iter()
+        .map(|change| match (change.action, ctx.dry_run) {
+            (Action::Created, false) => tr!("created"),
+            (Action::Created, true) => tr!("would create"),
+            (Action::Updated, false) => tr!("updated"),
+            (Action::Updated, true) => tr!("would update"),
+            (Action::Removed, false) => tr!("removed"),
+            (Action::Removed, true) => tr!("would remove"),
+            (Action::Unchanged, _) => tr!("unchanged"),
+            (Action::Absent, _) => tr!("absent"),
+        })
+        .collect();
+    // The English words fit in 13 columns; a longer translation widens the column.
+    let width = words.iter().map(|w| w.chars().count()).max().unwrap_or(0).max(13);
     let mut out = ctx.out();
-    for change in changes {
-        let word = match (change.action, ctx.dry_run) {
-            (Action::Created, false) => "created",
-            (Action::Created, true) => "would create",
-            (Action::Updated, false) => "updated",
-            (Action::Updated, true) => "would update",
-            (Action::Removed, false) => "removed",
-            (Action::Removed, true) => "would remove",
-            (Action::Unchanged, _) => "unchanged",
-            (Action::Absent, _) => "absent",
-        };
-        writeln!(out, "{word:<13} {}", change.path)?;
+    for (change, word) in changes.iter().zip(&words) {
+        writeln!(out, "{word:<width$} {}", change.path)?;
     }
     Ok(())
 }

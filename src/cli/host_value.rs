@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::fleet::values::{self, Origin};
@@ -53,19 +54,23 @@ pub fn run(ctx: &Ctx, args: HostValueArgs) -> Result<Outcome> {
             let width = values.values.iter().map(|v| v.name.len()).max().unwrap_or(0);
             for value in &values.values {
                 let shown = if value.secret {
-                    format!("(secret, {} characters)", value.value.chars().count())
+                    tr!("(secret, {n} characters)" | "(secret, {n} characters)" % value.value.chars().count())
                 } else {
                     value.value.clone()
                 };
                 let origin = match &value.origin {
-                    Origin::Set => "set in host-values.toml".to_string(),
-                    Origin::Found(place) => format!("found in {place}"),
-                    Origin::Convention => "the guide's convention".to_string(),
+                    Origin::Set => tr!("set in host-values.toml"),
+                    Origin::Found(place) => tr!("found in {place}", place),
+                    Origin::Convention => tr!("the guide's convention"),
                 };
                 writeln!(out, "{:<width$}  {shown}  ({origin})", value.name)?;
             }
             if !values.local.is_empty() {
-                writeln!(out, "local (never pushed): {}", values.local.join(", "))?;
+                writeln!(
+                    out,
+                    "{}",
+                    tr!("local (never pushed): {names}", names = values.local.join(", "))
+                )?;
             }
         }
         HostValueAction::Set { name, value } => {
@@ -79,23 +84,25 @@ pub fn run(ctx: &Ctx, args: HostValueArgs) -> Result<Outcome> {
             let store = ctx.open_store_for_writing()?;
             let changed = values::set(&store, &name, Some(&value))?;
             ctx.say(match (changed, ctx.dry_run) {
-                (false, _) => format!("{name} is set to that already"),
-                (true, true) => format!("would set {name}"),
-                (true, false) => format!("set {name}"),
+                (false, _) => tr!("{name} is set to that already", name),
+                (true, true) => tr!("would set {name}", name),
+                (true, false) => tr!("set {name}", name),
             });
         }
         HostValueAction::Unset { name } => {
             let store = ctx.open_store_for_writing()?;
             if !values::set(&store, &name, None)? {
-                return Err(Error::Usage(format!(
-                    "{name} is not set in host-values.toml\nhint: `jitsi-custom host-value list` shows the values"
+                return Err(Error::Usage(tr!(
+                    "{name} is not set in host-values.toml\nhint: `jitsi-custom host-value list` shows the values",
+                    name
                 ))
                 .into());
             }
-            ctx.say(format_args!(
-                "{}unset {name}",
-                if ctx.dry_run { "would " } else { "" }
-            ));
+            ctx.say(if ctx.dry_run {
+                tr!("would unset {name}", name)
+            } else {
+                tr!("unset {name}", name)
+            });
         }
     }
     Ok(Outcome::Ok)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -59,12 +60,17 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         ImportOutcome::Imported(report) => report,
         ImportOutcome::Refused(refusals) => {
             for refusal in &refusals {
-                ctx.say(format_args!("refused: {}: {}", refusal.patch, refusal.reason));
+                ctx.say(tr!(
+                    "refused: {patch}: {reason}",
+                    patch = refusal.patch,
+                    reason = refusal.reason
+                ));
             }
-            return Err(Error::Usage(format!(
-                "nothing was imported from {}: {} refusal(s)\nhint: fix or leave out the patch files named above",
-                dir.display(),
-                refusals.len()
+            return Err(Error::Usage(tr!(
+                "nothing was imported from {dir}: {n} refusal(s)\nhint: fix or leave out the patch files named above"
+                    | "nothing was imported from {dir}: {n} refusal(s)\nhint: fix or leave out the patch files named above"
+                    % refusals.len(),
+                dir = dir.display()
             ))
             .into());
         }
@@ -78,31 +84,48 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         ctx.print_json(&report)?;
         return Ok(Outcome::Ok);
     }
-    let would = if ctx.dry_run { "would " } else { "" };
     for path in &report.tracked {
-        ctx.say(format_args!("{would}track {path}"));
+        ctx.say(if ctx.dry_run {
+            tr!("would track {path}", path)
+        } else {
+            tr!("track {path}", path)
+        });
     }
     for entry in &report.present {
-        ctx.say(format_args!("{}: {:?} is already there", entry.file, entry.name));
-    }
-    for entry in &report.imported {
-        let paths: Vec<String> = entry.paths.iter().map(ToString::to_string).collect();
-        let verb = if ctx.dry_run { "would import" } else { "imported" };
-        ctx.say(format_args!(
-            "{verb} {:?} ({}): {}",
-            entry.name,
-            entry.file,
-            paths.join(", ")
+        ctx.say(tr!(
+            "{file}: {name} is already there",
+            file = entry.file,
+            name = format!("{:?}", entry.name)
         ));
     }
+    for entry in &report.imported {
+        let paths = entry
+            .paths
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (name, file) = (format!("{:?}", entry.name), &entry.file);
+        ctx.say(if ctx.dry_run {
+            tr!("would import {name} ({file}): {paths}", name, file, paths)
+        } else {
+            tr!("imported {name} ({file}): {paths}", name, file, paths)
+        });
+    }
     for path in &report.written {
-        ctx.say(format_args!("{would}write {path}"));
+        ctx.say(if ctx.dry_run {
+            tr!("would write {path}", path)
+        } else {
+            tr!("write {path}", path)
+        });
     }
     for service in &restarted {
-        ctx.say(format_args!("restarted {service}"));
+        ctx.say(tr!("restarted {services}", services = service));
     }
     if report.imported.is_empty() {
-        ctx.say("nothing to import: every customisation of the series is there already");
+        ctx.say(tr!(
+            "nothing to import: every customisation of the series is there already"
+        ));
     }
     Ok(Outcome::Ok)
 }

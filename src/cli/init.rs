@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::init::{self, InitOptions};
@@ -69,7 +70,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     let report = init::init(&ctx.root, &ctx.state_dir, &dpkg, &opts)?;
     if ctx.dry_run {
         for file in &report.files {
-            ctx.say(format_args!("would track {}", file.path));
+            ctx.say(tr!("would track {path}", path = file.path));
         }
         say_found(ctx, &report.found)?;
         return Ok(Outcome::Ok);
@@ -84,26 +85,35 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         ctx.print_json(&report)?;
     } else {
         let what = match &report.manifest.docker {
-            Some(setup) => format!("docker-jitsi-meet in {}", setup.checkout),
-            None => report.domain.as_deref().unwrap_or("no domain found").to_string(),
+            Some(setup) => tr!("docker-jitsi-meet in {checkout}", checkout = setup.checkout),
+            None => match report.domain.as_deref() {
+                Some(domain) => domain.to_string(),
+                None => tr!("no domain found"),
+            },
         };
-        ctx.say(format_args!(
-            "initialised {} for {} ({} files)",
-            ctx.state_dir.display(),
-            what,
-            report.files.len()
+        ctx.say(tr!(
+            "initialised {dir} for {what} ({n} files)"
+                | "initialised {dir} for {what} ({n} files)" % report.files.len(),
+            dir = ctx.state_dir.display(),
+            what
         ));
         for r in &report.files {
-            let what = if r.customised { "customised" } else { "clean" };
-            ctx.say(format_args!(
-                "  {:<11} {}  (upstream from {})",
-                what,
-                r.path,
-                source_name(r.source)
-            ));
+            let what = if r.customised {
+                tr!("customised")
+            } else {
+                tr!("clean")
+            };
+            let line = tr!(
+                "{path}  (upstream from {source})",
+                path = r.path,
+                source = source_name(r.source)
+            );
+            ctx.say(format_args!("  {what:<11} {line}"));
         }
         if report.files.is_empty() {
-            ctx.say("hint: no Jitsi files found under the root; add files with `jitsi-custom track PATH`");
+            ctx.say(tr!(
+                "hint: no Jitsi files found under the root; add files with `jitsi-custom track PATH`"
+            ));
         }
         say_found(ctx, &report.found)?;
     }
@@ -120,14 +130,16 @@ fn say_found(ctx: &Ctx, found: &ScanReport) -> Result<()> {
     }
     let mut lines = Vec::new();
     super::scan::write_report(&mut lines, found, true)?;
-    ctx.say("changed before init and not tracked (`jitsi-custom scan` lists them again):");
+    ctx.say(tr!(
+        "changed before init and not tracked (`jitsi-custom scan` lists them again):"
+    ));
     for line in String::from_utf8_lossy(&lines).lines() {
         ctx.say(format_args!("  {line}"));
     }
     if !found.trackable().is_empty() {
-        ctx.say(
-            "hint: keep them with `jitsi-custom track PATH…`, then `jitsi-custom record -m \"what it is\"`",
-        );
+        ctx.say(tr!(
+            "hint: keep them with `jitsi-custom track PATH…`, then `jitsi-custom record -m \"what it is\"`"
+        ));
         super::scan::hint_pristine(ctx, found);
     }
     Ok(())
@@ -141,31 +153,33 @@ fn offer_hold(ctx: &Ctx, dpkg: &Dpkg, manifest: &Manifest) -> Result<()> {
     if plan.changed.is_empty() {
         return Ok(());
     }
-    let question = format!(
-        "Hold {} so that `apt upgrade` keeps them back until the maintenance window (`jitsi-custom upgrade`)?",
-        plan.changed.join(", ")
+    let question = tr!(
+        "Hold {packages} so that `apt upgrade` keeps them back until the maintenance window (`jitsi-custom upgrade`)?",
+        packages = plan.changed.join(", ")
     );
     match ctx.prompt.confirm(&question, true) {
         Ok(true) => {
             apt::set_selections(&ctx.root, &plan.changed, Selection::Hold)?;
-            ctx.say(format_args!("held {}", plan.changed.join(", ")));
+            ctx.say(tr!("held {packages}", packages = plan.changed.join(", ")));
         }
         Ok(false) => {}
-        Err(_) => ctx.say("hint: hold the Jitsi packages with `jitsi-custom hold` and upgrade them with `jitsi-custom upgrade`"),
+        Err(_) => ctx.say(tr!(
+            "hint: hold the Jitsi packages with `jitsi-custom hold` and upgrade them with `jitsi-custom upgrade`"
+        )),
     }
     Ok(())
 }
 
-pub(super) fn source_name(source: Source) -> &'static str {
+pub(super) fn source_name(source: Source) -> String {
     match source {
-        Source::Dpkg => "the live file, matching dpkg",
-        Source::Bkp => "the .BKP copy, matching dpkg",
-        Source::DebCache => "the cached .deb",
-        Source::DpkgDist => "dpkg's .dpkg-dist",
-        Source::Template => "the package template",
-        Source::Live => "the live file, unverified",
-        Source::Absent => "nowhere: not shipped by a package",
-        Source::Image => "the web image",
-        Source::Container => "the file the web container generated",
+        Source::Dpkg => tr!("the live file, matching dpkg"),
+        Source::Bkp => tr!("the .BKP copy, matching dpkg"),
+        Source::DebCache => tr!("the cached .deb"),
+        Source::DpkgDist => tr!("dpkg's .dpkg-dist"),
+        Source::Template => tr!("the package template"),
+        Source::Live => tr!("the live file, unverified"),
+        Source::Absent => tr!("nowhere: not shipped by a package"),
+        Source::Image => tr!("the web image"),
+        Source::Container => tr!("the file the web container generated"),
     }
 }

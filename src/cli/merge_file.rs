@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -63,16 +64,16 @@ pub fn run(ctx: &Ctx, args: MergeFileArgs) -> Result<Outcome> {
     };
     let merged = merge::merge(strategy, &base, &local, &upstream, &labels);
     for note in &merged.notes {
-        ctx.say(format_args!("note: {note}"));
+        ctx.say(tr!("note: {note}", note = crate::i18n::shown(note)));
     }
     // What was settled without a person: the admin's side is in effect, the note says so.
     for decision in &merged.decisions {
-        ctx.say(format_args!("note: {}", decision.message));
+        ctx.say(tr!("note: {note}", note = crate::i18n::shown(&decision.message)));
     }
     for conflict in &merged.conflicts {
-        ctx.say(format_args!("conflict: {}", conflict.what));
+        ctx.say(tr!("conflict: {what}", what = crate::i18n::shown(&conflict.what)));
         if let Some(hint) = &conflict.hint {
-            ctx.say(format_args!("hint: {hint}"));
+            ctx.say(tr!("hint: {hint}", hint = crate::i18n::shown(hint)));
         }
     }
     match &args.output {
@@ -97,16 +98,16 @@ fn write_replacing(out: &Path, content: &[u8]) -> Result<()> {
     let mut temp = tempfile::Builder::new()
         .prefix(".jitsi-custom-merge-")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+        .with_context(|| tr!("cannot write {path}", path = out.display()))?;
     temp.write_all(content)
         .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", out.display()))?;
+        .with_context(|| tr!("cannot write {path}", path = out.display()))?;
     if let Ok(md) = std::fs::metadata(out) {
         temp.as_file()
             .set_permissions(md.permissions())
-            .with_context(|| format!("cannot write {}", out.display()))?;
+            .with_context(|| tr!("cannot write {path}", path = out.display()))?;
     }
     temp.persist(out)
-        .with_context(|| format!("cannot replace {}", out.display()))?;
+        .with_context(|| tr!("cannot replace {path}", path = out.display()))?;
     Ok(())
 }

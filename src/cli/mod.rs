@@ -37,6 +37,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use tr::tr;
 
 use crate::engine::services::RestartPolicy;
 use crate::error::Error;
@@ -208,9 +209,9 @@ impl Ctx {
             cwd.join(&cli.root)
         };
         if !root.is_dir() {
-            return Err(Error::Usage(format!(
-                "root {} is not a directory\nhint: --root names the directory the live files are under (default /)",
-                root.display()
+            return Err(Error::Usage(tr!(
+                "root {root} is not a directory\nhint: --root names the directory the live files are under (default /)",
+                root = root.display()
             ))
             .into());
         }
@@ -251,7 +252,7 @@ impl Ctx {
     }
 
     pub fn warn(&self, message: impl std::fmt::Display) {
-        eprintln!("warning: {message}");
+        eprintln!("{}", tr!("warning: {message}", message));
     }
 
     /// Details shown with `-v`.
@@ -273,7 +274,7 @@ impl Ctx {
         // recognised as one (and exits 0) like any other write to stdout.
         serde_json::to_writer_pretty(&mut out, value)
             .map_err(std::io::Error::from)
-            .context("cannot write JSON")?;
+            .with_context(|| tr!("cannot write JSON"))?;
         writeln!(out)?;
         Ok(())
     }
@@ -301,7 +302,7 @@ impl Ctx {
                     std::process::exit(0);
                 }
                 None => {
-                    eprintln!("error: {err:#}");
+                    eprintln!("{}: {}", tr!("error"), crate::i18n::shown_chain(&err));
                     std::process::exit(crate::error::exit_code_of(&err));
                 }
             }
@@ -330,7 +331,9 @@ impl Ctx {
             let store = Store::open_for_dry_run(&self.state_dir)?;
             self.watch_store(&store);
             if store.has_interrupted_operation() {
-                self.say("note: an interrupted operation waits to be finished by the next run that is not a dry run");
+                self.say(tr!(
+                    "note: an interrupted operation waits to be finished by the next run that is not a dry run"
+                ));
             }
             return Ok(store);
         }
@@ -345,33 +348,35 @@ impl Ctx {
     pub(super) fn recover(&self, store: &Store) -> Result<()> {
         let recovered = crate::engine::recover::recover(&self.root, store)?;
         for removed in &recovered.removed {
-            self.detail(format_args!(
-                "removed {}, left by a run that was killed",
-                removed.display()
+            self.detail(tr!(
+                "removed {path}, left by a run that was killed",
+                path = removed.display()
             ));
         }
         for lock in &recovered.removed_locks {
-            self.detail(format_args!(
-                "removed the stale lock {} (left by a run that was killed)",
-                lock.display()
+            self.detail(tr!(
+                "removed the stale lock {path} (left by a run that was killed)",
+                path = lock.display()
             ));
         }
         if recovered.dropped {
-            self.warn("a run was interrupted before its changes took effect; they were dropped (run the command again)");
-        }
-        for path in &recovered.written {
-            self.warn(format_args!(
-                "{path}: brought up to date after an interrupted run"
+            self.warn(tr!(
+                "a run was interrupted before its changes took effect; they were dropped (run the command again)"
             ));
         }
+        for path in &recovered.written {
+            self.warn(tr!("{path}: brought up to date after an interrupted run", path));
+        }
         for path in &recovered.merged {
-            self.warn(format_args!(
-                "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write"
+            self.warn(tr!(
+                "{path}: changed since an interrupted run; your change is kept, merged with what that run was to write",
+                path
             ));
         }
         for path in &recovered.left {
-            self.warn(format_args!(
-                "{path}: changed since an interrupted run; left as it is\nhint: `jitsi-custom status` shows it; `jitsi-custom record` keeps it"
+            self.warn(tr!(
+                "{path}: changed since an interrupted run; left as it is\nhint: `jitsi-custom status` shows it; `jitsi-custom record` keeps it",
+                path
             ));
         }
         Ok(())
@@ -387,10 +392,10 @@ impl Ctx {
     pub fn restart_services(&self, services: &[String]) -> Result<Vec<String>> {
         let restarted = crate::engine::services::restart(self.restart_policy(), services)?;
         if !restarted.left.is_empty() {
-            self.say(format_args!(
-                "not restarting {} for the root {}",
-                restarted.left.join(", "),
-                self.root.display()
+            self.say(tr!(
+                "not restarting {services} for the root {root}",
+                services = restarted.left.join(", "),
+                root = self.root.display()
             ));
         }
         Ok(restarted.done)
@@ -457,6 +462,16 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     }
 }
 
+/// Texts kept in English as data (the review list's reasons, a merge's conflicts), each for a person
+/// ([`crate::i18n::shown`]), joined with "; ".
+pub(crate) fn shown_joined(texts: &[String]) -> String {
+    texts
+        .iter()
+        .map(|text| crate::i18n::shown(text))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// How long a hook step may take, in seconds, when nobody is asked anything; one that asks a
 /// person on apt's terminal gets [`HOOK_BUDGET_ASKING`]. `hook --budget` overrides both.
 pub const HOOK_BUDGET: u64 = 300;
@@ -470,7 +485,7 @@ fn limit_hook_time(step: hook::HookStep, budget: u64) {
         .name("hook-budget".into())
         .spawn(move || {
             std::thread::sleep(std::time::Duration::from_secs(budget));
-            hook::report_failure(step, &anyhow::anyhow!("gave up after {budget} s"));
+            hook::report_failure(step, &anyhow::anyhow!(tr!("gave up after {budget} s", budget)));
             std::process::exit(0);
         });
     // A step that cannot start its watchdog still runs; the hook never fails apt over it.

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::fleet::{self, Change, PullOptions, PullOutcome};
@@ -46,12 +47,13 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
         PullOutcome::Pulled(report) => report,
         PullOutcome::Refused(problems) => {
             for problem in &problems {
-                ctx.say(format_args!("refused: {problem}"));
+                ctx.say(tr!("refused: {problem}", problem));
             }
-            return Err(Error::Usage(format!(
-                "nothing was pulled from {}: {} problem(s)\nhint: fix the places named above and pull again",
-                remote.name,
-                problems.len()
+            return Err(Error::Usage(tr!(
+                "nothing was pulled from {remote}: {n} problem(s)\nhint: fix the places named above and pull again"
+                    | "nothing was pulled from {remote}: {n} problem(s)\nhint: fix the places named above and pull again"
+                    % problems.len(),
+                remote = remote.name
             ))
             .into());
         }
@@ -86,27 +88,40 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
     }
     let mut out = ctx.out();
     if report.commit.is_none() {
-        writeln!(out, "{} has no shared customisations yet", report.remote)?;
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "{remote} has no shared customisations yet",
+                remote = report.remote
+            )
+        )?;
         return Ok(Outcome::Ok);
     }
+    let label = |change: Change| match change {
+        Change::Added => tr!("added"),
+        Change::Updated => tr!("updated"),
+        Change::Unchanged => tr!("unchanged"),
+        Change::KeptLocal => tr!("kept local"),
+        Change::Removed => tr!("removed"),
+        Change::Parked => tr!("PARKED"),
+    };
+    let width = column_width(label);
     for c in &report.customisations {
-        let what = match c.change {
-            Change::Added => "added",
-            Change::Updated => "updated",
-            Change::Unchanged => "unchanged",
-            Change::KeptLocal => "kept local",
-            Change::Removed => "removed",
-            Change::Parked => "PARKED",
-        };
-        write!(out, "{what:<10} {:?}", c.name)?;
+        let what = label(c.change);
+        write!(out, "{what:<width$} {:?}", c.name)?;
         match &c.note {
-            Some(note) => writeln!(out, "  ({note})")?,
+            Some(note) => writeln!(out, "  ({})", crate::i18n::shown(note))?,
             None => writeln!(out)?,
         }
     }
-    let would = if ctx.dry_run { "would " } else { "" };
     for path in &report.tracked {
-        writeln!(out, "{would}track {path}")?;
+        let line = if ctx.dry_run {
+            tr!("would track {path}", path)
+        } else {
+            tr!("track {path}", path)
+        };
+        writeln!(out, "{line}")?;
     }
     for fate in rebase.parked() {
         if let Fate::Parked { reasons, fallback } = &fate.fate {
@@ -115,26 +130,50 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
                 "    {}  {:?}: {} ({})",
                 fate.path,
                 fate.customisation,
-                reasons.join("; "),
-                fallback.describe()
+                super::shown_joined(reasons),
+                fallback.describe_localised()
             )?;
         }
     }
-    let verb = if ctx.dry_run { "would write" } else { "wrote" };
     for path in &rebase.written {
-        writeln!(out, "{verb} {path}")?;
+        let line = if ctx.dry_run {
+            tr!("would write {path}", path)
+        } else {
+            tr!("wrote {path}", path)
+        };
+        writeln!(out, "{line}")?;
     }
     for service in &restarted {
-        writeln!(out, "restarted {service}")?;
+        writeln!(out, "{}", tr!("restarted {services}", services = service))?;
     }
     for note in &rebase.notes {
-        writeln!(out, "note: {note}")?;
+        writeln!(out, "{}", tr!("note: {note}", note))?;
     }
     if !report.changed {
-        writeln!(out, "up to date with {}", report.remote)?;
+        writeln!(out, "{}", tr!("up to date with {remote}", remote = report.remote))?;
     }
     if report.parked() {
-        ctx.say("hint: work through parked conflicts with `jitsi-custom resolve`");
+        ctx.say(tr!(
+            "hint: work through parked conflicts with `jitsi-custom resolve`"
+        ));
     }
     Ok(outcome)
+}
+
+/// The width of the first column of the per-customisation lines: 10, the longest English label,
+/// or the longest translated one.
+pub(super) fn column_width(label: impl Fn(Change) -> String) -> usize {
+    [
+        Change::Added,
+        Change::Updated,
+        Change::Unchanged,
+        Change::KeptLocal,
+        Change::Removed,
+        Change::Parked,
+    ]
+    .into_iter()
+    .map(|change| label(change).chars().count())
+    .max()
+    .unwrap_or(0)
+    .max(10)
 }

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::fleet::{self, Change, PushOutcome};
@@ -35,12 +36,13 @@ pub fn run(ctx: &Ctx, args: PushArgs) -> Result<Outcome> {
         PushOutcome::Pushed(report) => report,
         PushOutcome::Refused(problems) => {
             for problem in &problems {
-                ctx.say(format_args!("refused: {problem}"));
+                ctx.say(tr!("refused: {problem}", problem));
             }
-            return Err(Error::Usage(format!(
-                "nothing was pushed to {}: {} problem(s)\nhint: fix the places named above; nothing leaves this host until then",
-                remote.name,
-                problems.len()
+            return Err(Error::Usage(tr!(
+                "nothing was pushed to {remote}: {n} problem(s)\nhint: fix the places named above; nothing leaves this host until then"
+                    | "nothing was pushed to {remote}: {n} problem(s)\nhint: fix the places named above; nothing leaves this host until then"
+                    % problems.len(),
+                remote = remote.name
             ))
             .into());
         }
@@ -50,31 +52,49 @@ pub fn run(ctx: &Ctx, args: PushArgs) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let mut out = ctx.out();
+    let label = |change: Change| match change {
+        Change::Added => tr!("new"),
+        Change::Updated => tr!("changed"),
+        Change::Unchanged => tr!("unchanged"),
+        Change::KeptLocal => tr!("kept local"),
+        Change::Removed => tr!("removed"),
+        Change::Parked => tr!("parked"),
+    };
+    let width = super::pull::column_width(label);
     for c in &report.customisations {
-        let what = match c.change {
-            Change::Added => "new",
-            Change::Updated => "changed",
-            Change::Unchanged => "unchanged",
-            Change::KeptLocal => "kept local",
-            Change::Removed => "removed",
-            Change::Parked => "parked",
-        };
-        write!(out, "{what:<10} {:?}", c.name)?;
+        let what = label(c.change);
+        write!(out, "{what:<width$} {:?}", c.name)?;
         match &c.note {
-            Some(note) => writeln!(out, "  ({note})")?,
+            Some(note) => writeln!(out, "  ({})", crate::i18n::shown(note))?,
             None => writeln!(out)?,
         }
     }
     drop(out);
     if !report.placeholders.is_empty() {
         let names: Vec<String> = report.placeholders.iter().map(|n| format!("{{{n}}}")).collect();
-        ctx.say(format_args!("this host's values travel as {}", names.join(", ")));
+        ctx.say(tr!(
+            "this host's values travel as {names}",
+            names = names.join(", ")
+        ));
     }
     let short = report.commit.as_deref().map(|c| &c[..12]).unwrap_or("-");
     ctx.say(match (report.changed, report.dry_run) {
-        (true, true) => format!("would push to {} ({})", report.remote, report.url),
-        (true, false) => format!("pushed to {} ({}): {short}", report.remote, report.url),
-        (false, _) => format!("{} is up to date ({short})", report.remote),
+        (true, true) => tr!(
+            "would push to {remote} ({url})",
+            remote = report.remote,
+            url = report.url
+        ),
+        (true, false) => tr!(
+            "pushed to {remote} ({url}): {commit}",
+            remote = report.remote,
+            url = report.url,
+            commit = short
+        ),
+        (false, _) => tr!(
+            "{remote} is up to date ({commit})",
+            remote = report.remote,
+            commit = short
+        ),
     });
     Ok(Outcome::Ok)
 }

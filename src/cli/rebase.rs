@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -108,50 +109,78 @@ pub fn print_report(ctx: &Ctx, out: &mut dyn Write, report: &Report, restarted: 
         return Ok(());
     }
     for path in &report.recorded_first {
-        writeln!(out, "recorded unrecorded edits of {path} first")?;
+        writeln!(out, "{}", tr!("recorded unrecorded edits of {path} first", path))?;
     }
     for (package, (old, new)) in &report.versions {
-        writeln!(out, "{package}: {} → {new}", old.as_deref().unwrap_or("(new)"))?;
+        let old = match old {
+            Some(old) => old.clone(),
+            None => tr!("(new)"),
+        };
+        writeln!(out, "{package}: {old} → {new}")?;
     }
     for fate in &report.fates {
         let what = match &fate.fate {
-            Fate::Carried => "carried".to_string(),
-            Fate::Adopted => "adopted by upstream (nothing left to carry)".to_string(),
-            Fate::Reused => "resolved as recorded last time".to_string(),
-            Fate::Resolved => "resolved".to_string(),
-            Fate::Parked { reasons, fallback } => {
-                format!("PARKED: {} ({})", reasons.join("; "), fallback.describe())
-            }
+            Fate::Carried => tr!("carried"),
+            Fate::Adopted => tr!("adopted by upstream (nothing left to carry)"),
+            Fate::Reused => tr!("resolved as recorded last time"),
+            Fate::Resolved => tr!("resolved"),
+            Fate::Parked { reasons, fallback } => tr!(
+                "PARKED: {reasons} ({fallback})",
+                reasons = super::shown_joined(reasons),
+                fallback = fallback.describe_localised()
+            ),
         };
         writeln!(out, "{}  {:?}: {what}", fate.path, fate.customisation)?;
         for note in &fate.notes {
-            writeln!(out, "    note: {note}")?;
+            writeln!(
+                out,
+                "    {}",
+                tr!("note: {note}", note = crate::i18n::shown(note))
+            )?;
         }
     }
     for name in &report.emptied {
-        writeln!(out, "customisation {name:?} became empty and was dropped")?;
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "customisation {name} became empty and was dropped",
+                name = format!("{name:?}")
+            )
+        )?;
     }
-    let verb = if ctx.dry_run { "would write" } else { "wrote" };
     for path in &report.written {
-        writeln!(out, "{verb} {path}")?;
+        let line = if ctx.dry_run {
+            tr!("would write {path}", path)
+        } else {
+            tr!("wrote {path}", path)
+        };
+        writeln!(out, "{line}")?;
     }
     if ctx.dry_run && !report.services.is_empty() {
-        writeln!(out, "would restart {}", report.services.join(", "))?;
+        writeln!(
+            out,
+            "{}",
+            tr!("would restart {services}", services = report.services.join(", "))
+        )?;
     }
     for service in restarted {
-        writeln!(out, "restarted {service}")?;
+        writeln!(out, "{}", tr!("restarted {services}", services = service))?;
     }
     for note in &report.notes {
-        writeln!(out, "note: {note}")?;
+        writeln!(out, "{}", tr!("note: {note}", note))?;
     }
     if report.fates.is_empty() && report.written.is_empty() {
         writeln!(
             out,
-            "nothing to do: the customisations are live and upstream has not changed"
+            "{}",
+            tr!("nothing to do: the customisations are live and upstream has not changed")
         )?;
     }
     if report.parked().next().is_some() {
-        ctx.say("hint: work through parked conflicts with `jitsi-custom resolve`");
+        ctx.say(tr!(
+            "hint: work through parked conflicts with `jitsi-custom resolve`"
+        ));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -47,24 +48,32 @@ pub fn run(ctx: &Ctx, args: RecordArgs) -> Result<Outcome> {
     let survey = status::survey(&ctx.root, &store, &manifest, &ctx.dpkg()?)?;
     let edits = record::unrecorded_edits(&ctx.root, &survey, &wanted)?;
     if edits.is_empty() {
-        ctx.say("nothing to record: no tracked file has unrecorded edits");
+        ctx.say(tr!("nothing to record: no tracked file has unrecorded edits"));
         return Ok(Outcome::Ok);
     }
     let (name, into) = match (&args.message, &args.into) {
         (_, Some(name)) => (name.clone(), Into::Existing),
         (Some(message), None) => (message.clone(), Into::NewPatch),
-        (None, None) => return Err(Error::Usage("give the customisation a name with -m MSG".into()).into()),
+        (None, None) => return Err(Error::Usage(tr!("give the customisation a name with -m MSG")).into()),
     };
     let paths: Vec<String> = edits.iter().map(|(p, _)| p.to_string()).collect();
     if ctx.dry_run {
-        ctx.say(format_args!("would record {name:?}: {}", paths.join(", ")));
+        ctx.say(tr!(
+            "would record {name}: {paths}",
+            name = format!("{name:?}"),
+            paths = paths.join(", ")
+        ));
         return Ok(Outcome::Ok);
     }
     record::record_edits(&ctx.root, &store, &manifest, "record", &name, &edits, into)?;
     if ctx.json {
         ctx.print_json(&serde_json::json!({ "customisation": name.trim(), "files": paths }))?;
     } else {
-        ctx.say(format_args!("recorded {:?}: {}", name.trim(), paths.join(", ")));
+        ctx.say(tr!(
+            "recorded {name}: {paths}",
+            name = format!("{:?}", name.trim()),
+            paths = paths.join(", ")
+        ));
     }
     Ok(Outcome::Ok)
 }

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::fleet::{self, RemoteChange};
@@ -51,11 +52,17 @@ pub fn run(ctx: &Ctx, args: RemoteArgs) -> Result<Outcome> {
                     "dry_run": ctx.dry_run,
                 }))?;
             } else {
-                let would = if ctx.dry_run { "would be " } else { "" };
-                ctx.say(match change {
-                    RemoteChange::Added => format!("remote {} {would}added: {url}", add.name),
-                    RemoteChange::UrlChanged => format!("remote {} {would}pointed at {url}", add.name),
-                    RemoteChange::Unchanged => format!("remote {} is there already: {url}", add.name),
+                let name = &add.name;
+                ctx.say(match (change, ctx.dry_run) {
+                    (RemoteChange::Added, false) => tr!("remote {name} added: {url}", name, url),
+                    (RemoteChange::Added, true) => tr!("remote {name} would be added: {url}", name, url),
+                    (RemoteChange::UrlChanged, false) => {
+                        tr!("remote {name} pointed at {url}", name, url)
+                    }
+                    (RemoteChange::UrlChanged, true) => {
+                        tr!("remote {name} would be pointed at {url}", name, url)
+                    }
+                    (RemoteChange::Unchanged, _) => tr!("remote {name} is there already: {url}", name, url),
                 });
             }
         }

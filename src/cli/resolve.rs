@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::error::Error;
@@ -36,13 +37,13 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
     let manifest = store.load_manifest()?;
     let review = store.review()?;
     if review.is_empty() {
-        ctx.say("nothing is parked and nothing waits for review");
+        ctx.say(tr!("nothing is parked and nothing waits for review"));
         return Ok(Outcome::Ok);
     }
     if !ctx.prompt.is_interactive() && !args.acknowledge {
-        return Err(Error::NotInteractive(
-            "resolving parked conflicts and reviewing notices needs a terminal\nhint: `jitsi-custom resolve --acknowledge` acknowledges the notices without one".into(),
-        )
+        return Err(Error::NotInteractive(tr!(
+            "resolving parked conflicts and reviewing notices needs a terminal\nhint: `jitsi-custom resolve --acknowledge` acknowledges the notices without one"
+        ))
         .into());
     }
     let mut outcome = Outcome::Ok;
@@ -63,12 +64,12 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
     let review = store.review()?;
     let mut out = ctx.out();
     if acknowledged > 0 {
-        let verb = if ctx.dry_run {
-            "would acknowledge"
+        let line = if ctx.dry_run {
+            tr!("would acknowledge {n} notice(s)" | "would acknowledge {n} notice(s)" % acknowledged)
         } else {
-            "acknowledged"
+            tr!("acknowledged {n} notice(s)" | "acknowledged {n} notice(s)" % acknowledged)
         };
-        writeln!(out, "{verb} {acknowledged} notice(s)")?;
+        writeln!(out, "{line}")?;
     }
     Ok(if review.is_empty() {
         outcome
@@ -81,10 +82,13 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome> {
 fn acknowledged(ctx: &Ctx, notice: &crate::store::parked::Notice) -> Result<bool> {
     ctx.say(format_args!(
         "\n{}  ({:?}): {}",
-        notice.path, notice.customisation, notice.message
+        notice.path,
+        notice.customisation,
+        crate::i18n::shown(&notice.message)
     ));
+    let (take_off, keep) = (tr!("yes, take it off the list"), tr!("keep it on the list"));
     let choice = ctx
         .prompt
-        .select("Noted?", &["yes, take it off the list", "keep it on the list"], 0)?;
+        .select(&tr!("Noted?"), &[take_off.as_str(), keep.as_str()], 0)?;
     Ok(choice == 0)
 }

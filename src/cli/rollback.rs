@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::undo;
@@ -23,14 +24,15 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<Outcome> {
     let target = undo::rollback_target(&store, args.op.as_deref())?;
     if ctx.dry_run {
         for file in &store.operation_snapshot(&target)?.files {
-            ctx.say(format_args!("would restore {}", file.path));
+            ctx.say(tr!("would restore {path}", path = file.path));
         }
         return Ok(Outcome::Ok);
     }
     let restored = undo::rollback(&ctx.root, &store, &target)?;
-    ctx.say(format_args!(
-        "restored {restored} files as {} left them",
-        target.short_id()
+    ctx.say(tr!(
+        "restored {n} files as {operation} left them"
+            | "restored {n} files as {operation} left them" % restored,
+        operation = target.short_id()
     ));
     Ok(Outcome::Ok)
 }

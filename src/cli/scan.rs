@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -53,7 +54,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<Outcome> {
     };
     for name in &args.packages {
         if dpkg.package(name).is_none() {
-            ctx.warn(format_args!("{name}: not installed"));
+            ctx.warn(tr!("{name}: not installed", name));
         }
     }
     let domain = manifest
@@ -75,10 +76,10 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<Outcome> {
         },
     )?;
     if report.packages.is_empty() {
-        ctx.warn(format_args!(
-            "none of the packages {} is installed under {}",
-            packages.join(", "),
-            ctx.root.display()
+        ctx.warn(tr!(
+            "none of the packages {packages} is installed under {root}",
+            packages = packages.join(", "),
+            root = ctx.root.display()
         ));
     }
     if ctx.json {
@@ -87,20 +88,22 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<Outcome> {
         write_report(&mut ctx.out(), &report, false)?;
         for unchecked in &report.unchecked {
             match unchecked.why {
-                Unchecked::Unreadable => ctx.warn(format_args!(
-                    "{}: not checked: {}",
-                    unchecked.path, unchecked.reason
+                Unchecked::Unreadable => ctx.warn(tr!(
+                    "{path}: not checked: {reason}",
+                    path = unchecked.path,
+                    reason = unchecked.reason
                 )),
-                Unchecked::Generated => ctx.detail(format_args!(
-                    "{}: not checked: {}",
-                    unchecked.path, unchecked.reason
+                Unchecked::Generated => ctx.detail(tr!(
+                    "{path}: not checked: {reason}",
+                    path = unchecked.path,
+                    reason = unchecked.reason
                 )),
             }
         }
-        ctx.detail(format_args!(
-            "checked {} files of {}",
-            report.packages.iter().map(|p| p.files).sum::<usize>(),
-            report
+        ctx.detail(tr!(
+            "checked {n} files of {packages}"
+                | "checked {n} files of {packages}" % report.packages.iter().map(|p| p.files).sum::<usize>(),
+            packages = report
                 .packages
                 .iter()
                 .map(|p| format!("{} {}", p.name, p.version))
@@ -128,36 +131,60 @@ fn manifest(ctx: &Ctx) -> Result<Option<Manifest>> {
 /// One line per changed and unowned file: `modified  /path  (package, conffile, tracked)`. With
 /// `untracked_only`, files jitsi-custom tracks are left out.
 pub(super) fn write_report(out: &mut impl Write, report: &ScanReport, untracked_only: bool) -> Result<()> {
+    let label = |state: Option<Change>| match state {
+        Some(Change::Modified) => tr!("modified"),
+        Some(Change::Missing) => tr!("missing"),
+        Some(Change::Replaced) => tr!("replaced"),
+        None => tr!("unowned"),
+    };
+    // 9 columns, the English labels' width, or the longest translated label.
+    let width = [
+        Some(Change::Modified),
+        Some(Change::Missing),
+        Some(Change::Replaced),
+        None,
+    ]
+    .into_iter()
+    .map(|state| label(state).chars().count())
+    .max()
+    .unwrap_or(0)
+    .max(9);
     for file in report.changed.iter().filter(|f| !untracked_only || !f.tracked) {
         let mut notes = vec![file.package.clone()];
         if file.conffile {
-            notes.push("conffile".into());
+            notes.push(tr!("conffile"));
         }
         if let Some(template) = &file.template {
-            notes.push(format!("generated from {template}"));
+            notes.push(tr!("generated from {template}", template));
         }
         if file.tracked {
-            notes.push("tracked".into());
+            notes.push(tr!("tracked"));
         } else if file.state == Change::Modified && file.pristine.is_none() {
-            notes.push("no pristine copy".into());
+            notes.push(tr!("no pristine copy"));
         }
         writeln!(
             out,
-            "{:<9} {}  ({})",
-            file.state.name(),
+            "{:<width$} {}  ({})",
+            label(Some(file.state)),
             file.path,
             notes.join(", ")
         )?;
     }
     for file in report.unowned.iter().filter(|f| !untracked_only || !f.tracked) {
-        let mut notes = vec!["no package owns it".to_string()];
+        let mut notes = vec![tr!("no package owns it")];
         if file.secret {
-            notes.push("looks like a private key".into());
+            notes.push(tr!("looks like a private key"));
         }
         if file.tracked {
-            notes.push("tracked".into());
+            notes.push(tr!("tracked"));
         }
-        writeln!(out, "{:<9} {}  ({})", "unowned", file.path, notes.join(", "))?;
+        writeln!(
+            out,
+            "{:<width$} {}  ({})",
+            label(None),
+            file.path,
+            notes.join(", ")
+        )?;
     }
     Ok(())
 }
@@ -171,7 +198,9 @@ fn offer_tracking(ctx: &Ctx, report: &ScanReport, initialised: bool) -> Result<(
         return Ok(());
     }
     if !initialised {
-        ctx.say("hint: `jitsi-custom init` tracks the files admins customise; then keep others with `jitsi-custom track PATH…`");
+        ctx.say(tr!(
+            "hint: `jitsi-custom init` tracks the files admins customise; then keep others with `jitsi-custom track PATH…`"
+        ));
         hint_pristine(ctx, report);
         return Ok(());
     }
@@ -179,19 +208,21 @@ fn offer_tracking(ctx: &Ctx, report: &ScanReport, initialised: bool) -> Result<(
         .iter()
         .map(|(path, keeps)| match keeps {
             true => path.to_string(),
-            false => format!("{path}  (no pristine copy: the edit would become upstream)"),
+            false => tr!("{path}  (no pristine copy: the edit would become upstream)", path),
         })
         .collect();
     let choices: Vec<&str> = labels.iter().map(String::as_str).collect();
     let picked_first: Vec<bool> = offered.iter().map(|(_, keeps)| *keeps).collect();
     let picked = match ctx.prompt.multi_select(
-        "Track these files? (space: pick or drop, enter: go on)",
+        &tr!("Track these files? (space: pick or drop, enter: go on)"),
         &choices,
         &picked_first,
     ) {
         Ok(picked) => picked,
         Err(crate::Error::NotInteractive(_)) => {
-            ctx.say("hint: keep them with `jitsi-custom track PATH…`, then `jitsi-custom record -m \"what it is\"`");
+            ctx.say(tr!(
+                "hint: keep them with `jitsi-custom track PATH…`, then `jitsi-custom record -m \"what it is\"`"
+            ));
             hint_pristine(ctx, report);
             return Ok(());
         }
@@ -212,9 +243,9 @@ fn offer_tracking(ctx: &Ctx, report: &ScanReport, initialised: bool) -> Result<(
 pub(super) fn hint_pristine(ctx: &Ctx, report: &ScanReport) {
     let packages = report.packages_without_pristine();
     if !packages.is_empty() {
-        ctx.say(format_args!(
-            "hint: for a file without a pristine copy, first put its package into apt's cache (`apt-get install --reinstall --download-only {}`), or keep the untouched file as FILE.BKP, so that `track` keeps the edit as a customisation",
-            packages.join(" ")
+        ctx.say(tr!(
+            "hint: for a file without a pristine copy, first put its package into apt's cache (`apt-get install --reinstall --download-only {packages}`), or keep the untouched file as FILE.BKP, so that `track` keeps the edit as a customisation",
+            packages = packages.join(" ")
         ));
     }
 }

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::status::{self, FileState};
@@ -59,10 +60,13 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
             for parked in survey.parked.iter().filter(|p| p.path == file.path) {
                 writeln!(
                     out,
-                    "    parked {:?}: {}; {}",
-                    parked.customisation,
-                    parked.reasons.join("; "),
-                    parked.fallback.describe()
+                    "    {}",
+                    tr!(
+                        "parked {name}: {reasons}; {fallback}",
+                        name = format!("{:?}", parked.customisation),
+                        reasons = super::shown_joined(&parked.reasons),
+                        fallback = parked.fallback.describe_localised()
+                    )
                 )?;
             }
             for notice in survey
@@ -70,21 +74,44 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
                 .iter()
                 .filter(|n| n.path == file.path && n.kind != NoticeKind::Parked)
             {
-                writeln!(out, "    review {:?}: {}", notice.customisation, notice.message)?;
+                writeln!(
+                    out,
+                    "    {}",
+                    tr!(
+                        "review {name}: {message}",
+                        name = format!("{:?}", notice.customisation),
+                        message = crate::i18n::shown(&notice.message)
+                    )
+                )?;
             }
         }
         if !survey.packages.is_empty() {
             writeln!(out)?;
             for pkg in &survey.packages {
-                let installed = pkg.installed.as_deref().unwrap_or("not installed");
-                let recorded = match &pkg.recorded {
-                    Some(v) if Some(v) != pkg.installed.as_ref() => format!("  (recorded {v})"),
-                    Some(_) => String::new(),
-                    None => "  (not recorded)".into(),
+                let installed = match pkg.installed.as_deref() {
+                    Some(version) => version.to_string(),
+                    None => tr!("not installed"),
                 };
-                let held = if pkg.held { "  held" } else { "" };
+                let recorded = match &pkg.recorded {
+                    Some(v) if Some(v) != pkg.installed.as_ref() => {
+                        format!("  {}", tr!("(recorded {version})", version = v))
+                    }
+                    Some(_) => String::new(),
+                    None => format!("  {}", tr!("(not recorded)")),
+                };
+                let held = if pkg.held {
+                    format!("  {}", tr!("held"))
+                } else {
+                    String::new()
+                };
                 let candidate = match &pkg.candidate {
-                    Some(v) => format!("  (apt has {v}; `jitsi-custom upgrade` takes it)"),
+                    Some(v) => format!(
+                        "  {}",
+                        tr!(
+                            "(apt has {version}; `jitsi-custom upgrade` takes it)",
+                            version = v
+                        )
+                    ),
                     None => String::new(),
                 };
                 writeln!(out, "{:<24} {installed}{recorded}{held}{candidate}", pkg.name)?;
@@ -102,37 +129,43 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
             };
             let mut parts = Vec::new();
             if remote.ahead > 0 {
-                parts.push(format!("{} to push ({})", remote.ahead, names(&remote.to_push)));
+                parts.push(tr!(
+                    "{n} to push ({names})" | "{n} to push ({names})" % remote.ahead,
+                    names = names(&remote.to_push)
+                ));
             }
             if remote.behind > 0 {
-                parts.push(format!("{} to pull ({})", remote.behind, names(&remote.to_pull)));
+                parts.push(tr!(
+                    "{n} to pull ({names})" | "{n} to pull ({names})" % remote.behind,
+                    names = names(&remote.to_pull)
+                ));
             }
             if parts.is_empty() {
-                parts.push("up to date".into());
+                parts.push(tr!("up to date"));
             }
             writeln!(
                 out,
-                "\nremote {}: {} (as last fetched; `jitsi-custom pull` fetches)",
-                remote.name,
-                parts.join(", ")
+                "\n{}",
+                tr!(
+                    "remote {name}: {state} (as last fetched; `jitsi-custom pull` fetches)",
+                    name = remote.name,
+                    state = parts.join(", ")
+                )
             )?;
         }
-        writeln!(
-            out,
-            "\napt hook: {}, timer: {}",
-            if survey.hook.apt {
-                "installed"
-            } else {
-                "not installed"
-            },
-            if survey.hook.timer {
-                "enabled"
-            } else {
-                "not enabled"
-            },
-        )?;
+        let apt = if survey.hook.apt {
+            tr!("installed")
+        } else {
+            tr!("not installed")
+        };
+        let timer = if survey.hook.timer {
+            tr!("enabled")
+        } else {
+            tr!("not enabled")
+        };
+        writeln!(out, "\n{}", tr!("apt hook: {apt}, timer: {timer}", apt, timer))?;
         for hint in hints(&survey) {
-            ctx.say(format_args!("hint: {hint}"));
+            ctx.say(tr!("hint: {hint}", hint));
         }
     }
     Ok(if survey.needs_attention() {
@@ -148,28 +181,41 @@ fn print_docker(out: &mut dyn Write, docker: &status::DockerStatus) -> Result<()
     let id = |id: &Option<String>| id.as_deref().map(|i| i.chars().take(19).collect::<String>());
     let image = match (id(&docker.image_id), id(&docker.recorded_image_id)) {
         (Some(now), Some(was)) if now != was => {
-            format!("{now} (rebased onto {was}; `jitsi-custom rebase` takes the new one)")
+            tr!(
+                "{now} (rebased onto {was}; `jitsi-custom rebase` takes the new one)",
+                now,
+                was
+            )
         }
         (Some(now), _) => now,
-        (None, _) => "not there".into(),
+        (None, _) => tr!("not there"),
     };
-    writeln!(out, "web image {}: {image}", docker.web_image)?;
+    writeln!(
+        out,
+        "{}",
+        tr!("web image {name}: {image}", name = docker.web_image, image)
+    )?;
     if let Some(problem) = &docker.problem {
-        writeln!(out, "    the container tool did not answer: {problem}")?;
+        writeln!(
+            out,
+            "    {}",
+            tr!("the container tool did not answer: {problem}", problem)
+        )?;
     }
     if let Some(prosody) = &docker.prosody {
-        match &prosody.volume {
-            Some(volume) => writeln!(
-                out,
-                "prosody accounts (prosodyctl register): on the volume {volume} ({} in {}), they survive the container",
-                prosody.accounts, prosody.data_path
-            )?,
-            None => writeln!(
-                out,
-                "prosody accounts (prosodyctl register): {} is not on a volume; they are lost when the container is recreated",
-                prosody.data_path
-            )?,
-        }
+        let line = match &prosody.volume {
+            Some(volume) => tr!(
+                "prosody accounts (prosodyctl register): on the volume {volume} ({accounts} in {path}), they survive the container",
+                volume,
+                accounts = prosody.accounts,
+                path = prosody.data_path
+            ),
+            None => tr!(
+                "prosody accounts (prosodyctl register): {path} is not on a volume; they are lost when the container is recreated",
+                path = prosody.data_path
+            ),
+        };
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
@@ -178,9 +224,10 @@ fn print_docker(out: &mut dyn Write, docker: &status::DockerStatus) -> Result<()
 /// nothing when all is well.
 fn brief_line(survey: &status::Survey) -> Option<String> {
     let mut parts = Vec::new();
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if !survey.parked.is_empty() {
-        parts.push(plural(survey.parked.len(), "decision waits", "decisions wait"));
+        parts.push(tr!(
+            "{n} decision waits" | "{n} decisions wait" % survey.parked.len()
+        ));
     }
     let postponed = survey
         .notices
@@ -188,9 +235,9 @@ fn brief_line(survey: &status::Survey) -> Option<String> {
         .filter(|n| n.kind == NoticeKind::Postponed)
         .count();
     if postponed > 0 {
-        parts.push(format!(
-            "an upgrade waits for {} (run `jitsi-custom upgrade` on a terminal)",
-            plural(postponed, "decision", "decisions")
+        parts.push(tr!(
+            "an upgrade waits for {n} decision (run `jitsi-custom upgrade` on a terminal)"
+                | "an upgrade waits for {n} decisions (run `jitsi-custom upgrade` on a terminal)" % postponed
         ));
     }
     let notices = survey
@@ -199,7 +246,7 @@ fn brief_line(survey: &status::Survey) -> Option<String> {
         .filter(|n| !matches!(n.kind, NoticeKind::Parked | NoticeKind::Postponed))
         .count();
     if notices > 0 {
-        parts.push(plural(notices, "notice to review", "notices to review"));
+        parts.push(tr!("{n} notice to review" | "{n} notices to review" % notices));
     }
     let files = survey
         .files
@@ -207,38 +254,63 @@ fn brief_line(survey: &status::Survey) -> Option<String> {
         .filter(|f| f.state.needs_attention() && f.state != FileState::Conflict)
         .count();
     if files > 0 {
-        parts.push(plural(files, "file needs attention", "files need attention"));
+        parts.push(tr!(
+            "{n} file needs attention" | "{n} files need attention" % files
+        ));
     }
-    (!parts.is_empty()).then(|| format!("jitsi-custom: {} — run `jitsi-custom status`", parts.join(", ")))
+    (!parts.is_empty()).then(|| {
+        tr!(
+            "jitsi-custom: {what} — run `jitsi-custom status`",
+            what = parts.join(", ")
+        )
+    })
 }
 
 fn paint(color: bool, state: FileState) -> String {
     let style = match state {
-        FileState::Clean => return state.name().to_string(),
+        FileState::Clean => return label(state),
         FileState::Customised => crate::ui::GOOD,
         FileState::UpstreamChanged => crate::ui::INFO,
         _ => crate::ui::BAD,
     };
-    crate::ui::paint(state.name(), style, color)
+    crate::ui::paint(label(state), style, color)
 }
 
-fn hints(survey: &status::Survey) -> Vec<&'static str> {
+/// A file's state in the table, for a person (`--json` has [`FileState::name`]).
+fn label(state: FileState) -> String {
+    match state {
+        FileState::Clean => tr!("clean"),
+        FileState::Customised => tr!("customised"),
+        FileState::Unrecorded => tr!("unrecorded"),
+        FileState::Overwritten => tr!("overwritten"),
+        FileState::UpstreamChanged => tr!("upstream-changed"),
+        FileState::Conflict => tr!("conflict"),
+        FileState::Missing => tr!("missing"),
+    }
+}
+
+fn hints(survey: &status::Survey) -> Vec<String> {
     let has = |s: FileState| survey.files.iter().any(|f| f.state == s);
     let mut hints = Vec::new();
     if has(FileState::Unrecorded) {
-        hints.push("record edits with `jitsi-custom record -m \"what it is\"`");
+        hints.push(tr!("record edits with `jitsi-custom record -m \"what it is\"`"));
     }
     if has(FileState::Overwritten) || has(FileState::UpstreamChanged) {
-        hints.push("carry the customisations onto the new upstream files with `jitsi-custom rebase`");
+        hints.push(tr!(
+            "carry the customisations onto the new upstream files with `jitsi-custom rebase`"
+        ));
     }
     if has(FileState::Conflict) || !survey.parked.is_empty() {
-        hints.push("work through parked conflicts with `jitsi-custom resolve`");
+        hints.push(tr!("work through parked conflicts with `jitsi-custom resolve`"));
     } else if !survey.notices.is_empty() {
-        hints
-            .push("review what was decided for you with `jitsi-custom resolve` (or `resolve --acknowledge`)");
+        hints.push(tr!(
+            "review what was decided for you with `jitsi-custom resolve` (or `resolve --acknowledge`)"
+        ));
     }
     if !survey.hook.apt {
-        hints.push("let apt keep the customisations with `jitsi-custom install-hooks`");
+        hints.push(tr!(
+            "let apt keep the customisations with `jitsi-custom install-hooks`"
+        ));
     }
     hints
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -48,18 +49,24 @@ pub fn run_track(ctx: &Ctx, args: TrackArgs) -> Result<Outcome> {
     let paths = track::expand_directories(&ctx.root, &paths)?;
     let report = track::track(&ctx.root, &store, &ctx.dpkg()?, &paths, ctx.dry_run)?;
     for path in &report.already {
-        ctx.say(format_args!("{path}: already tracked"));
+        ctx.say(tr!("{path}: already tracked", path));
     }
     for warning in &report.warnings {
         ctx.warn(warning);
     }
-    let verb = if ctx.dry_run { "would track" } else { "tracking" };
     for path in &report.tracked {
-        ctx.say(format_args!("{verb} {path}"));
+        ctx.say(if ctx.dry_run {
+            tr!("would track {path}", path)
+        } else {
+            tr!("tracking {path}", path)
+        });
     }
     if !ctx.dry_run {
         for path in &report.unrecorded {
-            ctx.say(format_args!("{path}: has edits not recorded yet\nhint: record them with `jitsi-custom record -m \"what it is\" {path}`"));
+            ctx.say(tr!(
+                "{path}: has edits not recorded yet\nhint: record them with `jitsi-custom record -m \"what it is\" {path}`",
+                path
+            ));
         }
     }
     Ok(Outcome::Ok)
@@ -71,21 +78,23 @@ pub fn run_untrack(ctx: &Ctx, args: UntrackArgs) -> Result<Outcome> {
     let report = track::untrack(&ctx.root, &store, &paths, args.drop_customisation, ctx.dry_run)?;
     // As `track` of a tracked file: nothing to do, said so (running it twice is harmless).
     for path in &report.not_tracked {
-        ctx.say(format_args!("{path}: not tracked; nothing to do"));
+        ctx.say(tr!("{path}: not tracked; nothing to do", path));
     }
     if ctx.dry_run {
         for path in &report.untracked {
-            ctx.say(format_args!("would untrack {path}"));
+            ctx.say(tr!("would untrack {path}", path));
         }
         return Ok(Outcome::Ok);
     }
     for path in &report.untracked {
-        ctx.say(format_args!("no longer tracking {path}"));
+        ctx.say(tr!("no longer tracking {path}", path));
     }
     for (path, names) in &report.dropped {
-        ctx.say(format_args!(
-            "{path}: dropped the customisation(s) {}",
-            names.join(", ")
+        ctx.say(tr!(
+            "{path}: dropped the customisation(s) {names}"
+                | "{path}: dropped the customisation(s) {names}" % names.len(),
+            path,
+            names = names.join(", ")
         ));
     }
     Ok(Outcome::Ok)

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::upgrade::{self, Ended, Summary, WindowOptions};
@@ -48,18 +49,17 @@ pub struct UpgradeArgs {
 
 pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
     if ctx.dry_run {
-        bail!(crate::Error::Usage(
+        bail!(crate::Error::Usage(tr!(
             "upgrade has no dry run\nhint: `jitsi-custom rebase --dry-run` shows what a rebase would write"
-                .into()
-        ));
+        )));
     }
     if args.docker {
         return run_docker(ctx, &args);
     }
     if ctx.root != std::path::Path::new("/") {
-        bail!(crate::Error::Usage(format!(
-            "upgrade runs apt-get on this machine; it cannot work on the root {}",
-            ctx.root.display()
+        bail!(crate::Error::Usage(tr!(
+            "upgrade runs apt-get on this machine; it cannot work on the root {root}",
+            root = ctx.root.display()
         )));
     }
     let store = ctx.open_store_for_writing()?;
@@ -86,14 +86,16 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
             report_to_person(
                 ctx,
                 &store,
-                "upgraded; decisions wait for a person (their fallbacks are live)",
+                &tr!("upgraded; decisions wait for a person (their fallbacks are live)"),
                 &summary,
             );
             Ok(Outcome::Attention)
         }
         Ended::Postponed { decisions } => {
-            let headline = format!(
-                "postponed: {decisions} decision(s) need you — run `jitsi-custom upgrade` on a terminal"
+            let headline = tr!(
+                "postponed: {n} decision(s) need you — run `jitsi-custom upgrade` on a terminal"
+                    | "postponed: {n} decision(s) need you — run `jitsi-custom upgrade` on a terminal"
+                        % decisions
             );
             ctx.say(&headline);
             report_to_person(ctx, &store, &headline, &summary);
@@ -104,11 +106,21 @@ pub fn run(ctx: &Ctx, args: UpgradeArgs) -> Result<Outcome> {
             restore,
             start,
         } => {
-            report_to_person(ctx, &store, &format!("upgrade failed: {error:#}"), &summary);
+            report_to_person(
+                ctx,
+                &store,
+                &tr!(
+                    "upgrade failed: {error}",
+                    error = crate::i18n::shown_chain(&error)
+                ),
+                &summary,
+            );
             match restore {
-                Ok(()) => Err(error.context(format!("upgrade failed; rolled back to {start}"))),
-                Err(restore_err) => Err(error.context(format!(
-                    "upgrade failed, and rolling back failed too: {restore_err:#}\nhint: `jitsi-custom log` and `jitsi-custom rollback {start}`"
+                Ok(()) => Err(error.context(tr!("upgrade failed; rolled back to {start}", start))),
+                Err(restore_err) => Err(error.context(tr!(
+                    "upgrade failed, and rolling back failed too: {error}\nhint: `jitsi-custom log` and `jitsi-custom rollback {start}`",
+                    error = crate::i18n::shown_chain(&restore_err),
+                    start
                 ))),
             }
         }
@@ -120,18 +132,28 @@ fn report_to_person(ctx: &Ctx, store: &Store, headline: &str, summary: &Summary)
     let mut body = format!("{headline}\n\n");
     for (name, (old, new)) in &summary.upgraded {
         if summary.rolled_back {
-            body.push_str(&format!("{name} {new} was tried; {old} is installed again\n"));
+            body.push_str(&tr!(
+                "{name} {new} was tried; {old} is installed again",
+                name,
+                new,
+                old
+            ));
+            body.push('\n');
         } else {
             body.push_str(&format!("{name} {old} → {new}\n"));
         }
     }
     for parked in &summary.parked {
-        body.push_str(&format!("needs a decision: {parked}\n"));
+        body.push_str(&tr!("needs a decision: {parked}", parked));
+        body.push('\n');
     }
     if summary.rolled_back {
-        body.push_str("the previous packages and files were put back; the Jitsi packages are held\n");
+        body.push_str(&tr!(
+            "the previous packages and files were put back; the Jitsi packages are held"
+        ));
+        body.push('\n');
     }
-    super::report::deliver(ctx, store, "maintenance window", &body);
+    super::report::deliver(ctx, store, super::report::Occasion::MaintenanceWindow, &body);
 }
 
 fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
@@ -142,33 +164,38 @@ fn print_summary(ctx: &Ctx, summary: &Summary) -> Result<()> {
     // After a rollback the window's writes are undone: say what was tried, not what stands.
     if summary.rolled_back {
         for (name, (old, new)) in &summary.upgraded {
-            writeln!(out, "tried {name} {new}; {old} is installed again")?;
+            writeln!(
+                out,
+                "{}",
+                tr!("tried {name} {new}; {old} is installed again", name, new, old)
+            )?;
         }
     } else {
         for (name, (old, new)) in &summary.upgraded {
-            writeln!(out, "upgraded {name} {old} → {new}")?;
+            writeln!(out, "{}", tr!("upgraded {name} {old} → {new}", name, old, new))?;
         }
         for path in &summary.written {
-            writeln!(out, "wrote {path}")?;
+            writeln!(out, "{}", tr!("wrote {path}", path))?;
         }
         for service in &summary.restarted {
-            writeln!(out, "restarted {service}")?;
+            writeln!(out, "{}", tr!("restarted {services}", services = service))?;
         }
     }
     for parked in &summary.parked {
-        writeln!(out, "PARKED {parked}")?;
+        writeln!(out, "{}", tr!("PARKED {parked}", parked))?;
     }
     if summary.rolled_back {
-        writeln!(out, "rolled back")?;
+        writeln!(out, "{}", tr!("rolled back"))?;
     }
     if summary.postponed {
         writeln!(
             out,
-            "postponed: the previous version stays until the decisions are made"
+            "{}",
+            tr!("postponed: the previous version stays until the decisions are made")
         )?;
     }
     if summary.upgraded.is_empty() && summary.failure.is_none() {
-        writeln!(out, "the Jitsi packages are up to date")?;
+        writeln!(out, "{}", tr!("the Jitsi packages are up to date"))?;
     }
     Ok(())
 }
@@ -195,8 +222,10 @@ fn run_docker(ctx: &Ctx, args: &UpgradeArgs) -> Result<Outcome> {
         Upgraded::Started if reports.iter().all(|r| r.parked().next().is_none()) => Outcome::Ok,
         Upgraded::Started => Outcome::Attention,
         Upgraded::Postponed { decisions } => {
-            ctx.say(format_args!(
-                "postponed: {decisions} decision(s) need you; the new image is pulled and the overlays are rebased, the running containers were left as they are — run `jitsi-custom resolve`, then `docker compose up -d`"
+            ctx.say(tr!(
+                "postponed: {n} decision(s) need you; the new image is pulled and the overlays are rebased, the running containers were left as they are — run `jitsi-custom resolve`, then `docker compose up -d`"
+                    | "postponed: {n} decision(s) need you; the new image is pulled and the overlays are rebased, the running containers were left as they are — run `jitsi-custom resolve`, then `docker compose up -d`"
+                    % decisions
             ));
             Outcome::Attention
         }

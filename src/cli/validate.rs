@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -56,7 +57,7 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
             if !args.paths.is_empty() {
                 return Err(Error::BadPath {
                     path: path.to_string(),
-                    reason: "does not exist".into(),
+                    reason: tr!("does not exist"),
                 }
                 .into());
             }
@@ -74,10 +75,16 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
         };
         if ctx.json {
             rows.push(serde_json::json!({ "path": path, "result": result, "detail": detail }));
-        } else if detail.is_empty() {
-            writeln!(out, "{path}  {result}")?;
         } else {
-            writeln!(out, "{path}  {result}: {detail}")?;
+            let result = match result {
+                "ok" => tr!("ok"),
+                _ => tr!("invalid"),
+            };
+            if detail.is_empty() {
+                writeln!(out, "{path}  {result}")?;
+            } else {
+                writeln!(out, "{path}  {result}: {detail}")?;
+            }
         }
     }
     drop(out);

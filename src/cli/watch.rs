@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Args;
 use notify::{RecursiveMode, Watcher};
+use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;
@@ -35,7 +36,7 @@ pub fn run(ctx: &Ctx, args: WatchArgs) -> Result<Outcome> {
         .map(|f| (f.path.under(&ctx.root), f.path.clone()))
         .collect();
     let (tx, rx) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(tx).context("cannot watch files")?;
+    let mut watcher = notify::recommended_watcher(tx).with_context(|| tr!("cannot watch files"))?;
     // Editors replace files by renaming over them: watch the directories, not the files.
     let dirs: BTreeSet<PathBuf> = tracked
         .iter()
@@ -45,12 +46,10 @@ pub fn run(ctx: &Ctx, args: WatchArgs) -> Result<Outcome> {
     for dir in &dirs {
         watcher
             .watch(dir, RecursiveMode::NonRecursive)
-            .with_context(|| format!("cannot watch {}", dir.display()))?;
+            .with_context(|| tr!("cannot watch {dir}", dir = dir.display()))?;
     }
-    ctx.say(format_args!(
-        "watching {} tracked files; Ctrl-C stops",
-        tracked.len()
-    ));
+    ctx.say(tr!("watching {n} tracked files; Ctrl-C stops"
+        | "watching {n} tracked files; Ctrl-C stops" % tracked.len()));
     let settle = Duration::from_secs(args.settle.max(1));
     let mut pending: BTreeSet<InstallPath> = BTreeSet::new();
     loop {
@@ -62,7 +61,7 @@ pub fn run(ctx: &Ctx, args: WatchArgs) -> Result<Outcome> {
                     }
                 }
             }
-            Ok(Err(e)) => ctx.warn(format_args!("watching: {e}")),
+            Ok(Err(e)) => ctx.warn(tr!("watching: {error}", error = e)),
             Err(mpsc::RecvTimeoutError::Timeout) if !pending.is_empty() => {
                 match record_settled(ctx, &pending) {
                     Ok(()) => pending.clear(),
@@ -102,7 +101,7 @@ fn record_settled(ctx: &Ctx, paths: &BTreeSet<InstallPath>) -> Result<()> {
         Into::NewPatch,
     )?;
     for (path, _) in &edits {
-        ctx.say(format_args!("recorded the edit of {path}"));
+        ctx.say(tr!("recorded the edit of {path}", path));
     }
     Ok(())
 }

@@ -4,6 +4,8 @@
 
 use std::io::IsTerminal;
 
+use tr::tr;
+
 use crate::error::Error;
 
 pub trait Prompt {
@@ -78,31 +80,35 @@ pub struct NoPrompt;
 
 impl Prompt for NoPrompt {
     fn select(&self, question: &str, _: &[&str], _: usize) -> Result<usize, Error> {
-        Err(Error::NotInteractive(format!(
-            "cannot ask without a terminal: {question}"
+        Err(Error::NotInteractive(tr!(
+            "cannot ask without a terminal: {question}",
+            question
         )))
     }
 
     fn confirm(&self, question: &str, _: bool) -> Result<bool, Error> {
-        Err(Error::NotInteractive(format!(
-            "cannot ask without a terminal: {question}"
+        Err(Error::NotInteractive(tr!(
+            "cannot ask without a terminal: {question}",
+            question
         )))
     }
 
     fn multi_select(&self, question: &str, _: &[&str], _: &[bool]) -> Result<Vec<usize>, Error> {
-        Err(Error::NotInteractive(format!(
-            "cannot ask without a terminal: {question}"
+        Err(Error::NotInteractive(tr!(
+            "cannot ask without a terminal: {question}",
+            question
         )))
     }
 
     fn input(&self, question: &str, _: Option<&str>) -> Result<String, Error> {
-        Err(Error::NotInteractive(format!(
-            "cannot ask without a terminal: {question}"
+        Err(Error::NotInteractive(tr!(
+            "cannot ask without a terminal: {question}",
+            question
         )))
     }
 
     fn edit(&self, _: &str, _: &str) -> Result<Option<String>, String> {
-        Err("there is no terminal to edit on".into())
+        Err(tr!("there is no terminal to edit on"))
     }
 
     fn is_interactive(&self) -> bool {
