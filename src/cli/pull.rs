@@ -111,7 +111,7 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
         let what = label(c.change);
         write!(out, "{what:<width$} {:?}", c.name)?;
         match &c.note {
-            Some(note) => writeln!(out, "  ({})", crate::i18n::shown(note))?,
+            Some(note) => writeln!(out, "  ({note})")?,
             None => writeln!(out)?,
         }
     }
