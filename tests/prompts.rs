@@ -151,6 +151,33 @@ fn keep_local_keeps_the_customised_card() {
     );
 }
 
+/// The same question in German: the locale changes the words, not the choices' order or what
+/// they do.
+#[test]
+fn the_conflict_prompt_asks_in_german() {
+    let (w, card_102) = conflict_world();
+    let mut s = spawn(&w, &["rebase", "--no-restart"], &[("LANG", "de_DE.UTF-8")]);
+    // One expectation up to the menu's last choice: rexpect counts the bytes of non-ASCII output
+    // as characters, so a second one would start in the wrong place.
+    let menu = s.exp_string("abbrechen (nichts").expect("the German menu");
+    assert!(
+        menu.contains(&format!("Konflikt: Anpassung \"guide\" in {CARD}")),
+        "{menu}"
+    );
+    assert!(menu.contains("Was soll geschehen?"), "{menu}");
+    assert!(
+        menu.contains("die angepasste Datei so behalten, wie sie war"),
+        "{menu}"
+    );
+    s.send(DOWN).unwrap();
+    s.send("\r").unwrap();
+    s.flush().unwrap();
+    let (out, code) = finish(s);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("resolved"), "{out}");
+    assert_eq!(w.read(CARD), card_102, "keep took the customised card");
+}
+
 #[test]
 fn take_upstream_takes_the_new_card() {
     let (w, _) = conflict_world();
