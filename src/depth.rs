@@ -10,8 +10,6 @@
 //! ([`run_within_stack`]). The merges' own parsers (JSON spans, CSS rules, HOCON, line settings)
 //! keep explicit stacks and need no guard.
 
-use tr::tr;
-
 /// The deepest nesting (brackets, operator chains) any parser here is handed. Real Jitsi, Prosody
 /// and nginx files stay below 20.
 pub const MAX_NESTING: usize = 1000;
@@ -129,7 +127,8 @@ where
     on_large_stack(what, work)
 }
 
-/// Runs `work` on a thread with a large stack; a panic inside it becomes an error naming `what`.
+/// Runs `work` on a thread with a large stack; a panic inside it becomes an error naming `what`
+/// (English: it ends up in validation errors and merge notes, which are kept).
 pub fn on_large_stack<T, F>(what: &str, work: F) -> Result<T, String>
 where
     T: Send,
@@ -140,10 +139,10 @@ where
             .name(what.to_string())
             .stack_size(LARGE_STACK_BYTES)
             .spawn_scoped(scope, work)
-            .map_err(|e| tr!("could not start the {what}: {error}", what, error = e))?;
+            .map_err(|e| crate::english!("could not start the {what}: {error}", what, error = e))?;
         worker
             .join()
-            .map_err(|_| tr!("the {what} failed on this input", what))
+            .map_err(|_| crate::english!("the {what} failed on this input", what))
     })
 }
 

@@ -13,8 +13,8 @@ pub fn merge_binary(base: &[u8], local: &[u8], upstream: &[u8]) -> Merged {
         Merged {
             content: local.to_vec(),
             conflicts: vec![Conflict {
-                what: "binary file changed both by the customisation and by upstream".into(),
-                hint: Some("keep the customised file or take upstream's".into()),
+                what: crate::english!("binary file changed both by the customisation and by upstream"),
+                hint: Some(crate::english!("keep the customised file or take upstream's")),
             }],
             ..Merged::default()
         }

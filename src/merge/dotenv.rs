@@ -139,7 +139,7 @@ pub fn merge_dotenv(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels)
         let mut merged = super::merge_text(base, local, upstream, labels, super::Whitespace::Exact);
         merged
             .notes
-            .push("fell back to text: a side is not UTF-8 text".into());
+            .push(crate::english!("fell back to text: a side is not UTF-8 text"));
         return merged;
     };
     let (base_lines, local_lines, mut out) = (parse(base_text), parse(local_text), parse(upstream_text));
@@ -198,9 +198,11 @@ pub fn merge_dotenv(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels)
             decisions.push(Decision::new(
                 DecisionKind::Moved,
                 Some(key.clone()),
-                format!(
-                    "upstream renamed {} to {} ({}); your setting is carried over under the new name",
-                    r.from, r.to, r.source
+                crate::english!(
+                    "upstream renamed {from} to {to} ({source}); your setting is carried over under the new name",
+                    from = r.from,
+                    to = r.to,
+                    source = r.source
                 ),
             ));
         } else if up == now {
@@ -209,20 +211,30 @@ pub fn merge_dotenv(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels)
             decisions.push(Decision::new(
                 DecisionKind::KeptYours,
                 Some(key.clone()),
-                format!(
-                    "kept your {key}; upstream's env.example changed it from {} to {}",
-                    describe(&was),
-                    describe(&up)
+                crate::english!(
+                    "kept your {setting}; upstream's env.example changed it from {old} to {new}",
+                    setting = key,
+                    old = describe(&was),
+                    new = describe(&up)
                 ),
             ));
         } else if up == State::Absent && was != State::Absent && now != State::Absent {
-            let why = facts::env_removed(key)
-                .map(|r| format!(" ({}: {})", r.source, r.note))
-                .unwrap_or_default();
+            let message = match facts::env_removed(key) {
+                Some(r) => crate::english!(
+                    "upstream's env.example no longer has {setting} ({source}: {note}); your setting stays",
+                    setting = key,
+                    source = r.source,
+                    note = (r.note)()
+                ),
+                None => crate::english!(
+                    "upstream's env.example no longer has {setting}; your setting stays",
+                    setting = key
+                ),
+            };
             decisions.push(Decision::new(
                 DecisionKind::KeptRemoved,
                 Some(key.clone()),
-                format!("upstream's env.example no longer has {key}{why}; your setting stays"),
+                message,
             ));
         }
         let at = line_of(&out, target);
@@ -312,8 +324,8 @@ pub fn merge_dotenv(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels)
 fn describe(state: &State) -> String {
     match state {
         State::Active(v) => format!("{v:?}"),
-        State::Commented(v) => format!("{v:?} (commented out)"),
-        State::Absent => "nothing".into(),
+        State::Commented(v) => crate::english!("{value} (commented out)", value = format!("{v:?}")),
+        State::Absent => crate::english!("nothing"),
     }
 }
 

@@ -201,6 +201,11 @@ enum Token {
     Space,
 }
 
+/// The error for a problem at a line.
+fn invalid(line: usize, problem: String) -> String {
+    crate::english!("invalid HOCON at line {line}: {problem}", line, problem)
+}
+
 /// Checks `text` as HOCON; the error names the first problem and its line.
 pub fn check_hocon(text: &str) -> Result<(), String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -217,7 +222,7 @@ pub fn check_hocon(text: &str) -> Result<(), String> {
         }
         deepest = deepest.max(nesting);
         if deepest > depth::MAX_NESTING {
-            return Err(format!("invalid HOCON at line {line}: nested too deeply"));
+            return Err(invalid(*line, crate::english!("nested too deeply")));
         }
     }
     depth::run_within_stack(deepest, "HOCON parser", || parse_tokens(tokens))?
@@ -234,7 +239,7 @@ fn parse_tokens(tokens: Vec<(Token, usize)>) -> Result<(), String> {
     parser.skip_blank();
     match parser.peek() {
         None => Ok(()),
-        Some((_, line)) => Err(format!("invalid HOCON at line {line}: unexpected content")),
+        Some((_, line)) => Err(invalid(*line, crate::english!("unexpected content"))),
     }
 }
 
@@ -285,7 +290,7 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, String> {
             b'"' if text[i..].starts_with("\"\"\"") => {
                 let end = text[i + 3..]
                     .find("\"\"\"")
-                    .ok_or_else(|| format!("invalid HOCON at line {line}: unterminated \"\"\" string"))?;
+                    .ok_or_else(|| invalid(line, crate::english!("unterminated \"\"\" string")))?;
                 let mut close = i + 3 + end + 3;
                 // A triple-quoted string ends at the last of a run of quotes.
                 while bytes.get(close) == Some(&b'"') {
@@ -300,7 +305,7 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, String> {
                 loop {
                     match bytes.get(j) {
                         None | Some(b'\n') => {
-                            return Err(format!("invalid HOCON at line {line}: unterminated string"));
+                            return Err(invalid(line, crate::english!("unterminated string")));
                         }
                         Some(b'\\') => j += 2,
                         Some(b'"') => break,
@@ -314,7 +319,7 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, String> {
                 let end = text[i..]
                     .find('}')
                     .filter(|&at| !text[i..i + at].contains('\n'))
-                    .ok_or_else(|| format!("invalid HOCON at line {line}: unterminated substitution"))?;
+                    .ok_or_else(|| invalid(line, crate::english!("unterminated substitution")))?;
                 tokens.push((Token::Text, line));
                 i += end + 1;
             }
@@ -353,8 +358,8 @@ impl Parser {
             .map_or(1, |(_, line)| *line)
     }
 
-    fn error(&self, what: &str) -> String {
-        format!("invalid HOCON at line {}: {what}", self.line())
+    fn error(&self, problem: String) -> String {
+        invalid(self.line(), problem)
     }
 
     fn skip_space(&mut self) {
@@ -372,7 +377,7 @@ impl Parser {
     /// Members until `close` (or the end for a root without braces).
     fn object_body(&mut self, close: Option<u8>, depth: usize) -> Result<(), String> {
         if depth > depth::MAX_NESTING {
-            return Err(self.error("nested too deeply"));
+            return Err(self.error(crate::english!("nested too deeply")));
         }
         loop {
             while matches!(
@@ -383,14 +388,18 @@ impl Parser {
             }
             match (self.peek().map(|(t, _)| t.clone()), close) {
                 (None, None) => return Ok(()),
-                (None, Some(_)) => return Err(self.error("missing '}'")),
+                (None, Some(_)) => {
+                    return Err(self.error(crate::english!("missing {bracket}", bracket = "'}'")));
+                }
                 (Some(Token::Close(c)), Some(want)) if c == want => {
                     self.at += 1;
                     return Ok(());
                 }
-                (Some(Token::Close(_)), _) => return Err(self.error("unexpected closing bracket")),
+                (Some(Token::Close(_)), _) => {
+                    return Err(self.error(crate::english!("unexpected closing bracket")));
+                }
                 (Some(Token::Text), _) => self.member(depth)?,
-                _ => return Err(self.error("expected a key")),
+                _ => return Err(self.error(crate::english!("expected a key"))),
             }
         }
     }
@@ -405,7 +414,7 @@ impl Parser {
             self.at += 1;
         }
         if pieces == 0 {
-            return Err(self.error("expected a key"));
+            return Err(self.error(crate::english!("expected a key")));
         }
         match self.peek().map(|(t, _)| t.clone()) {
             Some(Token::Separator) => {
@@ -419,7 +428,12 @@ impl Parser {
             }
             // `include "file"` and friends: a key-like line with nothing after it.
             Some(Token::Newline | Token::Comma) | None if pieces >= 2 => Ok(()),
-            _ => Err(self.error("expected '=', ':' or '{' after the key")),
+            _ => Err(self.error(crate::english!(
+                "expected {equals}, {colon} or {brace} after the key",
+                equals = "'='",
+                colon = "':'",
+                brace = "'{'"
+            ))),
         }
     }
 
@@ -427,7 +441,7 @@ impl Parser {
     /// comma or a closing bracket.
     fn value(&mut self, depth: usize) -> Result<(), String> {
         if depth > depth::MAX_NESTING {
-            return Err(self.error("nested too deeply"));
+            return Err(self.error(crate::english!("nested too deeply")));
         }
         let mut any = false;
         loop {
@@ -452,7 +466,7 @@ impl Parser {
         if any {
             Ok(())
         } else {
-            Err(self.error("missing value"))
+            Err(self.error(crate::english!("missing value")))
         }
     }
 
@@ -469,9 +483,9 @@ impl Parser {
                     self.at += 1;
                     return Ok(());
                 }
-                None => return Err(self.error("missing ']'")),
+                None => return Err(self.error(crate::english!("missing {bracket}", bracket = "']'"))),
                 Some(Token::Close(_) | Token::Separator) => {
-                    return Err(self.error("unexpected token in array"));
+                    return Err(self.error(crate::english!("unexpected token in array")));
                 }
                 _ => self.value(depth)?,
             }

@@ -25,7 +25,6 @@ use oxc_ast::{Comment, CommentKind};
 use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType, Span};
 use serde::Serialize;
-use tr::tr;
 
 use super::keyed::show_value;
 use super::text::{Whitespace, merge_text};
@@ -37,15 +36,14 @@ use crate::depth;
 /// `Display` is English: the text goes into conflicts, notes and the review list, which are kept
 /// in the state directory and shown by `--json`. [`JsConfigError::shown`] is the same text for a
 /// person on the terminal, in their language.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JsConfigError {
-    #[error("does not parse as JavaScript: {0}")]
     Unparsable(Unreadable),
-    #[error("has no config object (`var config = {{ ... }};`)")]
     NoConfigObject,
-    #[error("cannot set `{path}`: {reason}")]
-    CannotApply { path: String, reason: ApplyProblem },
-    #[error("changing `{path}` would leave a file that does not parse: {reason}")]
+    CannotApply {
+        path: String,
+        reason: ApplyProblem,
+    },
     BrokenResult {
         path: String,
         reason: Box<JsConfigError>,
@@ -53,77 +51,99 @@ pub enum JsConfigError {
 }
 
 /// Why a config file could not be read as JavaScript.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unreadable {
-    #[error("not UTF-8 ({0})")]
     NotUtf8(String),
-    #[error("file too large")]
     TooLarge,
-    #[error("nested more than {0} levels deep")]
     TooDeep(usize),
     /// The parser's own message (English, from the parser).
-    #[error("{0}")]
     Parser(String),
-    #[error("the parser gave up")]
     ParserGaveUp,
 }
 
 /// Why an operation cannot be applied to a setting.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApplyProblem {
-    #[error("overlapping edits")]
     OverlappingEdits,
-    #[error("a path needs a key between every dot")]
     EmptyKey,
-    #[error("`{0}` is not a JavaScript value")]
     NotAValue(String),
-    #[error("`{0}` is not an object")]
     NotAnObject(String),
 }
+
+/// The example of a config object, for [`JsConfigError::NoConfigObject`].
+const CONFIG_OBJECT: &str = "`var config = { ... };`";
+
+impl std::fmt::Display for JsConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            JsConfigError::Unparsable(why) => {
+                crate::english!("does not parse as JavaScript: {why}", why)
+            }
+            JsConfigError::NoConfigObject => {
+                crate::english!("has no config object ({example})", example = CONFIG_OBJECT)
+            }
+            JsConfigError::CannotApply { path, reason } => {
+                crate::english!("cannot set `{path}`: {reason}", path, reason)
+            }
+            JsConfigError::BrokenResult { path, reason } => crate::english!(
+                "changing `{path}` would leave a file that does not parse: {reason}",
+                path,
+                reason
+            ),
+        })
+    }
+}
+
+impl std::error::Error for JsConfigError {}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            Unreadable::NotUtf8(error) => crate::english!("not UTF-8 ({error})", error),
+            Unreadable::TooLarge => crate::english!("file too large"),
+            Unreadable::TooDeep(levels) => crate::english!("nested more than {levels} levels deep", levels),
+            Unreadable::Parser(message) => message.clone(),
+            Unreadable::ParserGaveUp => crate::english!("the parser gave up"),
+        })
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+impl std::fmt::Display for ApplyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            ApplyProblem::OverlappingEdits => crate::english!("overlapping edits"),
+            ApplyProblem::EmptyKey => crate::english!("a path needs a key between every dot"),
+            ApplyProblem::NotAValue(value) => crate::english!("`{value}` is not a JavaScript value", value),
+            ApplyProblem::NotAnObject(parent) => crate::english!("`{parent}` is not an object", parent),
+        })
+    }
+}
+
+impl std::error::Error for ApplyProblem {}
 
 impl JsConfigError {
     /// The text for a person on the terminal, in their language (`Display` is the English text
     /// that is kept).
     pub fn shown(&self) -> String {
+        crate::i18n::shown(&self.to_string())
+    }
+
+    /// Why the config file of one side of a merge (named by its label) is not merged setting by
+    /// setting, as a whole sentence.
+    fn of_side(&self, side: &str) -> String {
         match self {
             JsConfigError::Unparsable(why) => {
-                tr!("does not parse as JavaScript: {why}", why = why.shown())
+                crate::english!("{side} does not parse as JavaScript: {why}", side, why)
             }
-            JsConfigError::NoConfigObject => tr!(
-                "has no config object ({example})",
-                example = "`var config = { ... };`"
+            JsConfigError::NoConfigObject => crate::english!(
+                "{side} has no config object ({example})",
+                side,
+                example = CONFIG_OBJECT
             ),
-            JsConfigError::CannotApply { path, reason } => {
-                tr!("cannot set `{path}`: {reason}", path, reason = reason.shown())
-            }
-            JsConfigError::BrokenResult { path, reason } => tr!(
-                "changing `{path}` would leave a file that does not parse: {reason}",
-                path,
-                reason = reason.shown()
-            ),
-        }
-    }
-}
-
-impl Unreadable {
-    fn shown(&self) -> String {
-        match self {
-            Unreadable::NotUtf8(error) => tr!("not UTF-8 ({error})", error),
-            Unreadable::TooLarge => tr!("file too large"),
-            Unreadable::TooDeep(levels) => tr!("nested more than {levels} levels deep", levels),
-            Unreadable::Parser(message) => message.clone(),
-            Unreadable::ParserGaveUp => tr!("the parser gave up"),
-        }
-    }
-}
-
-impl ApplyProblem {
-    fn shown(&self) -> String {
-        match self {
-            ApplyProblem::OverlappingEdits => tr!("overlapping edits"),
-            ApplyProblem::EmptyKey => tr!("a path needs a key between every dot"),
-            ApplyProblem::NotAValue(value) => tr!("`{value}` is not a JavaScript value", value),
-            ApplyProblem::NotAnObject(parent) => tr!("`{parent}` is not an object", parent),
+            // parse_doc fails only in the two ways above.
+            other => format!("{side} {other}"),
         }
     }
 }
@@ -190,16 +210,16 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
         (local, &labels.local),
         (upstream, &labels.upstream),
     ]
-    .map(|(content, label)| parse_doc(content).map_err(|e| format!("{label} {e}")));
+    .map(|(content, label)| parse_doc(content).map_err(|e| e.of_side(label)));
     let [base_doc, local_doc, upstream_doc] = match parsed {
         [Ok(b), Ok(l), Ok(u)] => [b, l, u],
         [b, l, u] => {
             let reason = [b.err(), l.err(), u.err()].into_iter().flatten().next();
             let mut merged = merge_text(base, local, upstream, labels, Whitespace::Exact);
-            merged.notes.push(format!(
-                "fell back to text: {}",
-                reason.unwrap_or_else(|| "an input is not a config file".into())
-            ));
+            let why = reason.unwrap_or_else(|| crate::english!("an input is not a config file"));
+            merged
+                .notes
+                .push(crate::english!("fell back to text: {why}", why));
             return merged;
         }
     };
@@ -222,13 +242,17 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
     if captured {
         return settings;
     }
-    let text_fallback = |why: &str| {
+    let text_fallback = |why: String| {
         let mut merged = merge_text(base, local, upstream, labels, Whitespace::Exact);
-        merged.notes.push(format!("fell back to text: {why}"));
+        merged
+            .notes
+            .push(crate::english!("fell back to text: {why}", why));
         merged
     };
     let Ok(replayed) = replayed else {
-        return text_fallback("the customisation's settings cannot be replayed on its base");
+        return text_fallback(crate::english!(
+            "the customisation's settings cannot be replayed on its base"
+        ));
     };
     let mut combined = merge_text(&replayed, local, &settings.content, labels, Whitespace::Exact);
     if !combined.is_clean() {
@@ -236,18 +260,24 @@ pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labe
         // each conflict, laid out in `regions` for a person.
         match combined.favour_local() {
             Some(favoured) => combined.content = favoured,
-            None => return text_fallback("the comments and code beside the settings conflict"),
+            None => {
+                return text_fallback(crate::english!(
+                    "the comments and code beside the settings conflict"
+                ));
+            }
         }
     }
     if parse_doc(&combined.content).is_err() {
-        return text_fallback("the comments and code beside the settings do not merge into valid JavaScript");
+        return text_fallback(crate::english!(
+            "the comments and code beside the settings do not merge into valid JavaScript"
+        ));
     }
     combined.decisions = settings.decisions;
     combined.conflicts.extend(settings.conflicts);
     combined.notes.extend(settings.notes);
-    combined
-        .notes
-        .push("merged the comments and code beside the settings line by line".into());
+    combined.notes.push(crate::english!(
+        "merged the comments and code beside the settings line by line"
+    ));
     combined
 }
 
@@ -285,8 +315,8 @@ fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op
             Ok(next) => text = next,
             Err(err) => {
                 conflicts.push(Conflict {
-                    what: format!("could not carry `{path}` over: {err}"),
-                    hint: Some("set it by hand in the new file".into()),
+                    what: crate::english!("could not carry `{path}` over: {error}", path, error = err),
+                    hint: Some(crate::english!("set it by hand in the new file")),
                 });
                 continue;
             }
@@ -297,15 +327,25 @@ fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op
             (Verdict::KeptYours(message), _) => {
                 decisions.push(Decision::new(DecisionKind::KeptYours, setting, message));
             }
-            (Verdict::KeptRemoved { how }, Some(m)) => {
-                let mut decision = Decision::new(
-                    DecisionKind::Moved,
-                    setting,
-                    format!(
-                        "upstream {how} {path}; kept your value {value}; Jitsi moved it to {} in {}",
-                        m.to_path, m.to_file
-                    ),
-                );
+            (Verdict::KeptRemoved { commented_out }, Some(m)) => {
+                let message = if commented_out {
+                    crate::english!(
+                        "upstream commented out {setting}; kept your value {value}; Jitsi moved it to {to_path} in {to_file}",
+                        setting = path,
+                        value,
+                        to_path = m.to_path,
+                        to_file = m.to_file
+                    )
+                } else {
+                    crate::english!(
+                        "upstream removed {setting}; kept your value {value}; Jitsi moved it to {to_path} in {to_file}",
+                        setting = path,
+                        value,
+                        to_path = m.to_path,
+                        to_file = m.to_file
+                    )
+                };
+                let mut decision = Decision::new(DecisionKind::Moved, setting, message);
                 decision.moved_to = l.map(|l| MovedTo {
                     file: m.to_file.to_string(),
                     path: m.to_path.to_string(),
@@ -321,29 +361,40 @@ fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op
                     decisions.push(Decision::new(
                         DecisionKind::Overridden,
                         Some(m.ignored_once.to_string()),
-                        format!(
-                            "once {} has a `{}` object, {} in {} are ignored: set them there",
-                            m.to_file,
-                            m.ignored_once,
-                            keys.join(", "),
-                            m.from_file
+                        crate::english!(
+                            "once {to_file} has a `{object}` object, {keys} in {from_file} are ignored: set them there",
+                            to_file = m.to_file,
+                            object = m.ignored_once,
+                            keys = keys.join(", "),
+                            from_file = m.from_file
                         ),
                     ));
                 }
             }
-            (Verdict::KeptRemoved { how }, None) => {
-                decisions.push(Decision::new(
-                    DecisionKind::KeptRemoved,
-                    setting,
-                    format!(
-                        "upstream {how} {path}; kept your value {value} (before: {})",
-                        describe(b)
-                    ),
-                ));
+            (Verdict::KeptRemoved { commented_out }, None) => {
+                let message = if commented_out {
+                    crate::english!(
+                        "upstream commented out {setting}; kept your value {value} (before: {old})",
+                        setting = path,
+                        value,
+                        old = describe(b)
+                    )
+                } else {
+                    crate::english!(
+                        "upstream removed {setting}; kept your value {value} (before: {old})",
+                        setting = path,
+                        value,
+                        old = describe(b)
+                    )
+                };
+                decisions.push(Decision::new(DecisionKind::KeptRemoved, setting, message));
             }
-            (Verdict::Apply, Some(m)) => notes.push(format!(
-                "`{path}` is deprecated in {}: it moved to {} in {}",
-                m.from_file, m.to_path, m.to_file
+            (Verdict::Apply, Some(m)) => notes.push(crate::english!(
+                "`{path}` is deprecated in {from_file}: it moved to {to_path} in {to_file}",
+                path,
+                from_file = m.from_file,
+                to_path = m.to_path,
+                to_file = m.to_file
             )),
             (Verdict::Apply | Verdict::Skip, _) => {}
         }
@@ -361,11 +412,12 @@ fn merge_settings(base_doc: &Doc, local_doc: &Doc, upstream_doc: &Doc, ops: &[Op
                 decisions.push(Decision::new(
                     DecisionKind::Overridden,
                     Some(key.to_string()),
-                    format!(
-                        "upstream's {} now sets `{key}`: {} in {} are ignored from now on; set them under {key} here",
-                        m.to_file,
-                        keys.join(", "),
-                        m.from_file
+                    crate::english!(
+                        "upstream's {to_file} now sets `{key}`: {keys} in {from_file} are ignored from now on; set them under {key} here",
+                        to_file = m.to_file,
+                        key,
+                        keys = keys.join(", "),
+                        from_file = m.from_file
                     ),
                 ));
             }
@@ -1029,7 +1081,7 @@ enum Verdict {
     /// Upstream removed or commented out a setting the admin set: it is put back, as the admin
     /// had it. `moved` when the profile knows where the setting went.
     KeptRemoved {
-        how: &'static str,
+        commented_out: bool,
     },
 }
 
@@ -1037,8 +1089,11 @@ enum Verdict {
 fn describe(entry: Option<&Entry>) -> String {
     match entry {
         Some(e) if e.state == State::Active => show_value(&squeeze(&e.value_src)),
-        Some(e) => format!("{}, commented out", show_value(&squeeze(&e.value_src))),
-        None => "unset".into(),
+        Some(e) => crate::english!(
+            "{value}, commented out",
+            value = show_value(&squeeze(&e.value_src))
+        ),
+        None => crate::english!("unset"),
     }
 }
 
@@ -1052,10 +1107,11 @@ fn decide(
 ) -> Verdict {
     let path = op.path();
     let changed_default = || {
-        format!(
-            "kept your {path}; upstream changed its default from {} to {}",
-            describe(base),
-            describe(upstream)
+        crate::english!(
+            "kept your {setting}; upstream changed its default from {old} to {new}",
+            setting = path,
+            old = describe(base),
+            new = describe(upstream)
         )
     };
     match op {
@@ -1074,24 +1130,25 @@ fn decide(
             } else if let Some(u) = commented(upstream) {
                 match base {
                     // Upstream disabled a setting it used to set.
-                    Some(b) if b.state == State::Active => Verdict::KeptRemoved { how: "commented out" },
-                    _ if moved.is_some() => Verdict::KeptRemoved { how: "commented out" },
+                    Some(b) if b.state == State::Active => Verdict::KeptRemoved { commented_out: true },
+                    _ if moved.is_some() => Verdict::KeptRemoved { commented_out: true },
                     // Upstream rewrote the default it documents for an option the admin set.
                     Some(b) if b.canonical != u.canonical => Verdict::KeptYours(changed_default()),
                     _ => Verdict::Apply,
                 }
             } else if base.is_some() {
-                Verdict::KeptRemoved { how: "removed" }
+                Verdict::KeptRemoved { commented_out: false }
             } else {
                 Verdict::Apply
             }
         }
         Op::Disable { .. } => match (active(upstream), active(base)) {
             (Some(u), Some(b)) if u.canonical == b.canonical => Verdict::Apply,
-            (Some(_), _) => Verdict::KeptYours(format!(
-                "kept your {path} commented out; upstream changed its value from {} to {}",
-                describe(base),
-                describe(upstream)
+            (Some(_), _) => Verdict::KeptYours(crate::english!(
+                "kept your {setting} commented out; upstream changed its value from {old} to {new}",
+                setting = path,
+                old = describe(base),
+                new = describe(upstream)
             )),
             (None, _) => Verdict::Skip,
         },
@@ -1100,10 +1157,11 @@ fn decide(
                 if u.canonical == b.canonical {
                     Verdict::Apply
                 } else {
-                    Verdict::KeptYours(format!(
-                        "kept your removal of {path}; upstream changed it from {} to {}",
-                        describe(base),
-                        describe(upstream)
+                    Verdict::KeptYours(crate::english!(
+                        "kept your removal of {setting}; upstream changed it from {old} to {new}",
+                        setting = path,
+                        old = describe(base),
+                        new = describe(upstream)
                     ))
                 }
             }

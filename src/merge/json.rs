@@ -42,19 +42,19 @@ pub fn merge_json(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -
         let base = if base.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
-            Some(read_as_browsers(base).map_err(|e| format!("{} does not parse as JSON: {e}", labels.base))?)
+            Some(read_as_browsers(base).map_err(|e| unparsable(&labels.base, &e))?)
         };
-        let local =
-            read_as_browsers(local).map_err(|e| format!("{} does not parse as JSON: {e}", labels.local))?;
-        let upstream = read_as_browsers(upstream)
-            .map_err(|e| format!("{} does not parse as JSON: {e}", labels.upstream))?;
+        let local = read_as_browsers(local).map_err(|e| unparsable(&labels.local, &e))?;
+        let upstream = read_as_browsers(upstream).map_err(|e| unparsable(&labels.upstream, &e))?;
         Ok::<_, String>((base, local, upstream))
     })();
     let (base_doc, local_doc, upstream_doc) = match parsed {
         Ok(docs) => docs,
         Err(why) => {
             let mut merged = merge_text(base, local, upstream, labels, Whitespace::Exact);
-            merged.notes.push(format!("fell back to text: {why}"));
+            merged
+                .notes
+                .push(crate::english!("fell back to text: {why}", why));
             return merged;
         }
     };
@@ -77,9 +77,10 @@ pub fn merge_json(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -
     let Some(tree) = spans_of(upstream) else {
         // serde_json read it, so the span reader must too; should it not, say so rather than guess.
         let mut merged = merge_text(base, local, upstream, labels, Whitespace::Exact);
-        merged
-            .notes
-            .push("fell back to text: the layout of upstream's JSON could not be followed".into());
+        merged.notes.push(crate::english!(
+            "fell back to text: {why}",
+            why = crate::english!("the layout of upstream's JSON could not be followed")
+        ));
         return merged;
     };
     let style = Style::of(upstream);
@@ -178,9 +179,14 @@ fn not_an_object(path: &[String]) -> EditError {
 
 fn path_name(path: &[String]) -> String {
     if path.is_empty() {
-        return "the document".into();
+        return crate::english!("the document");
     }
     path.iter().fold(String::new(), |acc, key| join_path(&acc, key))
+}
+
+/// Why a side is not merged key by key: it is not JSON.
+fn unparsable(side: &str, error: &serde_json::Error) -> String {
+    crate::english!("{side} does not parse as JSON: {error}", side, error)
 }
 
 /// A value shortened for a conflict hint.
@@ -235,29 +241,42 @@ impl KeyMerge {
             (_, None, Some(u)) => {
                 self.conflict(
                     path,
-                    format!("local removed {name}, upstream changed it"),
-                    Some(format!("upstream now has {}", show(u))),
+                    crate::english!("local removed {setting}, upstream changed it", setting = name),
+                    Some(crate::english!("upstream now has {value}", value = show(u))),
                 );
                 None
             }
             (b, Some(l), None) => {
-                let message = format!(
-                    "upstream removed {name}; kept your value {}{}",
-                    show(l),
-                    b.map(|b| format!(" (it had {})", show(b))).unwrap_or_default()
-                );
+                let message = match b {
+                    Some(b) => crate::english!(
+                        "upstream removed {setting}; kept your value {value} (it had {old})",
+                        setting = name,
+                        value = show(l),
+                        old = show(b)
+                    ),
+                    None => crate::english!(
+                        "upstream removed {setting}; kept your value {value}",
+                        setting = name,
+                        value = show(l)
+                    ),
+                };
                 self.decisions
                     .push(Decision::new(DecisionKind::KeptRemoved, setting, message));
                 Some(l.clone())
             }
             (b, Some(l), Some(u)) if !l.is_object() && !u.is_object() => {
                 let message = match b {
-                    Some(b) => format!(
-                        "kept your {name}; upstream changed its default from {} to {}",
-                        show(b),
-                        show(u)
+                    Some(b) => crate::english!(
+                        "kept your {setting}; upstream changed its default from {old} to {new}",
+                        setting = name,
+                        old = show(b),
+                        new = show(u)
                     ),
-                    None => format!("kept your {name}; upstream now sets it too, to {}", show(u)),
+                    None => crate::english!(
+                        "kept your {setting}; upstream now sets it too, to {new}",
+                        setting = name,
+                        new = show(u)
+                    ),
                 };
                 self.decisions
                     .push(Decision::new(DecisionKind::KeptYours, setting, message));
@@ -266,8 +285,8 @@ impl KeyMerge {
             (_, l, u) => {
                 self.conflict(
                     path,
-                    format!("both changed {name}"),
-                    u.map(|u| format!("upstream now has {}", show(u))),
+                    crate::english!("both changed {setting}", setting = name),
+                    u.map(|u| crate::english!("upstream now has {value}", value = show(u))),
                 );
                 l.cloned()
             }

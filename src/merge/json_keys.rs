@@ -128,7 +128,7 @@ impl<'de> Visitor<'de> for UniqueKeys<'_> {
             if seen.contains(&key) {
                 match self.tolerated {
                     Some(tolerated) if !tolerated.contains(&key) => {
-                        return Err(de::Error::custom(format_args!("duplicate key {path}")));
+                        return Err(de::Error::custom(crate::english!("duplicate key {path}", path)));
                     }
                     _ => {
                         self.repeated.borrow_mut().insert(key.clone());

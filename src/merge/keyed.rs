@@ -87,11 +87,17 @@ pub(crate) fn show_value(value: &str) -> String {
 pub(crate) fn kept_yours(both: &BothChanged<'_>) -> Decision {
     let (id, upstream) = (both.id, show_value(both.upstream_value));
     let message = match both.base_value {
-        Some(base) => format!(
-            "kept your {id}; upstream changed its default from {} to {upstream}",
-            show_value(base)
+        Some(base) => crate::english!(
+            "kept your {setting}; upstream changed its default from {old} to {new}",
+            setting = id,
+            old = show_value(base),
+            new = upstream
         ),
-        None => format!("kept your {id}; upstream now sets it too, to {upstream}"),
+        None => crate::english!(
+            "kept your {setting}; upstream now sets it too, to {new}",
+            setting = id,
+            new = upstream
+        ),
     };
     Decision {
         moved_to: None,
@@ -362,10 +368,11 @@ fn settle_block<D: Dialect>(
                     moved_to: None,
                     kind: DecisionKind::KeptYours,
                     setting: Some(id.to_string()),
-                    message: format!(
-                        "kept your removal of {id}; upstream changed it from {} to {}",
-                        show_value(b.value()),
-                        show_value(u.value())
+                    message: crate::english!(
+                        "kept your removal of {setting}; upstream changed it from {old} to {new}",
+                        setting = id,
+                        old = show_value(b.value()),
+                        new = show_value(u.value())
                     ),
                 });
             }
@@ -439,10 +446,11 @@ fn settle_block<D: Dialect>(
                     moved_to: None,
                     kind: DecisionKind::KeptRemoved,
                     setting: Some(id.to_string()),
-                    message: format!(
-                        "upstream removed {id}; kept your value {} (it had {})",
-                        show_value(l.value()),
-                        show_value(b.value())
+                    message: crate::english!(
+                        "upstream removed {setting}; kept your value {value} (it had {old})",
+                        setting = id,
+                        value = show_value(l.value()),
+                        old = show_value(b.value())
                     ),
                 });
                 pending.push(placed);

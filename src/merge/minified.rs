@@ -54,10 +54,31 @@ impl MinifiedKind {
         }
     }
 
-    fn noun(self) -> &'static str {
+    /// Why a side is not split into pieces and merged line by line instead.
+    fn fell_back(self, side: &str, why: &str) -> String {
         match self {
-            MinifiedKind::Css => "CSS rules",
-            MinifiedKind::Js => "JavaScript statements",
+            MinifiedKind::Css => crate::english!(
+                "fell back to text: {side} could not be split into CSS rules: {why}",
+                side,
+                why
+            ),
+            MinifiedKind::Js => crate::english!(
+                "fell back to text: {side} could not be split into JavaScript statements: {why}",
+                side,
+                why
+            ),
+        }
+    }
+
+    /// How the conflicting content of a split file is laid out.
+    fn split_note(self) -> String {
+        match self {
+            MinifiedKind::Css => {
+                crate::english!("the conflicting content is shown with one of the CSS rules a line")
+            }
+            MinifiedKind::Js => crate::english!(
+                "the conflicting content is shown with one of the JavaScript statements a line"
+            ),
         }
     }
 }
@@ -82,12 +103,7 @@ pub fn merge_minified_as(
         return Merged::clean(local.to_vec());
     }
     let split = |content: &[u8], label: &str| {
-        split_into_lines(kind, content).map_err(|why| {
-            format!(
-                "fell back to text: {label} could not be split into {}: {why}",
-                kind.noun()
-            )
-        })
+        split_into_lines(kind, content).map_err(|why| kind.fell_back(label, &why))
     };
     let sides = split(base, &labels.base).and_then(|b| {
         let l = split(local, &labels.local)?;
@@ -142,10 +158,7 @@ pub fn merge_minified_as(
         conflicts = merged.conflicts;
     }
     let mut notes = merged.notes;
-    notes.push(format!(
-        "the conflicting content is shown with one of the {} a line",
-        kind.noun()
-    ));
+    notes.push(kind.split_note());
     let regions = merged.regions.map(|mut regions| {
         regions.split_minified = true;
         for (choice, conflict) in regions.choices.iter_mut().zip(&conflicts) {
@@ -337,11 +350,14 @@ fn merge_declarations(both: &BothChanged<'_>) -> Option<(Vec<u8>, Vec<Decision>)
                             moved_to: None,
                             kind: DecisionKind::KeptYours,
                             setting: Some(format!("{selector} {{ {p} }}")),
-                            message: format!(
-                                "kept your {selector} {{ {p} }}; upstream changed its default from {} to {}",
-                                b.as_deref()
-                                    .map_or_else(|| "unset".to_string(), |b| format!("'{}'", value_of(b))),
-                                format_args!("'{}'", value_of(u))
+                            message: crate::english!(
+                                "kept your {setting}; upstream changed its default from {old} to {new}",
+                                setting = format!("{selector} {{ {p} }}"),
+                                old = b.as_deref().map_or_else(
+                                    || crate::english!("unset"),
+                                    |b| format!("'{}'", value_of(b))
+                                ),
+                                new = format!("'{}'", value_of(u))
                             ),
                         });
                     }
@@ -351,13 +367,14 @@ fn merge_declarations(both: &BothChanged<'_>) -> Option<(Vec<u8>, Vec<Decision>)
             (None, Some(b)) => {
                 if value_of(&b) != value_of(u) {
                     decisions.push(Decision {
-moved_to: None,
+                        moved_to: None,
                         kind: DecisionKind::KeptYours,
                         setting: Some(format!("{selector} {{ {p} }}")),
-                        message: format!(
-                            "kept your removal of {selector} {{ {p} }}; upstream changed it from '{}' to '{}'",
-                            value_of(&b),
-                            value_of(u)
+                        message: crate::english!(
+                            "kept your removal of {setting}; upstream changed it from {old} to {new}",
+                            setting = format!("{selector} {{ {p} }}"),
+                            old = format!("'{}'", value_of(&b)),
+                            new = format!("'{}'", value_of(u))
                         ),
                     });
                 }
@@ -376,10 +393,11 @@ moved_to: None,
                     moved_to: None,
                     kind: DecisionKind::KeptRemoved,
                     setting: Some(format!("{selector} {{ {p} }}")),
-                    message: format!(
-                        "upstream removed {selector} {{ {p} }}; kept your value '{}' (it had '{}')",
-                        value_of(l),
-                        value_of(&b)
+                    message: crate::english!(
+                        "upstream removed {setting}; kept your value {value} (it had {old})",
+                        setting = format!("{selector} {{ {p} }}"),
+                        value = format!("'{}'", value_of(l)),
+                        old = format!("'{}'", value_of(&b))
                     ),
                 });
                 out.push(l.clone());
@@ -414,14 +432,16 @@ fn describe_block(kind: MinifiedKind, block: &ConflictBlock<'_>) -> String {
             }
         }
     }
-    let (one, many) = match kind {
-        MinifiedKind::Css => ("CSS rule", "CSS rules"),
-        MinifiedKind::Js => ("statement", "statements"),
-    };
-    match names.as_slice() {
-        [] => format!("conflicting changes at split line {}", block.line),
-        [name] => format!("both changed {one} {name}"),
-        names => format!("both changed {many} {}", names.join(" | ")),
+    match (kind, names.as_slice()) {
+        (_, []) => crate::english!("conflicting changes at split line {line}", line = block.line),
+        (MinifiedKind::Css, [name]) => crate::english!("both changed CSS rule {name}", name),
+        (MinifiedKind::Css, names) => {
+            crate::english!("both changed CSS rules {names}", names = names.join(" | "))
+        }
+        (MinifiedKind::Js, [name]) => crate::english!("both changed statement {name}", name),
+        (MinifiedKind::Js, names) => {
+            crate::english!("both changed statements {names}", names = names.join(" | "))
+        }
     }
 }
 
@@ -456,8 +476,12 @@ pub(crate) fn set_declaration(
     property: &str,
     value: &str,
 ) -> Result<Vec<u8>, EditError> {
-    let split = split_into_lines(MinifiedKind::Css, content)
-        .map_err(|why| EditError::Invalid(tr!("cannot be read as CSS rules: {why}", why)))?;
+    let split = split_into_lines(MinifiedKind::Css, content).map_err(|why| {
+        EditError::Invalid(tr!(
+            "cannot be read as CSS rules: {why}",
+            why = crate::i18n::shown(&why)
+        ))
+    })?;
     let text = String::from_utf8(split).map_err(|_| EditError::Invalid(tr!("is not UTF-8")))?;
     let mut target: Vec<String> = context.iter().map(|c| squeeze(c)).collect();
     target.push(squeeze(selector));
@@ -594,8 +618,8 @@ fn css_cuts(content: &[u8]) -> Result<Vec<usize>, String> {
     while i < content.len() {
         match content[i] {
             b'/' if content.get(i + 1) == Some(&b'*') => {
-                let end =
-                    find(content, i + 2, b"*/").ok_or_else(|| format!("unterminated comment at byte {i}"))?;
+                let end = find(content, i + 2, b"*/")
+                    .ok_or_else(|| crate::english!("unterminated comment at byte {byte}", byte = i))?;
                 i = end + 2;
                 continue;
             }
@@ -615,9 +639,9 @@ fn css_cuts(content: &[u8]) -> Result<Vec<usize>, String> {
                 }
             }
             b'}' => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or_else(|| format!("unbalanced '}}' at byte {i}"))?;
+                depth = depth.checked_sub(1).ok_or_else(|| {
+                    crate::english!("unbalanced {bracket} at byte {byte}", bracket = "'}'", byte = i)
+                })?;
                 cuts.push(i + 1);
                 piece_start = i + 1;
             }
@@ -631,7 +655,11 @@ fn css_cuts(content: &[u8]) -> Result<Vec<usize>, String> {
         i += 1;
     }
     if depth != 0 {
-        return Err(format!("{depth} unclosed '{{'"));
+        return Err(crate::english!(
+            "{count} unclosed {bracket}",
+            count = depth,
+            bracket = "'{'"
+        ));
     }
     Ok(cuts)
 }
@@ -643,12 +671,20 @@ fn skip_string(content: &[u8], start: usize, quote: u8) -> Result<usize, String>
     while i < content.len() {
         match content[i] {
             b'\\' => i += 2,
-            b'\n' => return Err(format!("unterminated string at byte {start}")),
+            b'\n' => {
+                return Err(crate::english!(
+                    "unterminated string at byte {byte}",
+                    byte = start
+                ));
+            }
             b if b == quote => return Ok(i + 1),
             _ => i += 1,
         }
     }
-    Err(format!("unterminated string at byte {start}"))
+    Err(crate::english!(
+        "unterminated string at byte {byte}",
+        byte = start
+    ))
 }
 
 fn find(content: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -701,8 +737,8 @@ fn js_cuts(content: &[u8]) -> Result<Vec<usize>, String> {
         let b = content[i];
         match b {
             b'/' if content.get(i + 1) == Some(&b'*') => {
-                let end =
-                    find(content, i + 2, b"*/").ok_or_else(|| format!("unterminated comment at byte {i}"))?;
+                let end = find(content, i + 2, b"*/")
+                    .ok_or_else(|| crate::english!("unterminated comment at byte {byte}", byte = i))?;
                 i = end + 2;
                 continue;
             }
@@ -733,7 +769,11 @@ fn js_cuts(content: &[u8]) -> Result<Vec<usize>, String> {
             b')' | b']' => {
                 let want = if b == b')' { Open::Paren } else { Open::Bracket };
                 if stack.pop() != Some(want) {
-                    return Err(format!("unbalanced '{}' at byte {i}", b as char));
+                    return Err(crate::english!(
+                        "unbalanced {bracket} at byte {byte}",
+                        bracket = format!("'{}'", b as char),
+                        byte = i
+                    ));
                 }
                 parens -= 1;
                 regex_allowed = false;
@@ -749,7 +789,13 @@ fn js_cuts(content: &[u8]) -> Result<Vec<usize>, String> {
                     regex_allowed = false;
                     continue;
                 }
-                _ => return Err(format!("unbalanced '}}' at byte {i}")),
+                _ => {
+                    return Err(crate::english!(
+                        "unbalanced {bracket} at byte {byte}",
+                        bracket = "'}'",
+                        byte = i
+                    ));
+                }
             },
             b';' => {
                 if parens == 0 {
@@ -778,7 +824,7 @@ fn js_cuts(content: &[u8]) -> Result<Vec<usize>, String> {
         i += 1;
     }
     if !stack.is_empty() {
-        return Err(format!("{} unclosed brackets", stack.len()));
+        return Err(crate::english!("{count} unclosed brackets", count = stack.len()));
     }
     Ok(cuts)
 }
@@ -793,7 +839,10 @@ fn skip_js_string(content: &[u8], start: usize, quote: u8) -> Result<usize, Stri
             _ => i += 1,
         }
     }
-    Err(format!("unterminated string at byte {start}"))
+    Err(crate::english!(
+        "unterminated string at byte {byte}",
+        byte = start
+    ))
 }
 
 /// From inside a template literal to just past its closing backtick, or just past a `${` (which is
@@ -811,7 +860,10 @@ fn skip_template(content: &[u8], mut i: usize, stack: &mut Vec<Open>) -> Result<
             _ => i += 1,
         }
     }
-    Err(format!("unterminated template literal near byte {start}"))
+    Err(crate::english!(
+        "unterminated template literal near byte {byte}",
+        byte = start
+    ))
 }
 
 fn skip_regex(content: &[u8], start: usize) -> Result<usize, String> {
@@ -839,7 +891,10 @@ fn skip_regex(content: &[u8], start: usize) -> Result<usize, String> {
             _ => i += 1,
         }
     }
-    Err(format!("unterminated regular expression at byte {start}"))
+    Err(crate::english!(
+        "unterminated regular expression at byte {byte}",
+        byte = start
+    ))
 }
 
 #[cfg(test)]

@@ -166,9 +166,10 @@ pub struct MovedSetting {
 impl MovedSetting {
     /// The conflict hint for a value left behind in the old file.
     pub fn hint(&self) -> String {
-        format!(
-            "moved to {} in {}: carry the value over there or drop it",
-            self.to_path, self.to_file
+        crate::english!(
+            "moved to {to_path} in {to_file}: carry the value over there or drop it",
+            to_path = self.to_path,
+            to_file = self.to_file
         )
     }
 }
@@ -205,7 +206,9 @@ impl Moves {
     }
 }
 
-/// One place where the two sides could not be reconciled without a person.
+/// One place where the two sides could not be reconciled without a person. Its texts are English
+/// (they are kept in the state directory and shown by `--json`); [`crate::i18n::shown`] gives
+/// them in the language of the messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Conflict {
     /// A one-line description naming the setting or the lines (`upstream removed enableLayerSuspension`).
@@ -223,7 +226,8 @@ pub struct Decision {
     /// `.chatconversation { font-size }`), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting: Option<String>,
-    /// One line for a person: `kept your X; upstream changed its default from A to B`.
+    /// One line for a person: `kept your X; upstream changed its default from A to B` (English,
+    /// kept in the review list; [`crate::i18n::shown`] for the terminal).
     pub message: String,
     /// For [`DecisionKind::Moved`]: where the setting now lives and the admin's value, so that the
     /// caller can set it there ([`carry_moved`]).
@@ -344,7 +348,8 @@ pub struct Merged {
     /// git-style conflict markers; it must then never go live.
     pub content: Vec<u8>,
     pub conflicts: Vec<Conflict>,
-    /// Remarks worth showing (`fell back to text: config.js does not parse`).
+    /// Remarks worth showing (`fell back to text: config.js does not parse`), in English like
+    /// [`Conflict`]'s texts.
     pub notes: Vec<String>,
     /// What was settled without a person (the review list).
     pub decisions: Vec<Decision>,
@@ -380,9 +385,9 @@ impl Merged {
 pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
     if strategy != Strategy::Binary && [base, local, upstream].iter().any(|c| c.contains(&0)) {
         let mut merged = merge_binary(base, local, upstream);
-        merged
-            .notes
-            .push("the input holds NUL bytes; merged as a binary file (whole file)".into());
+        merged.notes.push(crate::english!(
+            "the input holds NUL bytes; merged as a binary file (whole file)"
+        ));
         return merged;
     }
     match strategy {

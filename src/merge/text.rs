@@ -130,8 +130,8 @@ fn run_merge_file(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, w
         Err(message) => Merged {
             content: local.to_vec(),
             conflicts: vec![Conflict {
-                what: format!("the line merge could not run: {message}"),
-                hint: Some("keep the customised file or take upstream's".into()),
+                what: crate::english!("the line merge could not run: {message}", message),
+                hint: Some(crate::english!("keep the customised file or take upstream's")),
             }],
             ..Merged::default()
         },
@@ -220,7 +220,7 @@ fn libgit2_merge_file_once(
     let content = if guard {
         content
             .strip_prefix(EMPTY_INPUT_GUARD)
-            .ok_or("libgit2 did not keep the first line all inputs share")?
+            .ok_or_else(|| crate::english!("libgit2 did not keep the first line all inputs share"))?
     } else {
         content
     };
@@ -375,7 +375,7 @@ fn describe_conflicts(content: &[u8]) -> Vec<Conflict> {
         .collect();
     if conflicts.is_empty() {
         return vec![Conflict {
-            what: "conflicting changes".into(),
+            what: crate::english!("conflicting changes"),
             hint: None,
         }];
     }
@@ -387,9 +387,17 @@ fn describe_conflicts(content: &[u8]) -> Vec<Conflict> {
 pub(crate) fn describe_conflict_block(block: &ConflictBlock<'_>) -> String {
     let names = conflicting_setting_names(&block.local, &block.upstream);
     match names.as_slice() {
-        [] => format!("conflicting changes at line {}", block.line),
-        [one] => format!("both changed setting {one} (line {})", block.line),
-        many => format!("both changed settings {} (line {})", many.join(", "), block.line),
+        [] => crate::english!("conflicting changes at line {line}", line = block.line),
+        [one] => crate::english!(
+            "both changed setting {setting} (line {line})",
+            setting = one,
+            line = block.line
+        ),
+        many => crate::english!(
+            "both changed settings {settings} (line {line})",
+            settings = many.join(", "),
+            line = block.line
+        ),
     }
 }
 

@@ -41,22 +41,24 @@ pub const ENV_RENAMES: &[EnvRename] = &[
 ];
 
 /// An `.env` option upstream dropped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct EnvRemoved {
     pub key: &'static str,
-    pub note: &'static str,
+    /// What became of the option, for the admin: English, kept in the review list
+    /// (`i18n::shown` puts it in German).
+    pub note: fn() -> String,
     pub source: &'static str,
 }
 
 pub const ENV_REMOVED: &[EnvRemoved] = &[
     EnvRemoved {
         key: "BRIDGE_CHANNEL",
-        note: "websocket is the only bridge channel now; it has no effect",
+        note: || crate::english!("websocket is the only bridge channel now; it has no effect"),
         source: "docker-jitsi-meet 73acbade",
     },
     EnvRemoved {
         key: "ENABLE_FILE_RECORDING_SERVICE",
-        note: "replaced by ENABLE_FILE_RECORDING_SHARING",
+        note: || crate::english!("replaced by {option}", option = "ENABLE_FILE_RECORDING_SHARING"),
         source: "docker-jitsi-meet 164d28b2",
     },
 ];

@@ -129,10 +129,11 @@ pub struct PatchFile {
 
 impl PatchFile {
     /// Parses a patch file (a `git format-patch` mail, or a bare `git diff` with a description
-    /// above it); the error says why it is not one.
+    /// above it); the error says why it is not one, in English (it goes into `--json`;
+    /// [`crate::i18n::shown`] gives it for a person).
     pub fn parse(text: &[u8]) -> Result<PatchFile, String> {
         let diff = Diff::from_buffer(text)
-            .map_err(|e| tr!("does not parse as a patch: {error}", error = e.message()))?;
+            .map_err(|e| crate::english!("does not parse as a patch: {error}", error = e.message()))?;
         // Modes are checked on the applied result ([`Scratch::apply`]): git2 panics when asked
         // for a mode git does not know (a device), which a hostile patch may well name.
         let deltas: Vec<PatchDelta> = diff
@@ -153,7 +154,7 @@ impl PatchFile {
             })
             .collect();
         if deltas.is_empty() {
-            return Err(tr!("holds no change"));
+            return Err(crate::english!("holds no change"));
         }
         Ok(PatchFile {
             diff,

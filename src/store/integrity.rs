@@ -13,13 +13,13 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use git2::{ObjectType, Oid};
-use tr::tr;
 
 /// A damaged object file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Damage {
     pub object: PathBuf,
-    /// What is wrong with it (`is cut short`, …).
+    /// What is wrong with it (`is cut short`, …), in English: doctor's findings carry it into
+    /// `--json`; [`crate::i18n::shown`] gives it for a person.
     pub reason: String,
 }
 
@@ -113,13 +113,14 @@ fn is_hex(name: &str, len: usize) -> bool {
 
 /// Inflates a loose object within the size its header gives and checks it against its name.
 fn check_loose_object(path: &Path, name: &str) -> Result<(), String> {
-    let compressed = std::fs::read(path).map_err(|e| tr!("cannot be read: {error}", error = e))?;
+    let compressed =
+        std::fs::read(path).map_err(|e| crate::english!("cannot be read: {error}", error = e))?;
     let mut inflated = flate2::read::ZlibDecoder::new(compressed.as_slice());
     let cut_short = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            tr!("is cut short (its compressed data ends early)")
+            crate::english!("is cut short (its compressed data ends early)")
         } else {
-            tr!("does not inflate: {error}", error = e)
+            crate::english!("does not inflate: {error}", error = e)
         }
     };
     // The header: `<type> <size>\0`, at most a few dozen bytes.
@@ -136,14 +137,14 @@ fn check_loose_object(path: &Path, name: &str) -> Result<(), String> {
     let (kind, size) = header
         .split_once(' ')
         .and_then(|(kind, size)| Some((kind, size.parse::<u64>().ok()?)))
-        .ok_or_else(|| tr!("has no object header ({header})", header = format!("{header:?}")))?;
+        .ok_or_else(|| crate::english!("has no object header ({header})", header = format!("{header:?}")))?;
     let kind = match kind {
         "blob" => ObjectType::Blob,
         "tree" => ObjectType::Tree,
         "commit" => ObjectType::Commit,
         "tag" => ObjectType::Tag,
         other => {
-            return Err(tr!(
+            return Err(crate::english!(
                 "has an unknown object type {kind}",
                 kind = format!("{other:?}")
             ));
@@ -155,15 +156,15 @@ fn check_loose_object(path: &Path, name: &str) -> Result<(), String> {
         .read_to_end(&mut body)
         .map_err(cut_short)?;
     if (body.len() as u64) < size {
-        return Err(tr!("is cut short (its compressed data ends early)"));
+        return Err(crate::english!("is cut short (its compressed data ends early)"));
     }
     if body.len() as u64 > size {
-        return Err(tr!("holds more than its header says"));
+        return Err(crate::english!("holds more than its header says"));
     }
     match Oid::hash_object(kind, &body) {
         Ok(oid) if oid.to_string() == name => Ok(()),
-        Ok(_) => Err(tr!("does not match its name (its content changed)")),
-        Err(e) => Err(tr!("cannot be hashed: {error}", error = e)),
+        Ok(_) => Err(crate::english!("does not match its name (its content changed)")),
+        Err(e) => Err(crate::english!("cannot be hashed: {error}", error = e)),
     }
 }
 

@@ -62,21 +62,17 @@ pub enum Fallback {
 }
 
 impl Fallback {
-    /// What is live, in English: the form that goes into the review list (state) and `--json`.
-    pub fn describe(self) -> &'static str {
+    /// What is live, in English: the form that goes into the review list (state) and `--json`;
+    /// [`crate::i18n::shown`] gives it for the terminal.
+    pub fn describe(self) -> String {
         match self {
-            Fallback::Yours => "live: your side of each conflict, upstream's other changes",
-            Fallback::Previous => "live: the file as customised before (upstream's new changes wait)",
-            Fallback::Upstream => "live: upstream's file (the customisation is NOT in effect)",
-        }
-    }
-
-    /// [`Fallback::describe`] in the language of the messages, for the terminal.
-    pub fn describe_localised(self) -> String {
-        match self {
-            Fallback::Yours => tr!("live: your side of each conflict, upstream's other changes"),
-            Fallback::Previous => tr!("live: the file as customised before (upstream's new changes wait)"),
-            Fallback::Upstream => tr!("live: upstream's file (the customisation is NOT in effect)"),
+            Fallback::Yours => crate::english!("live: your side of each conflict, upstream's other changes"),
+            Fallback::Previous => {
+                crate::english!("live: the file as customised before (upstream's new changes wait)")
+            }
+            Fallback::Upstream => {
+                crate::english!("live: upstream's file (the customisation is NOT in effect)")
+            }
         }
     }
 }

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
-use tr::tr;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// The mark on every line the tool adds to the override.
@@ -32,9 +31,9 @@ enum Doc<'a> {
 fn load(text: &str, what: Doc) -> Result<Yaml> {
     let docs = YamlLoader::load_from_str(text).map_err(|e| {
         anyhow::anyhow!(match what {
-            Doc::File(file) => tr!("{file} does not parse as YAML: {error}", file, error = e),
-            Doc::AnyCompose => tr!("a compose file does not parse as YAML: {error}", error = e),
-            Doc::EditedOverride => tr!(
+            Doc::File(file) => crate::english!("{file} does not parse as YAML: {error}", file, error = e),
+            Doc::AnyCompose => crate::english!("a compose file does not parse as YAML: {error}", error = e),
+            Doc::EditedOverride => crate::english!(
                 "the edited docker-compose.override.yml does not parse as YAML: {error}",
                 error = e
             ),
@@ -207,6 +206,8 @@ fn quoted(text: &str) -> String {
 /// The override with exactly `mounts` (`(host path, container path)`, mounted read-only) as the
 /// tool's bind mounts of `service`, the admin's content kept byte for byte. `existing` is the
 /// file as it is (`None`: there is none). `Ok(None)`: no file is needed (no mounts, no file).
+/// The error is English: the caller keeps it as a note (`--json`); [`crate::i18n::shown`] gives
+/// it for a person.
 pub fn edit_override(
     existing: Option<&str>,
     service: &str,
@@ -220,7 +221,7 @@ pub fn edit_override(
         .map(str::to_string)
         .collect();
     let admins = load(&lines.join("\n"), Doc::File("docker-compose.override.yml"))
-        .with_context(|| tr!("docker-compose.override.yml: cannot add the overlay mounts"))?;
+        .with_context(|| crate::english!("docker-compose.override.yml: cannot add the overlay mounts"))?;
     if mounts.is_empty() {
         if existing.is_none()
             || lines.iter().all(|l| !is_content(l))
@@ -323,7 +324,7 @@ fn not_block_style(service: &str, mounts: &[(String, String)]) -> String {
         .iter()
         .map(|(h, t)| format!("      - {}", quoted(&format!("{h}:{t}:ro"))))
         .collect();
-    tr!(
+    crate::english!(
         "docker-compose.override.yml: services.{service}.volumes is not written in block style; it was left as it is\nhint: add these mounts under services.{service}.volumes yourself:\n{mounts}",
         service,
         mounts = lines.join("\n")

@@ -90,20 +90,22 @@ pub enum PathProblem {
     Write(io::Error),
 }
 
+/// English: the text goes into `--json` (scan's unchecked files); [`crate::i18n::shown`] gives it
+/// for a person.
 impl std::fmt::Display for PathProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let text = match self {
-            PathProblem::Symlink => {
-                tr!("is a symbolic link (or lies below one); jitsi-custom never follows links under the root")
-            }
-            PathProblem::NotAFile => tr!("is not a regular file"),
-            PathProblem::TooLarge { size, limit } => tr!(
+            PathProblem::Symlink => crate::english!(
+                "is a symbolic link (or lies below one); jitsi-custom never follows links under the root"
+            ),
+            PathProblem::NotAFile => crate::english!("is not a regular file"),
+            PathProblem::TooLarge { size, limit } => crate::english!(
                 "is {size}, larger than the limit of {limit}",
-                size = crate::system::human_size(*size),
-                limit = crate::system::human_size(*limit)
+                size = crate::system::human_size_english(*size),
+                limit = crate::system::human_size_english(*limit)
             ),
             PathProblem::Io(e) => return write!(f, "{e}"),
-            PathProblem::Write(e) => tr!("cannot write: {error}", error = e),
+            PathProblem::Write(e) => crate::english!("cannot write: {error}", error = e),
         };
         f.write_str(&text)
     }

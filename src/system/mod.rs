@@ -69,10 +69,23 @@ pub fn md5_hex(content: &[u8]) -> String {
 
 /// A size for messages: `64 MiB`, `1.5 GiB`, `512 bytes`.
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return tr::tr!("{bytes} bytes", bytes);
     }
+    size_in_units(bytes)
+}
+
+/// [`human_size`] in English, for text that is kept in English (`--json`, the state directory).
+pub fn human_size_english(bytes: u64) -> String {
+    if bytes < 1024 {
+        return crate::english!("{bytes} bytes", bytes);
+    }
+    size_in_units(bytes)
+}
+
+/// `64 MiB`, `1.5 GiB`: a size of 1 KiB or more.
+fn size_in_units(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
     while value >= 1024.0 && unit + 1 < UNITS.len() {

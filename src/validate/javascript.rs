@@ -29,9 +29,14 @@ pub(super) fn check_javascript(text: &str) -> Result<(), String> {
         Err(match label {
             Some(label) => {
                 let (line, column) = line_column(text, label.offset() as usize);
-                format!("invalid JavaScript at line {line}, column {column}: {message}")
+                crate::english!(
+                    "invalid JavaScript at line {line}, column {column}: {message}",
+                    line,
+                    column,
+                    message
+                )
             }
-            None => format!("invalid JavaScript: {message}"),
+            None => crate::english!("invalid JavaScript: {message}", message),
         })
     })
 }
@@ -43,8 +48,11 @@ fn refuse_deep_javascript(text: &str) -> Result<(), String> {
         Ok(_) => Ok(()),
         Err(deep) => {
             let (line, column) = line_column(text, deep.offset);
-            Err(format!(
-                "invalid JavaScript at line {line}, column {column}: nested too deeply to check"
+            Err(crate::english!(
+                "invalid JavaScript at line {line}, column {column}: {message}",
+                line,
+                column,
+                message = crate::english!("nested too deeply to check")
             ))
         }
     }

@@ -32,7 +32,7 @@ fn describe_error(text: &str, error: &serde_json::Error) -> String {
             .unwrap_or(&full),
     );
     if line == 0 {
-        return format!("invalid JSON: {message}");
+        return crate::english!("invalid JSON: {message}", message);
     }
     // serde_json counts the column in bytes; a German text has umlauts before the error.
     let line_text = text.split('\n').nth(line - 1).unwrap_or("");
@@ -41,7 +41,12 @@ fn describe_error(text: &str, error: &serde_json::Error) -> String {
         end -= 1;
     }
     let column = line_text[..end].chars().count().max(1);
-    format!("invalid JSON at line {line}, column {column}: {message}")
+    crate::english!(
+        "invalid JSON at line {line}, column {column}: {message}",
+        line,
+        column,
+        message
+    )
 }
 
 #[cfg(test)]

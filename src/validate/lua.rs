@@ -46,19 +46,20 @@ fn describe_error(error: &Error, original: &str) -> String {
             TokenizerErrorType::UnexpectedToken('$')
                 if original.as_bytes().get(start.bytes()) == Some(&b'`') =>
             {
-                "unexpected character `".to_string()
+                crate::english!("unexpected character {character}", character = "`")
             }
             other => one_line(&other.to_string()),
         },
     };
     // Errors at phantom tokens carry no position (line 0).
     if start.line() == 0 {
-        format!("invalid Lua: {message}")
+        crate::english!("invalid Lua: {message}", message)
     } else {
-        format!(
-            "invalid Lua at line {}, column {}: {message}",
-            start.line(),
-            start.character()
+        crate::english!(
+            "invalid Lua at line {line}, column {column}: {message}",
+            line = start.line(),
+            column = start.character(),
+            message
         )
     }
 }
@@ -117,10 +118,11 @@ fn refuse_deep_lua(text: &str) -> Result<(), String> {
         }
         if depth > MAX_BLOCK_NESTING || operator_run > MAX_NESTING {
             let position = token.start_position();
-            return Err(format!(
-                "invalid Lua at line {}, column {}: nested too deeply to check",
-                position.line(),
-                position.character()
+            return Err(crate::english!(
+                "invalid Lua at line {line}, column {column}: {message}",
+                line = position.line(),
+                column = position.character(),
+                message = crate::english!("nested too deeply to check")
             ));
         }
     }

@@ -68,7 +68,8 @@ pub enum Checked {
     Skipped(String),
 }
 
-/// Checks the content; `Err` carries one line that names the problem and where it is.
+/// Checks the content; `Err` carries one line that names the problem and where it is, in English
+/// (it is kept with a parked decision; [`crate::i18n::shown`] gives it for a person).
 ///
 /// Conflict markers are looked for first in every kind that is text (for [`FileKind::Unchecked`]:
 /// content without NUL bytes, git's own test for text), so a half-merged file never passes.
@@ -116,9 +117,9 @@ pub fn validate_merged(
         return check_nginx(root, path, content);
     }
     match kind {
-        FileKind::Unchecked => Ok(Checked::Skipped(
-            "no syntax check for this kind of file".to_string(),
-        )),
+        FileKind::Unchecked => Ok(Checked::Skipped(crate::english!(
+            "no syntax check for this kind of file"
+        ))),
         _ => Ok(Checked::Passed),
     }
 }
@@ -138,8 +139,8 @@ fn refuse_conflict_markers(content: &[u8]) -> Result<(), String> {
         .position(has_conflict_markers)
         .map(|index| index + 1);
     Err(match line {
-        Some(line) => format!("conflict markers left in the file at line {line}"),
-        None => "conflict markers left in the file".to_string(),
+        Some(line) => crate::english!("conflict markers left in the file at line {line}", line),
+        None => crate::english!("conflict markers left in the file"),
     })
 }
 
@@ -154,7 +155,11 @@ fn utf8_text(content: &[u8]) -> Result<&str, String> {
         let valid = &content[..e.valid_up_to()];
         // The prefix is valid UTF-8 by construction; lossy conversion cannot change it.
         let (line, column) = line_column(&String::from_utf8_lossy(valid), valid.len());
-        format!("file is not valid UTF-8 text: invalid byte at line {line}, column {column}")
+        crate::english!(
+            "file is not valid UTF-8 text: invalid byte at line {line}, column {column}",
+            line,
+            column
+        )
     })
 }
 

@@ -35,25 +35,27 @@ const NGINX_BINARY: &str = "usr/sbin/nginx";
 /// could not be asked (not installed, `path` not part of its configuration, ...).
 pub fn check_nginx(root: &Path, path: &InstallPath, candidate: &[u8]) -> Result<Checked, String> {
     if !is_nginx_path(path.as_rel()) {
-        return Ok(Checked::Skipped(format!(
-            "{path} is not part of the nginx configuration"
+        return Ok(Checked::Skipped(crate::english!(
+            "{path} is not part of the nginx configuration",
+            path
         )));
     }
     if fs::symlink_metadata(root.join(NGINX_BINARY)).is_err() {
-        return Ok(Checked::Skipped("nginx is not installed".to_string()));
+        return Ok(Checked::Skipped(crate::english!("nginx is not installed")));
     }
     let Some(binary) = nginx_binary(root) else {
-        return Ok(Checked::Skipped(format!(
-            "nginx is installed under {} but not on this host, so the configuration cannot be tested",
-            root.display()
+        return Ok(Checked::Skipped(crate::english!(
+            "nginx is installed under {root} but not on this host, so the configuration cannot be tested",
+            root = root.display()
         )));
     };
     let conf_dir = root.join(CONF_DIR);
     let main_conf = format!("{CONF_DIR}/nginx.conf");
     if path.as_rel() != main_conf && !conf_dir.join("nginx.conf").is_file() {
-        return Ok(Checked::Skipped(
-            "/etc/nginx/nginx.conf is missing, so the configuration cannot be tested".to_string(),
-        ));
+        return Ok(Checked::Skipped(crate::english!(
+            "{path} is missing, so the configuration cannot be tested",
+            path = "/etc/nginx/nginx.conf"
+        )));
     }
 
     let copy = temp_conf_dir().map_err(|e| cannot_test(&e))?;
@@ -71,7 +73,7 @@ fn nginx_binary(_root: &Path) -> Option<PathBuf> {
 }
 
 fn cannot_test(error: &std::io::Error) -> String {
-    format!("could not test the nginx configuration: {error}")
+    crate::english!("could not test the nginx configuration: {error}", error)
 }
 
 /// A fresh temporary directory whose path nginx can read unquoted in an `include` (the copy's path
@@ -163,7 +165,7 @@ fn point_into_copy(content: &[u8], copy_dir: &Path) -> Vec<u8> {
 fn place_candidate(copy_dir: &Path, path: &InstallPath, candidate: &[u8]) -> Result<(), String> {
     let rel = Path::new(path.as_rel())
         .strip_prefix(CONF_DIR)
-        .map_err(|_| format!("{path} is not part of the nginx configuration"))?;
+        .map_err(|_| crate::english!("{path} is not part of the nginx configuration", path))?;
     // Every directory on the way must be a real one in the copy: a symbolic link could lead out
     // of the copy and into the live configuration.
     let mut dir = copy_dir.to_path_buf();
@@ -171,9 +173,12 @@ fn place_candidate(copy_dir: &Path, path: &InstallPath, candidate: &[u8]) -> Res
         dir.push(part);
         match fs::symlink_metadata(&dir) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(format!(
-                    "could not test the nginx configuration: /{CONF_DIR}/{} is a symbolic link",
-                    dir.strip_prefix(copy_dir).unwrap_or(&dir).display()
+                return Err(crate::english!(
+                    "could not test the nginx configuration: {path} is a symbolic link",
+                    path = format!(
+                        "/{CONF_DIR}/{}",
+                        dir.strip_prefix(copy_dir).unwrap_or(&dir).display()
+                    )
                 ));
             }
             Ok(_) => {}
@@ -203,8 +208,11 @@ fn run_nginx_test(binary: &Path, copy_dir: &Path) -> Result<Checked, String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let complaint = first_complaint(&stderr)
         .map(|line| describe_complaint(line, copy_dir))
-        .unwrap_or_else(|| format!("nginx -t failed with {}", output.status));
-    Err(format!("nginx rejects the configuration: {complaint}"))
+        .unwrap_or_else(|| crate::english!("nginx -t failed with {status}", status = output.status));
+    Err(crate::english!(
+        "nginx rejects the configuration: {complaint}",
+        complaint
+    ))
 }
 
 fn nginx_test_output(

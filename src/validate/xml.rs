@@ -24,11 +24,11 @@ pub(super) fn check_xml(text: &str) -> Result<(), String> {
             let message = full
                 .strip_suffix(&format!(" at {}:{}", pos.row, pos.col))
                 .unwrap_or(&full);
-            format!(
-                "invalid XML at line {}, column {}: {}",
-                pos.row,
-                pos.col,
-                one_line(message)
+            crate::english!(
+                "invalid XML at line {line}, column {column}: {message}",
+                line = pos.row,
+                column = pos.col,
+                message = one_line(message)
             )
         })
 }
