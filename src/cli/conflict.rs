@@ -447,7 +447,7 @@ impl TerminalResolver<'_> {
         if let Err(problem) = crate::validate::validate_file(&self.ctx.root, case.path, &content) {
             self.ctx.say(tr!(
                 "the result does not validate: {problem}; not accepted",
-                problem
+                problem = crate::i18n::shown(&problem)
             ));
             return None;
         }

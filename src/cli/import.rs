@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
                 ctx.say(tr!(
                     "refused: {patch}: {reason}",
                     patch = refusal.patch,
-                    reason = refusal.reason
+                    reason = crate::i18n::shown(&refusal.reason)
                 ));
             }
             return Err(Error::Usage(tr!(

@@ -131,7 +131,7 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<Outcome> {
                 fate.path,
                 fate.customisation,
                 super::shown_joined(reasons),
-                fallback.describe_localised()
+                crate::i18n::shown(&fallback.describe())
             )?;
         }
     }

@@ -127,7 +127,7 @@ pub fn print_report(ctx: &Ctx, out: &mut dyn Write, report: &Report, restarted: 
             Fate::Parked { reasons, fallback } => tr!(
                 "PARKED: {reasons} ({fallback})",
                 reasons = super::shown_joined(reasons),
-                fallback = fallback.describe_localised()
+                fallback = crate::i18n::shown(&fallback.describe())
             ),
         };
         writeln!(out, "{}  {:?}: {what}", fate.path, fate.customisation)?;

@@ -40,7 +40,7 @@ pub fn deliver(ctx: &Ctx, store: &Store, occasion: Occasion, body: &str) {
                 parked.path,
                 parked.patch,
                 super::shown_joined(&parked.reasons),
-                parked.fallback.describe_localised()
+                crate::i18n::shown(&parked.fallback.describe())
             ));
         }
         for notice in review

@@ -91,12 +91,12 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<Outcome> {
                 Unchecked::Unreadable => ctx.warn(tr!(
                     "{path}: not checked: {reason}",
                     path = unchecked.path,
-                    reason = unchecked.reason
+                    reason = crate::i18n::shown(&unchecked.reason)
                 )),
                 Unchecked::Generated => ctx.detail(tr!(
                     "{path}: not checked: {reason}",
                     path = unchecked.path,
-                    reason = unchecked.reason
+                    reason = crate::i18n::shown(&unchecked.reason)
                 )),
             }
         }

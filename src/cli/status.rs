@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
                         "parked {name}: {reasons}; {fallback}",
                         name = format!("{:?}", parked.customisation),
                         reasons = super::shown_joined(&parked.reasons),
-                        fallback = parked.fallback.describe_localised()
+                        fallback = crate::i18n::shown(&parked.fallback.describe())
                     )
                 )?;
             }

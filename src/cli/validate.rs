@@ -80,6 +80,7 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Outcome> {
                 "ok" => tr!("ok"),
                 _ => tr!("invalid"),
             };
+            let detail = crate::i18n::shown(&detail);
             if detail.is_empty() {
                 writeln!(out, "{path}  {result}")?;
             } else {

@@ -81,7 +81,7 @@ pub fn examine(root: &Path, store: &Store, dry_run: bool) -> Result<Vec<Finding>
             tr!(
                 "damaged object {object}: {reason}",
                 object = damage.object.display(),
-                reason = damage.reason
+                reason = crate::i18n::shown(&damage.reason)
             ),
             tr!(
                 "restore {state} from a backup, or start a new store from the live files with `jitsi-custom init --force` (the damaged one is kept beside it)",

@@ -62,7 +62,7 @@ impl std::fmt::Display for Problem {
         if let Some(place) = &self.place {
             write!(f, "{place}: ")?;
         }
-        write!(f, "{}", self.reason)
+        write!(f, "{}", crate::i18n::shown(&self.reason))
     }
 }
 
