@@ -29,35 +29,38 @@ pub struct DemoArgs {
     examples: Option<std::path::PathBuf>,
 }
 
-/// The guide's customisations, grouped the way an admin would name them.
-const CUSTOMISATIONS: &[(&str, &[&str])] = &[
-    (
-        "practice branding",
-        &[
-            "/usr/share/jitsi-meet/interface_config.js",
-            "/usr/share/jitsi-meet/images/watermark.svg",
-            "/usr/share/jitsi-meet/images/favicon.ico",
-            "/usr/share/jitsi-meet/css/all.css",
-        ],
-    ),
-    (
-        "German welcome texts",
-        &[
-            "/usr/share/jitsi-meet/lang/main-de.json",
-            "/usr/share/jitsi-meet/static/welcomePageAdditionalCard.html",
-        ],
-    ),
-    (
-        "GDPR and security settings",
-        &[
-            "/etc/jitsi/meet/tele.praxis.de-config.js",
-            "/etc/prosody/conf.avail/tele.praxis.de.cfg.lua",
-            "/etc/jitsi/jicofo/sip-communicator.properties",
-            "/etc/jitsi/videobridge/logging.properties",
-            "/etc/nginx/sites-available/tele.praxis.de.conf",
-        ],
-    ),
-];
+/// The guide's customisations, grouped the way an admin would name them (in the reader's
+/// language: the names are the admin's words).
+fn customisations() -> [(String, &'static [&'static str]); 3] {
+    [
+        (
+            tr!("practice branding"),
+            &[
+                "/usr/share/jitsi-meet/interface_config.js",
+                "/usr/share/jitsi-meet/images/watermark.svg",
+                "/usr/share/jitsi-meet/images/favicon.ico",
+                "/usr/share/jitsi-meet/css/all.css",
+            ],
+        ),
+        (
+            tr!("German welcome texts"),
+            &[
+                "/usr/share/jitsi-meet/lang/main-de.json",
+                "/usr/share/jitsi-meet/static/welcomePageAdditionalCard.html",
+            ],
+        ),
+        (
+            tr!("GDPR and security settings"),
+            &[
+                "/etc/jitsi/meet/tele.praxis.de-config.js",
+                "/etc/prosody/conf.avail/tele.praxis.de.cfg.lua",
+                "/etc/jitsi/jicofo/sip-communicator.properties",
+                "/etc/jitsi/videobridge/logging.properties",
+                "/etc/nginx/sites-available/tele.praxis.de.conf",
+            ],
+        ),
+    ]
+}
 
 pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<Outcome> {
     let examples = args.examples.clone().unwrap_or_else(sandbox::examples_dir);
@@ -116,8 +119,8 @@ impl<'a> Demo<'a> {
         ))?;
         self.sandbox.apply_customisations(self.examples)?;
         self.jitsi(&["status"])?;
-        for (name, paths) in CUSTOMISATIONS {
-            let mut args = vec!["record", "-m", name];
+        for (name, paths) in &customisations() {
+            let mut args = vec!["record", "-m", name.as_str()];
             args.extend_from_slice(paths);
             self.jitsi(&args)?;
         }
