@@ -102,37 +102,9 @@ pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> R
         domain,
         ..Manifest::default()
     };
-    let mut meta = UpstreamMeta::default();
-    let mut upstream: Vec<(InstallPath, Vec<u8>)> = Vec::new();
-    for (file, content) in &files {
-        let (pristine, origin) = establish_upstream(root, dpkg, file, content, opts, None, &mut report)?;
-        report.files.push(Adopted {
-            path: file.path.clone(),
-            source: origin.source,
-            customised: pristine.as_deref() != Some(content.as_slice()),
-        });
-        meta.files.insert(file.path.to_string(), origin);
-        if let Some(pristine) = pristine {
-            upstream.push((file.path.clone(), pristine));
-        }
-        manifest.track(file.clone());
-    }
-    meta.packages = crate::engine::status::installed_versions(dpkg, &manifest);
-    let changes: Vec<(&str, Option<&[u8]>)> = upstream
-        .iter()
-        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
-        .collect();
-    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
-    // the other way round every writer refuses (see `Store::check_manifest_covers`).
-    store.save_manifest(&manifest)?;
-    let base = store.commit_upstream(&changes, &meta)?;
-    store.set_ref(CUSTOM_REF, Some(base), "init")?;
-    for (file, content) in &files {
-        if report.files.iter().any(|r| r.path == file.path && r.customised) {
-            let name = format!("found at init: {}", file.path.file_name());
-            store.record_patch(&name, &[(file.path.as_rel(), Some(content))])?;
-        }
-    }
+    let mut adoption = adopt(root, dpkg, &files, opts, None, &mut report, &mut manifest)?;
+    adoption.meta.packages = crate::engine::status::installed_versions(dpkg, &manifest);
+    commit_first(&store, &manifest, &adoption)?;
     let snapshot = live::snapshot(root, &manifest)?;
     let description = format!("{} files tracked", files.len());
     store.log_operation(root, "init", &description, Refs::default(), &snapshot)?;
@@ -141,6 +113,73 @@ pub fn init(root: &Path, state_dir: &Path, dpkg: &Dpkg, opts: &InitOptions) -> R
 }
 
 /// The untracked part of a scan, for `init --json`.
+/// What `init` takes from the files it tracks: each one's pristine content and origin, and the
+/// content of those that differ from it, to record as the first customisations.
+struct Adoption {
+    meta: UpstreamMeta,
+    upstream: Vec<(InstallPath, Vec<u8>)>,
+    customised: Vec<(InstallPath, Vec<u8>)>,
+}
+
+/// Establishes each file's pristine content and origin, tracks it in `manifest` and says what
+/// was found in `report`. A file counts as customised by what it holds beside a file the docker
+/// variant appends to it (the whole live file otherwise).
+fn adopt(
+    root: &Path,
+    dpkg: &Dpkg,
+    files: &[(TrackedFile, Vec<u8>)],
+    opts: &InitOptions,
+    image: Option<&crate::engine::docker::Image>,
+    report: &mut Initialised,
+    manifest: &mut Manifest,
+) -> Result<Adoption> {
+    let mut adoption = Adoption {
+        meta: UpstreamMeta::default(),
+        upstream: Vec::new(),
+        customised: Vec::new(),
+    };
+    let meta = &mut adoption.meta;
+    for (file, content) in files {
+        let (pristine, origin) = establish_upstream(root, dpkg, file, content, opts, image, report)?;
+        let seen = crate::engine::docker::live_view(root, file, content)?;
+        let customised = pristine.as_deref() != Some(seen.as_slice());
+        report.files.push(Adopted {
+            path: file.path.clone(),
+            source: origin.source,
+            customised,
+        });
+        meta.files.insert(file.path.to_string(), origin);
+        if let Some(pristine) = pristine {
+            adoption.upstream.push((file.path.clone(), pristine));
+        }
+        if customised {
+            adoption.customised.push((file.path.clone(), seen));
+        }
+        manifest.track(file.clone());
+    }
+    Ok(adoption)
+}
+
+/// The first operation's commits: the manifest, the upstream commit the `custom` stack starts
+/// from, and one customisation per file found customised ("found at init: <file>").
+fn commit_first(store: &Store, manifest: &Manifest, adoption: &Adoption) -> Result<()> {
+    let changes: Vec<(&str, Option<&[u8]>)> = adoption
+        .upstream
+        .iter()
+        .map(|(path, content)| (path.as_rel(), Some(content.as_slice())))
+        .collect();
+    // The manifest first: one that lists a file the store does not hold yet is taken as it is,
+    // the other way round every writer refuses (see `Store::check_manifest_covers`).
+    store.save_manifest(manifest)?;
+    let base = store.commit_upstream(&changes, &adoption.meta)?;
+    store.set_ref(CUSTOM_REF, Some(base), "init")?;
+    for (path, content) in &adoption.customised {
+        let name = format!("found at init: {}", path.file_name());
+        store.record_patch(&name, &[(path.as_rel(), Some(content))])?;
+    }
+    Ok(())
+}
+
 fn untracked_only<S: serde::Serializer>(found: &ScanReport, s: S) -> Result<S::Ok, S::Error> {
     use serde::Serialize;
     #[derive(Serialize)]
@@ -321,48 +360,25 @@ fn init_docker(
     }
     let store = Store::create(state_dir, opts.force)?;
     manifest.files.clear();
-    let mut meta = UpstreamMeta::default();
-    meta.packages
+    let mut adoption = adopt(root, dpkg, &files, opts, Some(&image), &mut report, &mut manifest)?;
+    adoption
+        .meta
+        .packages
         .insert(format!("image {}", setup.web_image), image.id.clone());
-    let mut upstream: Vec<(InstallPath, Vec<u8>)> = Vec::new();
-    for (file, content) in &files {
-        let (pristine, origin) =
-            establish_upstream(root, dpkg, file, content, opts, Some(&image), &mut report)?;
-        let seen = docker::live_view(root, file, content)?;
-        report.files.push(Adopted {
-            path: file.path.clone(),
-            source: origin.source,
-            customised: pristine.as_deref() != Some(seen.as_slice()),
-        });
-        meta.files.insert(file.path.to_string(), origin);
-        if let Some(pristine) = pristine {
-            upstream.push((file.path.clone(), pristine));
-        }
-        manifest.track(file.clone());
-    }
     // The container that generated the web configs, so that a recreated one is recognised.
     let (now, problem) = docker::now(&setup);
     if let Some(problem) = problem {
         report.warnings.push(problem);
     }
-    for origin in meta.files.values_mut().filter(|o| o.source == Source::Container) {
+    for origin in adoption
+        .meta
+        .files
+        .values_mut()
+        .filter(|o| o.source == Source::Container)
+    {
         origin.image = now.container.clone();
     }
-    let changes: Vec<(&str, Option<&[u8]>)> = upstream
-        .iter()
-        .map(|(p, c)| (p.as_rel(), Some(c.as_slice())))
-        .collect();
-    store.save_manifest(&manifest)?;
-    let base = store.commit_upstream(&changes, &meta)?;
-    store.set_ref(CUSTOM_REF, Some(base), "init")?;
-    for (file, content) in &files {
-        if report.files.iter().any(|r| r.path == file.path && r.customised) {
-            let name = format!("found at init: {}", file.path.file_name());
-            // A regenerated file's customisation is what it holds beside the appended file.
-            let content = docker::live_view(root, file, content)?;
-            store.record_patch(&name, &[(file.path.as_rel(), Some(&content))])?;
-        }
-    }
+    commit_first(&store, &manifest, &adoption)?;
     for (path, content) in made {
         store.stage_live(&path, Some(content), None);
     }
