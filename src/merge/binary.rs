@@ -5,19 +5,16 @@ use super::{Conflict, Merged};
 /// The customisation wins unless upstream changed the file too (then a person decides); when
 /// both sides made the same change the result is simply that content.
 pub fn merge_binary(base: &[u8], local: &[u8], upstream: &[u8]) -> Merged {
-    if local == base || local == upstream {
-        Merged::clean(upstream.to_vec())
-    } else if upstream == base {
-        Merged::clean(local.to_vec())
-    } else {
-        Merged {
-            content: local.to_vec(),
-            conflicts: vec![Conflict {
-                what: crate::english!("binary file changed both by the customisation and by upstream"),
-                hint: Some(crate::english!("keep the customised file or take upstream's")),
-            }],
-            ..Merged::default()
-        }
+    if let Some(merged) = super::one_side_unchanged(base, local, upstream) {
+        return merged;
+    }
+    Merged {
+        content: local.to_vec(),
+        conflicts: vec![Conflict {
+            what: crate::english!("binary file changed both by the customisation and by upstream"),
+            hint: Some(crate::english!("keep the customised file or take upstream's")),
+        }],
+        ..Merged::default()
     }
 }
 

@@ -127,11 +127,8 @@ fn renamed_line(raw: &str, from: &str, to: &str) -> String {
 
 /// Three-way merge of a `.env` (see the module documentation).
 pub fn merge_dotenv(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
-    if local == upstream || local == base {
-        return Merged::clean(upstream.to_vec());
-    }
-    if upstream == base {
-        return Merged::clean(local.to_vec());
+    if let Some(merged) = super::one_side_unchanged(base, local, upstream) {
+        return merged;
     }
     let (Some(base_text), Some(local_text), Some(upstream_text)) =
         (readable(base), readable(local), readable(upstream))

@@ -199,11 +199,8 @@ fn same_but_whitespace(a: &[u8], b: &[u8]) -> bool {
 /// a conflict (an operation that cannot be applied) leaves the setting as upstream has it in
 /// [`Merged::content`], which always parses.
 pub fn merge_js_config(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
-    if local == upstream || local == base {
-        return Merged::clean(upstream.to_vec());
-    }
-    if upstream == base {
-        return Merged::clean(local.to_vec());
+    if let Some(merged) = super::one_side_unchanged(base, local, upstream) {
+        return merged;
     }
     let parsed = [
         (base, &labels.base),

@@ -31,11 +31,8 @@ use super::{Choice, Conflict, Decision, DecisionKind, Labels, Merged, Regions};
 
 /// Merges three JSON documents key by key; falls back to the line merge when one does not parse.
 pub fn merge_json(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels) -> Merged {
-    if local == upstream || local == base {
-        return Merged::clean(upstream.to_vec());
-    }
-    if upstream == base {
-        return Merged::clean(local.to_vec());
+    if let Some(merged) = super::one_side_unchanged(base, local, upstream) {
+        return merged;
     }
     let parsed = (|| {
         // An empty base is a file neither side had before: every key is an addition.

@@ -96,11 +96,8 @@ pub fn merge_minified_as(
     upstream: &[u8],
     labels: &Labels,
 ) -> Merged {
-    if local == upstream || local == base {
-        return Merged::clean(upstream.to_vec());
-    }
-    if upstream == base {
-        return Merged::clean(local.to_vec());
+    if let Some(merged) = super::one_side_unchanged(base, local, upstream) {
+        return merged;
     }
     let split = |content: &[u8], label: &str| {
         split_into_lines(kind, content).map_err(|why| kind.fell_back(label, &why))

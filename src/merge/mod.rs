@@ -405,6 +405,18 @@ pub fn merge(strategy: Strategy, base: &[u8], local: &[u8], upstream: &[u8], lab
     }
 }
 
+/// The merge when a side changed nothing (or both made the same change): the other side, whole.
+/// Every strategy starts with it, so that a file only one side touched is never reformatted.
+fn one_side_unchanged(base: &[u8], local: &[u8], upstream: &[u8]) -> Option<Merged> {
+    if local == upstream || local == base {
+        return Some(Merged::clean(upstream.to_vec()));
+    }
+    if upstream == base {
+        return Some(Merged::clean(local.to_vec()));
+    }
+    None
+}
+
 /// Reads a diff3-style result with conflict markers into [`Regions`]. `None` when the markers are
 /// not well formed or there are none.
 pub fn regions_from_markers(content: &[u8], describe: impl Fn(usize, &Choice) -> String) -> Option<Regions> {

@@ -28,11 +28,8 @@ fn init_libgit2() {
 /// upstream's indentation, and the admin's changed lines follow upstream's re-indent where it is
 /// unambiguous.
 pub fn merge_text(base: &[u8], local: &[u8], upstream: &[u8], labels: &Labels, ws: Whitespace) -> Merged {
-    if local == upstream || local == base {
-        return Merged::clean(upstream.to_vec());
-    }
-    if upstream == base {
-        return Merged::clean(local.to_vec());
+    if let Some(merged) = super::one_side_unchanged(base, local, upstream) {
+        return merged;
     }
     if ws == Whitespace::Ignore {
         // libgit2 copies the lines neither side changed from "ours", so with whitespace ignored a
@@ -63,11 +60,8 @@ pub(crate) fn merge_text_with<D: Dialect>(
     upstream: &[u8],
     labels: &Labels,
 ) -> Merged {
-    if local == upstream || local == base {
-        return Merged::clean(upstream.to_vec());
-    }
-    if upstream == base {
-        return Merged::clean(local.to_vec());
+    if let Some(merged) = super::one_side_unchanged(base, local, upstream) {
+        return merged;
     }
     let ws = Whitespace::Ignore;
     // Upstream goes in as "ours" so that the lines nobody changed keep upstream's indentation.
