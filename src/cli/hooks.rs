@@ -9,7 +9,7 @@ use clap::Args;
 use tr::tr;
 
 use super::{Ctx, Outcome};
-use crate::engine::hook::files::{self, Action, FileChange};
+use crate::engine::hook_files::{self as files, Action, FileChange};
 use crate::system::services;
 
 /// Put the apt hook and the maintenance window in place.

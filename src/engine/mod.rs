@@ -34,6 +34,7 @@ pub mod doctor;
 pub mod exchange;
 pub mod fleet;
 pub mod hook;
+pub mod hook_files;
 pub mod init;
 pub mod intake;
 pub mod live;

@@ -116,7 +116,7 @@ pub struct Survey {
     /// What was decided without a person and waits for review (`resolve` walks it).
     pub notices: Vec<Notice>,
     /// Whether the apt hook and the maintenance timer are in place.
-    pub hook: crate::engine::hook::files::HookStatus,
+    pub hook: crate::engine::hook_files::HookStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docker: Option<DockerStatus>,
     /// Where the stack stands against each remote, as last fetched
@@ -210,7 +210,7 @@ pub fn survey(root: &Path, store: &Store, manifest: &Manifest, dpkg: &Dpkg) -> R
         packages,
         parked,
         notices: review.notices,
-        hook: crate::engine::hook::files::hook_status(root),
+        hook: crate::engine::hook_files::hook_status(root),
         docker,
         remotes: Vec::new(),
     })

@@ -1,7 +1,7 @@
-//! The apt hook and the maintenance timer: the files `install-hooks` puts in place
-//! ([`files`]), the protocol apt speaks to a `Pre-Install-Pkgs` hook ([`protocol`]), and what
-//! one apt run leaves in the state dir for the next step ([`aptrun`]), and what each step
-//! decides ([`steps`]).
+//! The apt hook: the protocol apt speaks to a `Pre-Install-Pkgs` hook ([`protocol`]), what one
+//! apt run leaves in the state dir for the next step ([`aptrun`]), and what each step decides
+//! ([`steps`]). The files `install-hooks` puts in place are `engine::hook_files`, which `status`
+//! reads too (the hook uses `status`, not the other way round).
 //!
 //! One apt run calls, in order: `hook pre-invoke` (record the admin's edits, remember every
 //! tracked file's stat stamp), `hook pre-install-pkgs` (keep the pristine new content of tracked
@@ -9,7 +9,6 @@
 //! to upstream; carry the customisations onto it). The hook never makes apt fail.
 
 pub mod aptrun;
-pub mod files;
 pub mod protocol;
 pub mod steps;
 

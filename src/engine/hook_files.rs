@@ -27,24 +27,20 @@ pub const PACKAGED_UNIT_DIRS: &[&str] = &["/usr/lib/systemd/system", "/lib/syste
 pub const FILES: &[(&str, &str, u32)] = &[
     (
         APT_SNIPPET_PATH,
-        include_str!("../../../hooks/apt/80jitsi-custom"),
+        include_str!("../../hooks/apt/80jitsi-custom"),
         0o644,
     ),
     (
         SERVICE_PATH,
-        include_str!("../../../hooks/systemd/jitsi-custom-upgrade.service"),
+        include_str!("../../hooks/systemd/jitsi-custom-upgrade.service"),
         0o644,
     ),
     (
         TIMER_PATH,
-        include_str!("../../../hooks/systemd/jitsi-custom-upgrade.timer"),
+        include_str!("../../hooks/systemd/jitsi-custom-upgrade.timer"),
         0o644,
     ),
-    (
-        MOTD_PATH,
-        include_str!("../../../hooks/motd/90-jitsi-custom"),
-        0o755,
-    ),
+    (MOTD_PATH, include_str!("../../hooks/motd/90-jitsi-custom"), 0o755),
 ];
 
 /// Whether the hook and the timer are in place under a root.
