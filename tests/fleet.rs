@@ -594,3 +594,56 @@ fn customisations_listed_local_stay_on_their_host_and_on_top() {
     let status = json(&a.cmd(&["status", "--json"]).output().unwrap());
     assert_eq!(status["remotes"][0]["ahead"], 0, "{status}");
 }
+
+#[test]
+fn remote_remove_stops_sharing_and_keeps_the_customisations() {
+    let fleet = Fleet::of(host_a());
+    let a = &fleet.a;
+    a.cmd(&["push"]).assert().code(0);
+    let live_before = a.tracked_files();
+
+    let dry = a
+        .cmd(&["--dry-run", "remote", "remove", "origin"])
+        .output()
+        .unwrap();
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(stdout(&a.cmd(&["remote", "list"]).output().unwrap()).contains("origin"));
+
+    let out = a.cmd(&["remote", "remove", "origin", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["removed"], true);
+    let list = a.cmd(&["remote", "list", "--json"]).output().unwrap();
+    assert_eq!(json(&list), serde_json::json!([]));
+    let status = json(&a.cmd(&["status", "--json"]).output().unwrap());
+    assert!(status.get("remotes").is_none(), "no remote to show: {status}");
+    // Nothing of the remote is left in the store: no config, no fetched branch, no marker.
+    let refs = stdout(&git(
+        &a.state.join("repo"),
+        &["for-each-ref", "--format=%(refname)"],
+    ));
+    assert!(!refs.contains("origin"), "{refs}");
+    assert_eq!(
+        a.tracked_files(),
+        live_before,
+        "the customisations stay live as they were"
+    );
+    let log = stdout(&a.cmd(&["log"]).output().unwrap());
+    assert!(log.contains("remove origin"), "{log}");
+
+    // An unknown remote: one error line with a hint, nothing written.
+    let before = World::snapshot(&a.state);
+    let unknown = a.cmd(&["remote", "remove", "origin"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(common::one_error_line(&unknown).contains("no remote named \"origin\""));
+    assert!(stderr(&unknown).contains("hint: add it with `jitsi-custom remote add origin URL`"));
+    assert_eq!(World::snapshot(&a.state), before);
+
+    // Added again, the remote starts afresh: this host pulls what it holds before it pushes.
+    join(a, &fleet.remote);
+    let push = a.cmd(&["push"]).output().unwrap();
+    assert_eq!(push.status.code(), Some(2), "{}", stderr(&push));
+    assert!(stderr(&push).contains("`jitsi-custom pull origin` first"));
+    a.cmd(&["pull"]).assert().code(0);
+    a.cmd(&["push"]).assert().code(0);
+    assert_eq!(a.tracked_files(), live_before);
+}

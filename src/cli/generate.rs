@@ -630,6 +630,10 @@ fn examples(verb: Option<&str>) -> &'static [(&'static str, &'static str)] {
                 "Share the customisations through this git repository.",
             ),
             ("jitsi-custom remote list", "The remotes and their URLs."),
+            (
+                "jitsi-custom remote remove origin",
+                "Stop sharing through it; the customisations stay, and a remote added later under the same name starts afresh (pull before push).",
+            ),
         ],
         Some("push") => &[(
             "jitsi-custom push",

@@ -24,6 +24,15 @@ enum RemoteAction {
     Add(AddArgs),
     /// List the remotes, with where this host stands against each as last fetched.
     List,
+    /// Stop sharing through a remote: it leaves the store's config with what was fetched from
+    /// it; the customisations stay as they are.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Args)]
+struct RemoveArgs {
+    /// The remote's name, as `remote list` shows it.
+    name: String,
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +72,26 @@ pub fn run(ctx: &Ctx, args: RemoteArgs) -> Result<Outcome> {
                         tr!("remote {name} would be pointed at {url}", name, url)
                     }
                     (RemoteChange::Unchanged, _) => tr!("remote {name} is there already: {url}", name, url),
+                });
+            }
+        }
+        RemoteAction::Remove(remove) => {
+            let store = ctx.open_store_for_writing()?;
+            let manifest = store.load_manifest()?;
+            let removed = fleet::remove_remote(&ctx.root, &store, &manifest, &remove.name)?;
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({
+                    "name": removed.name,
+                    "url": removed.url,
+                    "removed": true,
+                    "dry_run": ctx.dry_run,
+                }))?;
+            } else {
+                let (name, url) = (&removed.name, &removed.url);
+                ctx.say(if ctx.dry_run {
+                    tr!("remote {name} would be removed: {url}", name, url)
+                } else {
+                    tr!("remote {name} removed: {url}", name, url)
                 });
             }
         }

@@ -180,6 +180,17 @@ impl Store {
             .with_context(|| tr!("cannot set the URL of the remote {name}", name))
     }
 
+    /// Removes a remote from the store's config, with what was fetched from it. Nothing in a dry
+    /// run.
+    pub fn remove_remote(&self, name: &str) -> Result<()> {
+        if self.access() == super::Access::DryRun {
+            return Ok(());
+        }
+        self.repo
+            .remote_delete(name)
+            .with_context(|| tr!("cannot remove the remote {name}", name))
+    }
+
     /// The remotes that have a synced marker, staged or committed.
     pub fn synced_remotes(&self) -> Result<Vec<String>> {
         let mut names: Vec<String> = Vec::new();

@@ -100,6 +100,26 @@ pub fn add_remote(store: &Store, name: &str, url: &str, replace: bool) -> Result
     }
 }
 
+/// Removes a remote: first, as one operation, the marker of what this stack was last synced
+/// with (so that a remote added later under the same name starts afresh, and `rollback` brings
+/// the marker back), then the remote in the store's config. The customisations stay as they are.
+pub fn remove_remote(root: &Path, store: &Store, manifest: &Manifest, name: &str) -> Result<RemoteInfo> {
+    let remote = store.remote_info(name)?;
+    if store.synced_tip(name)?.is_some() {
+        let before = store.refs_now()?;
+        store.set_ref(&synced_ref(name), None, "remote remove")?;
+        store.log_operation(
+            root,
+            "remote",
+            &format!("remove {name} ({})", remote.url),
+            before,
+            &live::snapshot(root, manifest)?,
+        )?;
+    }
+    store.remove_remote(name)?;
+    Ok(remote)
+}
+
 /// The remote a command means: the one named, else the only one, else `origin`.
 pub fn choose_remote(store: &Store, name: Option<&str>) -> Result<RemoteInfo> {
     if let Some(name) = name {
