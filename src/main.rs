@@ -4,17 +4,13 @@
 
 use std::process::ExitCode;
 
-use clap::FromArgMatches;
-use jitsi_custom::cli::{self, Cli, Outcome};
+use jitsi_custom::cli::{self, Outcome};
 
 fn main() -> ExitCode {
     jitsi_custom::system::arm_crash_points();
     jitsi_custom::i18n::init_from_env();
-    let mut command = cli::localize::command();
-    let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
-        .and_then(|matches| Cli::from_arg_matches(&matches).map_err(|err| err.format(&mut command)));
-    let cli = match parsed {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match cli::localize::parse(&args) {
         Ok(cli) => cli,
         Err(err) => {
             match cli::localize::parse_error(&err) {

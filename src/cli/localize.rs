@@ -3,11 +3,31 @@
 //! command has each text replaced by its translation from the catalogue, and clap's own headings
 //! by German ones. [`help_texts`] lists the English texts for the catalogue check.
 
-use clap::{Arg, Command, CommandFactory};
+use std::ffi::OsString;
+
+use clap::{Arg, Command, CommandFactory, FromArgMatches};
 use tr::tr;
 
 use super::Cli;
 use crate::i18n;
+
+/// Parses the command line. The German command is built only when clap has something to say
+/// (`--help`, a refusal): translating every text of every verb takes time each run, the apt
+/// hook's too, and parses nothing differently.
+pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    parse_with(Cli::command(), args).or_else(|err| {
+        if i18n::is_german() {
+            parse_with(command(), args)
+        } else {
+            Err(err)
+        }
+    })
+}
+
+fn parse_with(mut cmd: Command, args: &[OsString]) -> Result<Cli, clap::Error> {
+    cmd.try_get_matches_from_mut(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches).map_err(|err| err.format(&mut cmd)))
+}
 
 /// The command line as clap parses it: German when the messages are.
 pub fn command() -> Command {
