@@ -162,13 +162,10 @@ struct Templates {
     exact: std::collections::HashMap<String, String>,
     /// Messages with placeholders, most fixed words first, so the most specific one wins.
     patterns: Vec<Pattern>,
-    set: regex::RegexSet,
 }
 
 struct Pattern {
-    regex: regex::Regex,
-    /// The placeholders' names in the order they appear in the English (`""` for `{}`).
-    names: Vec<String>,
+    english: Vec<Piece>,
     german: String,
 }
 
@@ -178,6 +175,9 @@ const MAX_NESTING: usize = 3;
 /// A pattern needs this many letters outside its placeholders, so that one like `{path}: {reason}`
 /// does not match any text with a colon in it.
 const MIN_FIXED_LETTERS: usize = 6;
+
+/// How many ways of splitting a text one pattern may try: a bound, not a limit real messages meet.
+const MAX_TRIES: usize = 10_000;
 
 impl Templates {
     fn new(entries: Vec<(String, String)>) -> Templates {
@@ -196,61 +196,84 @@ impl Templates {
                     Piece::Place(_) => 0,
                 })
                 .sum();
-            if fixed < MIN_FIXED_LETTERS {
-                continue;
-            }
-            let mut source = String::from("(?s)^");
-            let mut names = Vec::new();
-            for piece in &pieces {
-                match piece {
-                    Piece::Text(text) => source.push_str(&regex::escape(text)),
-                    Piece::Place(name) => {
-                        source.push_str("(.*?)");
-                        names.push(name.clone());
-                    }
-                }
-            }
-            source.push('$');
-            if let Ok(regex) = regex::Regex::new(&source) {
-                patterns.push((fixed, Pattern { regex, names, german }));
+            if fixed >= MIN_FIXED_LETTERS {
+                patterns.push((
+                    fixed,
+                    Pattern {
+                        english: pieces,
+                        german,
+                    },
+                ));
             }
         }
         patterns.sort_by_key(|(fixed, _)| std::cmp::Reverse(*fixed));
-        let patterns: Vec<Pattern> = patterns.into_iter().map(|(_, pattern)| pattern).collect();
-        let set = regex::RegexSet::new(patterns.iter().map(|pattern| pattern.regex.as_str()))
-            .unwrap_or_else(|_| regex::RegexSet::empty());
-        Templates { exact, patterns, set }
+        let patterns = patterns.into_iter().map(|(_, pattern)| pattern).collect();
+        Templates { exact, patterns }
     }
 
     fn translate(&self, text: &str, depth: usize) -> String {
         if let Some(german) = self.exact.get(text) {
             return german.clone();
         }
-        if depth < MAX_NESTING
-            && let Some(index) = self.set.matches(text).into_iter().next()
-        {
-            let pattern = &self.patterns[index];
-            if let Some(captures) = pattern.regex.captures(text) {
-                let values: Vec<(String, String)> = pattern
-                    .names
-                    .iter()
-                    .zip(captures.iter().skip(1))
-                    .map(|(name, value)| {
-                        let value = value.map(|value| value.as_str()).unwrap_or_default();
-                        (name.clone(), self.translate(value, depth + 1))
-                    })
-                    .collect();
-                return fill(&pattern.german, &values);
+        if depth < MAX_NESTING {
+            for pattern in &self.patterns {
+                let mut values = Vec::new();
+                if split(&pattern.english, text, &mut values, &mut 0) {
+                    let values: Vec<(String, String)> = values
+                        .into_iter()
+                        .map(|(name, value)| (name.to_owned(), self.translate(value, depth + 1)))
+                        .collect();
+                    return fill(&pattern.german, &values);
+                }
+            }
+            if text.contains('\n') {
+                return text
+                    .split('\n')
+                    .map(|line| self.translate(line, depth + 1))
+                    .collect::<Vec<_>>()
+                    .join("\n");
             }
         }
-        if text.contains('\n') && depth < MAX_NESTING {
-            return text
-                .split('\n')
-                .map(|line| self.translate(line, depth + 1))
-                .collect::<Vec<_>>()
-                .join("\n");
-        }
         text.to_owned()
+    }
+}
+
+/// Whether `text` is the message `pieces` with some values put in; the values, by placeholder,
+/// in `values`. Each placeholder takes the shortest text after which the rest still matches.
+fn split<'p, 't>(
+    pieces: &'p [Piece],
+    text: &'t str,
+    values: &mut Vec<(&'p str, &'t str)>,
+    tries: &mut usize,
+) -> bool {
+    *tries += 1;
+    if *tries > MAX_TRIES {
+        return false;
+    }
+    match pieces {
+        [] => text.is_empty(),
+        [Piece::Text(fixed), rest @ ..] => text
+            .strip_prefix(fixed.as_str())
+            .is_some_and(|after| split(rest, after, values, tries)),
+        [Piece::Place(name), rest @ ..] => {
+            let ends: Vec<usize> = match rest.first() {
+                None => vec![text.len()],
+                Some(Piece::Text(fixed)) => text.match_indices(fixed.as_str()).map(|(at, _)| at).collect(),
+                Some(Piece::Place(_)) => text
+                    .char_indices()
+                    .map(|(at, _)| at)
+                    .chain([text.len()])
+                    .collect(),
+            };
+            for end in ends {
+                values.push((name.as_str(), &text[..end]));
+                if split(rest, &text[end..], values, tries) {
+                    return true;
+                }
+                values.pop();
+            }
+            false
+        }
     }
 }
 
@@ -392,6 +415,16 @@ mod tests {
             templates.translate("/etc/x: conflicting changes", 0),
             "/etc/x: conflicting changes"
         );
+    }
+
+    #[test]
+    fn a_text_that_splits_many_ways_is_given_up_on_in_bounded_time() {
+        let templates = Templates::new(vec![(
+            "{a}, {b}, {c}, {d}, {e}, {f}, {g} could not be read".into(),
+            "{a}, {b}, {c}, {d}, {e}, {f}, {g} sind nicht lesbar".into(),
+        )]);
+        let text = vec!["x"; 400].join(", ");
+        assert_eq!(templates.translate(&text, 0), text);
     }
 
     #[test]
