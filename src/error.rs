@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use tr::tr;
+use crate::tr;
 
 /// Errors with a meaning of their own. Glue code wraps them in `anyhow` with context; `main` finds
 /// them again in the chain to pick the exit code.

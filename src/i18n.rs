@@ -6,7 +6,8 @@
 //! language comes from the environment as gettext reads it; without German the messages stay
 //! English, and `--json` output and the operation log are never translated.
 
-use std::sync::{Arc, OnceLock};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use tr::MoTranslator;
 use tr::Translator;
@@ -14,7 +15,7 @@ use tr::Translator;
 /// The catalogue compiled from `po/de.po` by build.rs.
 pub const BUILT_IN_CATALOGUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/de.mo"));
 
-static GERMAN: OnceLock<Arc<MoTranslator>> = OnceLock::new();
+static GERMAN: OnceLock<MoTranslator> = OnceLock::new();
 
 /// Chooses the language once, at start-up, from `LANGUAGE`, `LC_ALL`, `LC_MESSAGES` and `LANG`.
 pub fn init_from_env() {
@@ -22,9 +23,45 @@ pub fn init_from_env() {
     if wants_german(var)
         && let Ok(catalogue) = MoTranslator::from_vec_u8(BUILT_IN_CATALOGUE.to_vec())
     {
-        let catalogue = Arc::new(catalogue);
-        tr::set_translator!(catalogue.clone());
         let _ = GERMAN.set(catalogue);
+    }
+}
+
+/// A message in the reader's language, formatted like `format!` with named or positional
+/// arguments: `tr!("{path}: not tracked", path)`, `tr!("one file" | "{n} files" % count)`. The
+/// `tr` crate's macro of the same name, made thin: each of the program's ~1,500 messages calls two
+/// plain functions ([`text`], [`plural`]) instead of instantiating a lookup of its own.
+#[macro_export]
+macro_rules! tr {
+    ($msgid:literal $(,)?) => {
+        ::std::string::String::from($crate::i18n::text($msgid))
+    };
+    ($msgid:literal, $($tail:tt)*) => {
+        ::tr::runtime_format!($crate::i18n::text($msgid), $($tail)*)
+    };
+    ($one:literal | $many:literal % $n:expr $(,)?) => {{
+        let n = $n;
+        ::tr::runtime_format!($crate::i18n::plural($one, $many, n as u64), n = n)
+    }};
+    ($one:literal | $many:literal % $n:expr, $($tail:tt)*) => {{
+        let n = $n;
+        ::tr::runtime_format!($crate::i18n::plural($one, $many, n as u64), $($tail)*, n = n)
+    }};
+}
+
+/// The German of `english` when the messages are German, else `english`.
+pub fn text(english: &'static str) -> Cow<'static, str> {
+    match GERMAN.get() {
+        Some(catalogue) => catalogue.translate(english, None),
+        None => Cow::Borrowed(english),
+    }
+}
+
+/// The form for `n` of a message with a singular and a plural, in the reader's language.
+pub fn plural(one: &'static str, many: &'static str, n: u64) -> Cow<'static, str> {
+    match GERMAN.get() {
+        Some(catalogue) => catalogue.ntranslate(n, one, many, None),
+        None => Cow::Borrowed(if n == 1 { one } else { many }),
     }
 }
 

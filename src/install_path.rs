@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
-use tr::tr;
+use crate::tr;
 
 use crate::error::Error;
 

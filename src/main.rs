@@ -29,7 +29,11 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{}: {}", tr::tr!("error"), jitsi_custom::i18n::shown_chain(&err));
+            eprintln!(
+                "{}: {}",
+                jitsi_custom::tr!("error"),
+                jitsi_custom::i18n::shown_chain(&err)
+            );
             ExitCode::from(jitsi_custom::error::exit_code_of(&err) as u8)
         }
     }

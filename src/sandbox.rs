@@ -14,8 +14,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
+use crate::tr;
 use anyhow::{Context, Result, bail};
-use tr::tr;
 
 /// The domain the bundled customisations are written for, and the one the packages' postinst
 /// scripts fall back to when the sandbox names none in `etc/jitsi/meet/domain`.

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
+use crate::tr;
 use anyhow::Result;
-use tr::tr;
 
 use super::Ctx;
 use crate::engine::rebase::{Carry, ConflictCase, ParkAll, Resolution, Resolver};

@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::sandbox::{self, Sandbox};

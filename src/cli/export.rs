@@ -1,8 +1,8 @@
 //! `jitsi-custom export`: the customisations as a quilt-style series of patch files.
 
+use crate::tr;
 use anyhow::Result;
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::exchange;

@@ -8,12 +8,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, Subcommand};
 use clap_complete::Shell;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, italic, roman};
-use tr::tr;
 
 use super::{Cli, Ctx, Outcome};
 

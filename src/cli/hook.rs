@@ -5,9 +5,9 @@
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;

@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::Result;
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::hook_files::{self as files, Action, FileChange};

@@ -2,9 +2,9 @@
 
 use std::io::Write;
 
+use crate::tr;
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::fleet::values::{self, Origin};

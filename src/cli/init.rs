@@ -1,9 +1,9 @@
 //! `jitsi-custom init`: create the state, track the Jitsi files that exist, establish their
 //! pristine upstream content, and record whatever differs from it as the first customisations.
 
+use crate::tr;
 use anyhow::Result;
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::init::{self, InitOptions};

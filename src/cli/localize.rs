@@ -5,8 +5,8 @@
 
 use std::ffi::OsString;
 
+use crate::tr;
 use clap::{Arg, Command, CommandFactory, FromArgMatches};
-use tr::tr;
 
 use super::Cli;
 use crate::i18n;

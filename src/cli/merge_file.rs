@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result};
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;

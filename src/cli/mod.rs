@@ -35,9 +35,9 @@ mod watch;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use tr::tr;
 
 use crate::engine::services::RestartPolicy;
 use crate::error::Error;

@@ -2,9 +2,9 @@
 
 use std::io::Write;
 
+use crate::tr;
 use anyhow::Result;
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::fleet::{self, Change, PullOptions, PullOutcome};

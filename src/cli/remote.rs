@@ -1,8 +1,8 @@
 //! `jitsi-custom remote`: the git remotes the customisations are shared through.
 
+use crate::tr;
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::fleet::{self, RemoteChange};

@@ -1,7 +1,7 @@
 //! The report that reaches a person after an unattended run that needs one: the same text by
 //! mail (`mail_to` in the manifest) and in the system journal, with the review list appended.
 
-use tr::tr;
+use crate::tr;
 
 use crate::store::Store;
 use crate::system::notify;

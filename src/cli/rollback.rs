@@ -1,8 +1,8 @@
 //! `jitsi-custom rollback`: return to the state an earlier operation left.
 
+use crate::tr;
 use anyhow::Result;
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::undo;

@@ -2,9 +2,9 @@
 
 use std::io::Write;
 
+use crate::tr;
 use anyhow::{Result, bail};
 use clap::Args;
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::engine::upgrade::{self, Ended, Summary, WindowOptions};

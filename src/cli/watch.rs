@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use clap::Args;
 use notify::{RecursiveMode, Watcher};
-use tr::tr;
 
 use super::{Ctx, Outcome};
 use crate::InstallPath;

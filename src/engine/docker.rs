@@ -19,9 +19,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use serde::Serialize;
-use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::live;

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
+use crate::tr;
 use anyhow::Result;
-use tr::tr;
 
 use crate::store::Store;
 

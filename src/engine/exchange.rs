@@ -17,8 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result};
-use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};

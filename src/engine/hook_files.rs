@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
+use crate::tr;
 use anyhow::Result;
 use serde::Serialize;
-use tr::tr;
 
 use crate::InstallPath;
 use crate::system::fs::path_error;

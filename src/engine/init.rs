@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::Result;
-use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};

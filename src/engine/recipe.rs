@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result};
 use serde::Deserialize;
-use tr::tr;
 
 use crate::InstallPath;
 use crate::error::Error;

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use crate::tr;
 use anyhow::Result;
-use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::intake::{self, Pristine};

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Result, bail};
-use tr::tr;
 
 use crate::engine::{live, record};
 use crate::error::Error;

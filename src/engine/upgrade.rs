@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Context, Result, bail};
-use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::hook::IN_UPGRADE_ENV;

@@ -10,7 +10,7 @@
 //! When the place is missing (no such block, object or rule) the edit says exactly what is missing
 //! and changes nothing.
 
-use tr::tr;
+use crate::tr;
 
 use super::SettingsFormat;
 use super::hocon::Hocon;

@@ -20,9 +20,9 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use crate::tr;
 use serde::ser::Serialize;
 use serde_json::{Map, Value};
-use tr::tr;
 
 use super::edit::EditError;
 use super::json_keys::read_as_browsers;

@@ -13,7 +13,7 @@
 //! A conflicting merge keeps the split form with conflict markers (it is parked, never live) and
 //! names the CSS selectors or the start of the statements involved.
 
-use tr::tr;
+use crate::tr;
 
 use super::edit::EditError;
 use super::keyed::{self, BothChanged, Dialect, Keyed};

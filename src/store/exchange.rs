@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use git2::{ApplyOptions, Diff, DiffOptions, Email, EmailCreateOptions, Oid, Repository};
-use tr::tr;
 
 use super::Store;
 use super::stack::Patch;

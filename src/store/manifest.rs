@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::tr;
 use serde::{Deserialize, Serialize};
-use tr::tr;
 
 use crate::InstallPath;
 use crate::error::Error;

@@ -31,12 +31,12 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result};
 /// The id of a stored object (a commit, a tree, a blob): the one git2 type the rest of the code
 /// sees, as an opaque handle it passes back to the store.
 pub use git2::Oid;
 use git2::{Repository, Signature};
-use tr::tr;
 
 use crate::InstallPath;
 use crate::error::Error;

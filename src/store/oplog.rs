@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::tr;
 use anyhow::{Context, Result, bail};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
-use tr::tr;
 
 use super::{CUSTOM_REF, OPLOG_REF, Store, UPSTREAM_REF};
 use crate::InstallPath;

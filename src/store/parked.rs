@@ -18,10 +18,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
-use tr::tr;
 
 use super::Store;
 use crate::InstallPath;

@@ -17,9 +17,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use git2::{Cred, CredentialType, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
-use tr::tr;
 
 use super::{SYNCED_PREFIX, Store};
 use crate::error::Error;

@@ -1,9 +1,9 @@
 //! The `custom` branch: the patch stack. Each commit on top of the upstream tip is one named
 //! customisation; its diff against its parent is the patch.
 
+use crate::tr;
 use anyhow::{Result, bail};
 use git2::Oid;
-use tr::tr;
 
 use super::{CUSTOM_REF, Store};
 use crate::error::Error;

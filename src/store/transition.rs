@@ -28,10 +28,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
-use tr::tr;
 
 use super::{CUSTOM_REF, OPLOG_REF, Store, UPSTREAM_REF, manifest, parked};
 use crate::InstallPath;

@@ -6,8 +6,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Context, Result};
-use tr::tr;
 
 use crate::error::Error;
 

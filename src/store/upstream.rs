@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
-use tr::tr;
 
 use super::{Store, UPSTREAM_REF};
 

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::tr;
 use anyhow::{Result, bail};
-use tr::tr;
 
 use crate::system::dpkg::Dpkg;
 use crate::system::process;

@@ -6,8 +6,8 @@ use std::io::Read;
 
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result, bail};
-use tr::tr;
 
 /// Where apt caches the archive of a package version under `root`. apt writes an epoch's `:` as
 /// `%3a` in the file name.

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::tr;
 use anyhow::{Result, bail};
-use tr::tr;
 
 use super::process;
 

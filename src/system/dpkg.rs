@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result};
-use tr::tr;
 
 /// One installed (or once installed) package as `status` describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]

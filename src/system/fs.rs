@@ -9,8 +9,8 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::tr;
 use rustix::fs::{AtFlags, Mode, OFlags};
-use tr::tr;
 
 use crate::InstallPath;
 

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Context, Result, bail};
-use tr::tr;
 
 use super::deb::Limits;
 

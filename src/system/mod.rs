@@ -70,7 +70,7 @@ pub fn md5_hex(content: &[u8]) -> String {
 /// A size for messages: `64 MiB`, `1.5 GiB`, `512 bytes`.
 pub fn human_size(bytes: u64) -> String {
     if bytes < 1024 {
-        return tr::tr!("{bytes} bytes", bytes);
+        return crate::tr!("{bytes} bytes", bytes);
     }
     size_in_units(bytes)
 }

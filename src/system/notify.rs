@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tr;
 use anyhow::{Context, Result, bail};
-use tr::tr;
 
 /// Debian's path of the MTA's sendmail, whichever MTA is installed.
 pub const SENDMAIL: &str = "/usr/sbin/sendmail";

@@ -9,8 +9,8 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::tr;
 use anyhow::{Context, Result};
-use tr::tr;
 use wait_timeout::ChildExt;
 
 /// How long a program may run: `default`, unless `--program-timeout` said otherwise

@@ -5,8 +5,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::tr;
 use anyhow::{Result, bail};
-use tr::tr;
 
 use super::process;
 

@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 
-use tr::tr;
+use crate::tr;
 
 use crate::error::Error;
 

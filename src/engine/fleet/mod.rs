@@ -25,9 +25,9 @@ pub mod values;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use crate::tr;
 use anyhow::{Context, Result};
 use serde::Serialize;
-use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::rebase::{self, Replacement, Resolver, Slot};

@@ -15,8 +15,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::tr;
 use serde::{Deserialize, Serialize};
-use tr::tr;
 
 /// The shared stack's own description.
 pub const META: &str = "jitsi-custom-shared.toml";

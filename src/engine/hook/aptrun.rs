@@ -43,9 +43,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::tr;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use tr::tr;
 
 use crate::InstallPath;
 use crate::engine::hook::protocol::{PkgsInfo, Step};

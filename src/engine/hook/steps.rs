@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::tr;
 use anyhow::Result;
-use tr::tr;
 
 use super::aptrun::{self, AptRun};
 use super::protocol;
