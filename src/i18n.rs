@@ -15,21 +15,30 @@ use tr::Translator;
 /// The catalogue compiled from `po/de.po` by build.rs.
 pub const BUILT_IN_CATALOGUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/de.mo"));
 
-static GERMAN: OnceLock<MoTranslator> = OnceLock::new();
+/// Whether the reader asked for German, decided once at start-up.
+static WANTS_GERMAN: OnceLock<bool> = OnceLock::new();
+
+/// The catalogue, read on first use: a run that prints nothing, as the apt hook mostly does,
+/// never spends the time.
+static GERMAN: OnceLock<Option<MoTranslator>> = OnceLock::new();
 
 /// Chooses the language once, at start-up, from `LANGUAGE`, `LC_ALL`, `LC_MESSAGES` and `LANG`.
 pub fn init_from_env() {
-    let var = |name: &str| std::env::var(name).ok();
-    if wants_german(var)
-        && let Ok(catalogue) = MoTranslator::from_vec_u8(BUILT_IN_CATALOGUE.to_vec())
-    {
-        let _ = GERMAN.set(catalogue);
+    let _ = WANTS_GERMAN.set(wants_german(|name| std::env::var(name).ok()));
+}
+
+fn catalogue() -> Option<&'static MoTranslator> {
+    if !is_german() {
+        return None;
     }
+    GERMAN
+        .get_or_init(|| MoTranslator::from_vec_u8(BUILT_IN_CATALOGUE.to_vec()).ok())
+        .as_ref()
 }
 
 /// A message in the reader's language, formatted like `format!` with named or positional
 /// arguments: `tr!("{path}: not tracked", path)`, `tr!("one file" | "{n} files" % count)`. The
-/// `tr` crate's macro of the same name, made thin: each of the program's ~1,500 messages calls two
+/// `tr` crate's macro of the same name, made thin: each of the program's ~800 messages calls two
 /// plain functions ([`text`], [`plural`]) instead of instantiating a lookup of its own.
 #[macro_export]
 macro_rules! tr {
@@ -51,7 +60,7 @@ macro_rules! tr {
 
 /// The German of `english` when the messages are German, else `english`.
 pub fn text(english: &'static str) -> Cow<'static, str> {
-    match GERMAN.get() {
+    match catalogue() {
         Some(catalogue) => catalogue.translate(english, None),
         None => Cow::Borrowed(english),
     }
@@ -59,7 +68,7 @@ pub fn text(english: &'static str) -> Cow<'static, str> {
 
 /// The form for `n` of a message with a singular and a plural, in the reader's language.
 pub fn plural(one: &'static str, many: &'static str, n: u64) -> Cow<'static, str> {
-    match GERMAN.get() {
+    match catalogue() {
         Some(catalogue) => catalogue.ntranslate(n, one, many, None),
         None => Cow::Borrowed(if n == 1 { one } else { many }),
     }
@@ -67,13 +76,13 @@ pub fn plural(one: &'static str, many: &'static str, n: u64) -> Cow<'static, str
 
 /// Whether messages are German.
 pub fn is_german() -> bool {
-    GERMAN.get().is_some()
+    WANTS_GERMAN.get() == Some(&true)
 }
 
 /// The German text of a message known only at run time (clap's help texts, which come from the
 /// doc comments of `src/cli/`); the English text when there is none.
 pub fn translate(english: &str) -> String {
-    match GERMAN.get() {
+    match catalogue() {
         Some(catalogue) => catalogue.translate(english, None).into_owned(),
         None => english.to_owned(),
     }
