@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: HostValueArgs) -> Result<Outcome> {
                 };
                 let origin = match &value.origin {
                     Origin::Set => tr!("set in host-values.toml"),
-                    Origin::Found(place) => tr!("found in {place}", place),
+                    Origin::Found(place) => tr!("found in {place}", place = crate::i18n::shown(place)),
                     Origin::Convention => tr!("the guide's convention"),
                 };
                 writeln!(out, "{:<width$}  {shown}  ({origin})", value.name)?;

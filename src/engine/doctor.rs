@@ -58,9 +58,10 @@ pub fn examine(root: &Path, store: &Store, dry_run: bool) -> Result<Vec<Finding>
             .find_map(|p| store.parked_blob(&p.base).and(store.parked_blob(&p.local)).err())
         {
             None => Finding::Sound(tr!(
-                "the review list: {parked} parked, {notices} notice(s)",
-                parked = review.parked.len(),
-                notices = review.notices.len()
+                "the review list: {parked} parked, {n} notice"
+                    | "the review list: {parked} parked, {n} notices"
+                    % review.notices.len(),
+                parked = review.parked.len()
             )),
             Some(e) => Finding::Problem(
                 tr!(

@@ -363,7 +363,7 @@ pub fn load(root: &Path, store: &Store, manifest: &Manifest) -> Result<HostValue
     found(
         known::DOMAIN,
         domain.clone(),
-        Origin::Found("the manifest's domain".into()),
+        Origin::Found(crate::english!("the manifest's domain")),
     );
     if let Some(domain) = &domain {
         let read = |path: String| -> Result<Option<(String, String)>> {
