@@ -141,3 +141,32 @@ fn the_main_flows_speak_german_and_json_and_the_log_stay_english() {
 const ENGLISH_WORDS: &[&str] = &[
     "error:", "hint:", " the ", " is ", "parked:", "PARKED", "recorded", "carried",
 ];
+
+/// apt prints the hook's lines on the admin's terminal, in the admin's language; a failing step
+/// still says its consequence, in German, and apt still goes on (exit 0).
+#[test]
+fn the_apt_hook_speaks_german_on_apts_terminal() {
+    let w = World::card_initialised();
+    w.write(CARD, "<div class=\"card\">\n<p>Praxis Sonnenschein</p>\n</div>\n");
+    let out = german(&w, &["hook", "pre-invoke"]);
+    assert_eq!(out.status.code(), Some(0));
+    let line = stderr(&out);
+    assert!(
+        line.starts_with("jitsi-custom: ") && line.contains(" erfasst: "),
+        "{line}"
+    );
+    assert!(line.contains(CARD), "{line}");
+
+    // A state directory others may write: the step refuses in one German line and apt goes on.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&w.state, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let refused = german(&w, &["hook", "pre-invoke"]);
+    assert_eq!(refused.status.code(), Some(0), "the hook never fails apt");
+    let line = stderr(&refused);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains("Änderungen wurden vor diesem apt-Lauf nicht erfasst"),
+        "{line}"
+    );
+    assert!(!line.contains("edits were not recorded"), "{line}");
+}
