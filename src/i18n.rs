@@ -1,5 +1,6 @@
-//! German messages. Every message meant for a person is written `tr!("…")` (the `tr` crate):
-//! English in the source, looked up at run time in the gettext catalogue `po/de.po`, which
+//! German messages. Every message meant for a person is written `tr!("…")` (this module's macro,
+//! over the `tr` crate's catalogue reader and formatter): English in the source, looked up at run
+//! time in the gettext catalogue `po/de.po`, which
 //! `build.rs` compiles into the binary. The Debian package installs the same compiled catalogue as
 //! `/usr/share/locale/de/LC_MESSAGES/jitsi-custom.mo`, where gettext's tools look for it; the
 //! program reads its built-in copy, so its messages and their translations never disagree. The
