@@ -1,11 +1,11 @@
 //! German messages. Every message meant for a person is written `tr!("…")` (this module's macro,
 //! over the `tr` crate's catalogue reader and formatter): English in the source, looked up at run
-//! time in the gettext catalogue `po/de.po`, which
-//! `build.rs` compiles into the binary. The Debian package installs the same compiled catalogue as
-//! `/usr/share/locale/de/LC_MESSAGES/jitsi-custom.mo`, where gettext's tools look for it; the
-//! program reads its built-in copy, so its messages and their translations never disagree. The
-//! language comes from the environment as gettext reads it; without German the messages stay
-//! English, and `--json` output and the operation log are never translated.
+//! time in the gettext catalogue `po/de.po`, which `build.rs` compiles into the binary. The Debian
+//! package installs the same compiled catalogue as `/usr/share/locale/de/LC_MESSAGES/
+//! jitsi-custom.mo`, where gettext's tools look for it; the program reads its built-in copy, so
+//! its messages and their translations never disagree. The language comes from the environment as
+//! gettext reads it; without German the messages stay English, and `--json` output and the
+//! operation log are never translated.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
