@@ -718,12 +718,7 @@ pub(crate) fn intake_new_files(
                 Pristine::NotShipped if live.is_none() => NewFile {
                     file,
                     pristine: None,
-                    origin: Origin {
-                        source: Source::Absent,
-                        package: None,
-                        dpkg_md5: None,
-                        image: None,
-                    },
+                    origin: Origin::debian(Source::Absent, None, None),
                 },
                 Pristine::NotShipped => {
                     refusals.push(refuse(tr!(

@@ -252,15 +252,7 @@ fn establish_upstream(
                     "{path}: no package owns it; taking the live file as upstream",
                     path = file.path
                 ));
-                (
-                    Some(live.to_vec()),
-                    Origin {
-                        source: Source::Live,
-                        package: None,
-                        dpkg_md5: None,
-                        image: None,
-                    },
-                )
+                (Some(live.to_vec()), Origin::debian(Source::Live, None, None))
             }
             Pristine::Unknown {
                 package,
@@ -294,12 +286,7 @@ fn establish_upstream(
                 if !take_live {
                     return Err(crate::Error::Aborted.into());
                 }
-                let origin = Origin {
-                    source: Source::Live,
-                    package: Some(package),
-                    dpkg_md5,
-                    image: None,
-                };
+                let origin = Origin::debian(Source::Live, Some(package), dpkg_md5);
                 (Some(live.to_vec()), origin)
             }
         },

@@ -135,12 +135,7 @@ pub fn find_pristine(
         };
         return Ok(Pristine::Found {
             content: file.render_template(&template),
-            origin: Origin {
-                source: Source::Template,
-                package: file.package.clone(),
-                dpkg_md5,
-                image: None,
-            },
+            origin: Origin::debian(Source::Template, file.package.clone(), dpkg_md5),
         });
     }
     let Some(package) = &file.package else {
@@ -156,12 +151,7 @@ pub fn find_pristine(
     };
     let found = |content: Vec<u8>, source: Source| Pristine::Found {
         content,
-        origin: Origin {
-            source,
-            package: Some(package.clone()),
-            dpkg_md5: Some(expected.clone()),
-            image: None,
-        },
+        origin: Origin::debian(source, Some(package.clone()), Some(expected.clone())),
     };
     if let Some(live) = live
         && md5_hex(live) == expected

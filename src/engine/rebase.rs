@@ -1171,12 +1171,7 @@ fn take_in(
     if file.image_path.is_some() || file.appended.is_some() {
         return take_in_docker(root, file, meta, opts);
     }
-    let origin = |source, dpkg_md5| Origin {
-        source,
-        package: file.package.clone(),
-        dpkg_md5,
-        image: None,
-    };
+    let origin = |source, dpkg_md5| Origin::debian(source, file.package.clone(), dpkg_md5);
     if let Some(content) = opts.pending_upstream.get(&file.path) {
         // What dpkg records for the file's source, as the other sources below note it.
         // Regression: for a generated file this was the md5 of the rendered content, never

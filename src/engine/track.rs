@@ -108,15 +108,7 @@ pub fn track_files(
         let mut taken_as_upstream = None;
         let (pristine, origin) = match pristine {
             Pristine::Found { content, origin } => (Some(content), origin),
-            Pristine::NotShipped => (
-                None,
-                Origin {
-                    source: Source::Absent,
-                    package: None,
-                    dpkg_md5: None,
-                    image: None,
-                },
-            ),
+            Pristine::NotShipped => (None, Origin::debian(Source::Absent, None, None)),
             Pristine::Unknown {
                 package,
                 dpkg_md5,
@@ -137,12 +129,7 @@ pub fn track_files(
                 });
                 (
                     content.clone(),
-                    Origin {
-                        source: Source::Live,
-                        package: Some(package),
-                        dpkg_md5,
-                        image: None,
-                    },
+                    Origin::debian(Source::Live, Some(package), dpkg_md5),
                 )
             }
         };

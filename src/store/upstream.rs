@@ -53,6 +53,19 @@ pub struct Origin {
     pub image: Option<String>,
 }
 
+impl Origin {
+    /// Content of a Debian package's file (no image): where it came from, which package, what
+    /// dpkg recorded for it.
+    pub fn debian(source: Source, package: Option<String>, dpkg_md5: Option<String>) -> Origin {
+        Origin {
+            source,
+            package,
+            dpkg_md5,
+            image: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpstreamMeta {
     /// Package name → version these files belong to.
