@@ -23,6 +23,20 @@ fn help_and_a_refused_command_line_are_german() {
     let verb = stdout(&german(&w, &["rebase", "--help"]));
     assert!(verb.contains("Verwendung: jitsi-custom rebase"), "{verb}");
     assert!(!verb.contains("Options:") && !verb.contains("Usage:"), "{verb}");
+    // clap's bracketed notes too: environment variable, default, possible values, alias (the
+    // help wraps lines wherever it likes).
+    let verb = verb.split_whitespace().collect::<Vec<_>>().join(" ");
+    for german in [
+        "[Umgebungsvariable: JITSI_CUSTOM_STATE]",
+        "[Vorgabe:",
+        "[mögliche Werte:",
+        "[Alias: --yes]",
+    ] {
+        assert!(verb.contains(german), "{german:?} missing from:\n{verb}");
+    }
+    for english in ["[env:", "[default:", "[possible values:", "[alias:"] {
+        assert!(!verb.contains(english), "{english:?} in:\n{verb}");
+    }
 
     let refused = german(&w, &["status", "--bogus"]);
     assert_eq!(refused.status.code(), Some(2), "a usage error still exits 2");

@@ -90,16 +90,82 @@ fn translate_arg(arg: Arg) -> Arg {
         None if arg.is_positional() => tr!("Arguments"),
         None => tr!("Options"),
     };
+    let notes = annotations(&arg);
     let help = arg.get_help().map(|text| i18n::translate(&text.to_string()));
     let long_help = arg.get_long_help().map(|text| i18n::translate(&text.to_string()));
     let mut arg = arg.help_heading(heading);
+    if !notes.is_empty() {
+        // clap writes these in English; they are written here instead, in German.
+        let aliases: Vec<String> = arg
+            .get_visible_aliases()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        arg = arg
+            .hide_env(true)
+            .hide_default_value(true)
+            .hide_possible_values(true)
+            .alias(None);
+        for alias in aliases {
+            arg = arg.alias(alias);
+        }
+    }
     if let Some(help) = help {
-        arg = arg.help(help);
+        arg = arg.help(join(help, &notes, " "));
     }
     if let Some(long_help) = long_help {
-        arg = arg.long_help(long_help);
+        arg = arg.long_help(join(long_help, &notes, "\n\n"));
     }
     arg
+}
+
+/// What clap adds to an option's help in brackets (environment variable, default, possible
+/// values, aliases), in German.
+fn annotations(arg: &Arg) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(name) = arg.get_env().filter(|_| !arg.is_hide_env_set()) {
+        notes.push(tr!("[env: {name}]", name = name.to_string_lossy()));
+    }
+    let takes_values = arg.get_action().takes_values();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if takes_values && !defaults.is_empty() && !arg.is_hide_default_value_set() {
+        notes.push(tr!("[default: {value}]", value = defaults.join(" ")));
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|value| !value.is_hide_set())
+        .map(|value| value.get_name().to_owned())
+        .collect();
+    if takes_values && !values.is_empty() && !arg.is_hide_possible_values_set() {
+        notes.push(tr!("[possible values: {values}]", values = values.join(", ")));
+    }
+    let aliases: Vec<String> = arg
+        .get_visible_aliases()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| format!("--{a}"))
+        .collect();
+    if !aliases.is_empty() {
+        notes.push(tr!(
+            "[alias: {aliases}]" | "[aliases: {aliases}]" % aliases.len(),
+            aliases = aliases.join(", ")
+        ));
+    }
+    notes
+}
+
+fn join(text: String, notes: &[String], separator: &str) -> String {
+    if notes.is_empty() {
+        return text;
+    }
+    let between = if separator == " " { " " } else { "\n" };
+    format!("{text}{separator}{}", notes.join(between))
 }
 
 /// Every English text of `--help` that [`command`] translates, in the order they appear: what
