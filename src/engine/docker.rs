@@ -213,12 +213,6 @@ pub fn pristine(
     image: Option<&Image>,
 ) -> Result<Option<super::intake::Pristine>> {
     use super::intake::Pristine;
-    let origin = |source, image: Option<String>| Origin {
-        source,
-        package: None,
-        dpkg_md5: None,
-        image,
-    };
     if let Some(image_path) = &file.image_path {
         let Some(image) = image else {
             return Ok(None);
@@ -226,7 +220,7 @@ pub fn pristine(
         return Ok(Some(match image.file(image_path) {
             Some(content) => Pristine::Found {
                 content: content.clone(),
-                origin: origin(Source::Image, Some(image.id.clone())),
+                origin: Origin::docker(Source::Image, Some(image.id.clone())),
             },
             None => Pristine::NotShipped,
         }));
@@ -237,7 +231,7 @@ pub fn pristine(
         };
         return Ok(Some(Pristine::Found {
             content: live_view(root, file, live)?,
-            origin: origin(Source::Container, None),
+            origin: Origin::docker(Source::Container, None),
         }));
     }
     Ok(None)

@@ -1252,16 +1252,10 @@ fn take_in_docker(
     let Some(intake) = opts.docker else {
         return Ok(None);
     };
-    let origin = |source, image: Option<String>| Origin {
-        source,
-        package: None,
-        dpkg_md5: None,
-        image,
-    };
     if let Some(image_path) = &file.image_path {
         return Ok(Some(Intake {
             content: intake.image.file(image_path).cloned(),
-            origin: origin(Source::Image, Some(intake.image.id.clone())),
+            origin: Origin::docker(Source::Image, Some(intake.image.id.clone())),
             tidy: None,
         }));
     }
@@ -1272,7 +1266,7 @@ fn take_in_docker(
     match (&intake.now.container, live::read(root, &file.path)?) {
         (Some(container), Some(content)) if Some(container) != recorded.as_ref() => Ok(Some(Intake {
             content: Some(crate::engine::docker::live_view(root, file, &content)?),
-            origin: origin(Source::Container, Some(container.clone())),
+            origin: Origin::docker(Source::Container, Some(container.clone())),
             tidy: None,
         })),
         _ => Ok(None),

@@ -64,6 +64,17 @@ impl Origin {
             image: None,
         }
     }
+
+    /// Content of a docker-jitsi-meet file: read from an image, or learnt from the container
+    /// that generated it (no package, nothing dpkg recorded).
+    pub fn docker(source: Source, image: Option<String>) -> Origin {
+        Origin {
+            source,
+            package: None,
+            dpkg_md5: None,
+            image,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
