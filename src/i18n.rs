@@ -324,6 +324,18 @@ fn split<'p, 't>(
     }
 }
 
+/// The placeholders of a message, in order, as `tr!` and `english!` read them: the names inside
+/// `{…}` (empty for `{}`), escaped braces (`{{`, `}}`) skipped.
+pub fn placeholders(message: &str) -> Vec<String> {
+    pieces(message)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Place(name) => Some(name),
+            Piece::Text(_) => None,
+        })
+        .collect()
+}
+
 enum Piece {
     Text(String),
     Place(String),
@@ -462,6 +474,12 @@ mod tests {
             templates.translate("/etc/x: conflicting changes", 0),
             "/etc/x: conflicting changes"
         );
+    }
+
+    #[test]
+    fn placeholders_are_read_as_the_formatter_reads_them() {
+        assert_eq!(placeholders("{path}: {{literal}} {} of { n }"), ["path", "", "n"]);
+        assert!(placeholders("holds {{{{x}}}} as text").is_empty());
     }
 
     #[test]

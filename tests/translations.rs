@@ -233,7 +233,7 @@ fn parse_call(stream: TokenStream) -> Result<Message, String> {
     for placeholder in texts
         .into_iter()
         .flatten()
-        .flat_map(|text| placeholders_in_order(text))
+        .flat_map(|text| jitsi_custom::i18n::placeholders(text))
     {
         let known = if placeholder.is_empty() {
             next_positional += 1;
@@ -271,27 +271,8 @@ fn tokens_text(trees: &[TokenTree]) -> String {
         .join(" ")
 }
 
-/// The names inside `{…}` (empty for `{}`), escaped braces skipped.
-fn placeholders_in_order(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-            }
-            '{' => {
-                let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
-                found.push(name.trim().to_owned());
-            }
-            _ => {}
-        }
-    }
-    found
-}
-
 fn placeholders(text: &str) -> BTreeSet<String> {
-    placeholders_in_order(text).into_iter().collect()
+    jitsi_custom::i18n::placeholders(text).into_iter().collect()
 }
 
 fn pot_header() -> String {
